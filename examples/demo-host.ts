@@ -1,0 +1,94 @@
+// The demo host: a tiny "wiki" that mounts Media Lab the way a real host would.
+//   npm ci && npm start   ->   http://localhost:6699
+import express from 'express';
+import { createServer } from 'node:http';
+import { resolve } from 'node:path';
+import { createMediaLab, type MediaLab } from '../plugin/index.js';
+import { demoAuthenticate, demoTokens } from './demo-auth.js';
+import { homePage, jobPage, mediaLabPage, signInPage } from './pages.js';
+
+export interface DemoHostOptions {
+  port?: number;
+  dataDir?: string;
+  comfyUrls?: string[];
+  adminToken?: string;
+  userToken?: string;
+  quiet?: boolean;
+}
+
+export interface DemoHost {
+  url: string;
+  lab: MediaLab;
+  close(): Promise<void>;
+}
+
+export async function startDemoHost(options: DemoHostOptions = {}): Promise<DemoHost> {
+  const env = process.env;
+  const tokens = {
+    ...demoTokens(env),
+    ...(options.adminToken ? { admin: options.adminToken } : {}),
+    ...(options.userToken ? { user: options.userToken } : {}),
+  };
+  const dataDir = resolve(options.dataDir ?? env.DATA_DIR ?? './data');
+  const comfyUrls = options.comfyUrls ?? (env.COMFYUI_URL ? env.COMFYUI_URL.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  const lab = await createMediaLab({
+    dataDir,
+    authenticate: demoAuthenticate(tokens),
+    comfy: { backends: comfyUrls.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
+    logger: options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console,
+  });
+  await lab.migrate();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/api/media-lab', lab.router);
+  app.get('/', (_req, res) => res.type('html').send(homePage()));
+  app.get('/media-lab', (_req, res) => res.type('html').send(mediaLabPage()));
+  app.get('/media-lab/jobs/:id', (req, res) => res.type('html').send(jobPage(req.params.id)));
+  app.get('/sign-in', (_req, res) => res.type('html').send(signInPage()));
+  app.post('/sign-in', express.urlencoded({ extended: false }), (req, res) => {
+    const token = String((req.body as { token?: string }).token ?? '');
+    if (token !== tokens.admin && token !== tokens.user) {
+      res.status(401).type('html').send(signInPage('Unknown token.'));
+      return;
+    }
+    res.cookie('media_lab_token', token, { httpOnly: true, sameSite: 'lax', path: '/' });
+    res.redirect(303, '/media-lab');
+  });
+
+  const server = createServer(app);
+  lab.attach(server);
+  await lab.start();
+  const port = options.port ?? Number(env.PORT ?? 6699);
+  await new Promise<void>((done) => server.listen(port, done));
+  const address = server.address();
+  const url = `http://localhost:${typeof address === 'object' && address ? address.port : port}`;
+  if (!options.quiet) {
+    console.log(`Media Lab demo host on ${url}  (data: ${dataDir})`);
+    console.log(`  admin token:     ${tokens.admin}${env.MEDIA_LAB_ADMIN_TOKEN ? '' : '   (set MEDIA_LAB_ADMIN_TOKEN to change)'}`);
+    console.log(`  non-admin token: ${tokens.user}${env.MEDIA_LAB_USER_TOKEN ? '' : '   (set MEDIA_LAB_USER_TOKEN to change)'}`);
+    console.log(`  ComfyUI backends: ${comfyUrls.length ? comfyUrls.join(', ') : 'none (set COMFYUI_URL)'}`);
+    console.log(`  sign in at ${url}/sign-in, then open ${url}/media-lab`);
+  }
+  return {
+    url,
+    lab,
+    async close() {
+      await lab.stop();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]).replace(/\.(ts|js)$/, '') === resolve(new URL(import.meta.url).pathname).replace(/\.(ts|js)$/, '');
+if (isMain) {
+  const host = await startDemoHost();
+  const shutdown = async () => {
+    console.log('Shutting down: letting running jobs reach a checkpoint...');
+    await host.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}

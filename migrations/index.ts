@@ -1,0 +1,12 @@
+// The ordered list of core migrations. Listed statically (rather than read from a folder) so
+// they run the same from TypeScript sources, from the compiled dist/ and inside a bundle.
+import type { Knex } from 'knex';
+import * as core0001 from './0001_core.js';
+
+export interface NamedMigration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const coreMigrations: NamedMigration[] = [{ name: '0001_core', ...core0001 }];

@@ -1,0 +1,100 @@
+// The artifact index. Files live in storage; rows hold what the files are and where they came from.
+import type { Knex } from 'knex';
+import type { Artifact, ArtifactRole, MediaKind } from '../core/types.js';
+import { artifactFromRow, type Row } from '../core/rows.js';
+
+type Db = Knex | Knex.Transaction;
+const ARTIFACTS = 'media_artifacts';
+
+export async function insertArtifact(db: Db, artifact: Artifact): Promise<void> {
+  await db(ARTIFACTS).insert({
+    id: artifact.id,
+    job_id: artifact.jobId,
+    role: artifact.role,
+    kind: artifact.kind,
+    storage_key: artifact.storageKey,
+    sha256: artifact.sha256,
+    bytes: artifact.bytes,
+    mime: artifact.mime,
+    width: artifact.width,
+    height: artifact.height,
+    duration: artifact.duration,
+    fps: artifact.fps,
+    sample_rate: artifact.sampleRate,
+    metadata: JSON.stringify(artifact.metadata),
+    parent_ids: JSON.stringify(artifact.parentIds),
+    published: artifact.published,
+    created_by: artifact.createdBy,
+    created_at: artifact.createdAt,
+  });
+}
+
+export async function getArtifact(db: Db, id: string): Promise<Artifact | null> {
+  const row = (await db(ARTIFACTS).where({ id }).first()) as Row | undefined;
+  return row ? artifactFromRow(row) : null;
+}
+
+/** Artifacts by id, in the order asked; missing ids are simply absent. */
+export async function getArtifacts(db: Db, ids: string[]): Promise<Artifact[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(ARTIFACTS).whereIn('id', ids)) as Row[];
+  const byId = new Map(rows.map((r) => [String(r.id), artifactFromRow(r)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export async function findUploadBySha(db: Db, sha256: string): Promise<Artifact | null> {
+  const row = (await db(ARTIFACTS).where({ sha256, role: 'input' }).whereNull('job_id').first()) as Row | undefined;
+  return row ? artifactFromRow(row) : null;
+}
+
+export async function artifactsOfJob(db: Db, jobId: string): Promise<Artifact[]> {
+  const rows = (await db(ARTIFACTS).where({ job_id: jobId }).orderBy('id')) as Row[];
+  return rows.map(artifactFromRow);
+}
+
+export async function publishJobArtifacts(db: Db, jobId: string): Promise<number> {
+  return db(ARTIFACTS).where({ job_id: jobId, published: false }).update({ published: true });
+}
+
+export async function deleteUnpublishedOfJob(db: Db, jobId: string): Promise<Artifact[]> {
+  const rows = (await db(ARTIFACTS).where({ job_id: jobId, published: false })) as Row[];
+  if (rows.length) await db(ARTIFACTS).where({ job_id: jobId, published: false }).delete();
+  return rows.map(artifactFromRow);
+}
+
+export async function countByStorageKey(db: Db, storageKey: string): Promise<number> {
+  const row = (await db(ARTIFACTS).where({ storage_key: storageKey }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+export interface ArtifactFilters {
+  kind?: MediaKind[];
+  role?: ArtifactRole[];
+  jobId?: string;
+}
+
+/** Gallery listing: uploads and published outputs only, newest first, cursor = last id. */
+export async function listArtifacts(db: Db, filters: ArtifactFilters, page: { before?: string; limit: number }): Promise<Artifact[]> {
+  const query = db(ARTIFACTS).where('published', true);
+  if (filters.kind?.length) query.whereIn('kind', filters.kind);
+  if (filters.role?.length) query.whereIn('role', filters.role);
+  if (filters.jobId) query.where('job_id', filters.jobId);
+  if (page.before) query.where('id', '<', page.before);
+  const rows = (await query.orderBy('id', 'desc').limit(page.limit)) as Row[];
+  return rows.map(artifactFromRow);
+}
+
+/** Walks parent ids back to the uploaded sources (bounded, cycle-safe). */
+export async function lineageOf(db: Db, artifact: Artifact, maxDepth = 32): Promise<Artifact[]> {
+  const seen = new Set<string>([artifact.id]);
+  const chain: Artifact[] = [];
+  let frontier = artifact.parentIds;
+  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+    const fresh = frontier.filter((id) => !seen.has(id));
+    fresh.forEach((id) => seen.add(id));
+    const parents = await getArtifacts(db, fresh);
+    chain.push(...parents);
+    frontier = parents.flatMap((p) => p.parentIds);
+  }
+  return chain;
+}

@@ -1,0 +1,178 @@
+// Plain interfaces shared by the job store, the worker, the HTTP layer and the executors.
+// Nothing here touches the database or the network.
+import type { z } from 'zod';
+
+export const WORKFLOW_KINDS = ['generate', 'blend', 'enhance', 'interpolate', 'music', 'voice'] as const;
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export type JobSource = 'lab' | 'prompt-queue';
+export type ArtifactRole = 'input' | 'output' | 'intermediate' | 'preview';
+export type MediaKind = 'image' | 'video' | 'audio';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface PresetRef {
+  name: string;
+  version: number | null;
+  hash: string | null;
+}
+
+export interface Job {
+  id: string;
+  workflow: WorkflowKind;
+  preset: PresetRef | null;
+  params: JsonObject;
+  inputIds: string[];
+  status: JobStatus;
+  progress: number;
+  stage: string | null;
+  priority: number;
+  attempts: number;
+  maxAttempts: number;
+  runAfter: string;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  cancelRequestedAt: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  submittedBy: string;
+  idempotencyKey: string | null;
+  source: JobSource;
+  sourceRef: string | null;
+  backend: string | null;
+  /** Executor-owned resumable state (finished segments, remote prompt ids...). */
+  checkpoint: JsonObject;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export interface Artifact {
+  id: string;
+  jobId: string | null;
+  role: ArtifactRole;
+  kind: MediaKind;
+  storageKey: string;
+  sha256: string;
+  bytes: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  fps: number | null;
+  sampleRate: number | null;
+  metadata: JsonObject;
+  parentIds: string[];
+  published: boolean;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  roles: string[];
+}
+
+/** Facts about a media file, read from its bytes (sharp / ffprobe). */
+export interface MediaFacts {
+  kind: MediaKind;
+  mime: string;
+  width?: number | null;
+  height?: number | null;
+  duration?: number | null;
+  fps?: number | null;
+  sampleRate?: number | null;
+  metadata?: JsonObject;
+}
+
+/** What an executor hands to the storage layer for one output. */
+export interface OutputSpec {
+  /** A file the executor wrote (inside ctx.tempDir); it is moved, not copied. */
+  path: string;
+  role?: 'output' | 'preview' | 'intermediate';
+  facts: MediaFacts;
+  /** Lineage: artifact ids this output was made from (defaults to the job's inputs). */
+  parentIds?: string[];
+  metadata?: JsonObject;
+}
+
+export interface ProgressUpdate {
+  /** 0..1 */
+  fraction: number;
+  stage?: string;
+}
+
+export interface ExecutorContext<P = JsonObject> {
+  job: Job;
+  params: P;
+  inputs: Artifact[];
+  /** Absolute path of an input artifact's file (read-only: never write to it). */
+  inputPath(artifact: Artifact): string;
+  signal: AbortSignal;
+  progress(update: ProgressUpdate): void;
+  /** Records an output as an unpublished artifact of this job; published only if the job succeeds. */
+  addOutput(spec: OutputSpec): Promise<Artifact>;
+  /** A directory owned by this attempt; removed when the job finishes, whatever the outcome. */
+  tempDir: string;
+  /** A directory kept across attempts of this job (resumable work); removed when the job reaches a final state. */
+  workDir: string;
+  /** Persist executor state so a later attempt can resume. */
+  saveCheckpoint(state: JsonObject): Promise<void>;
+  /** Which ComfyUI backend (or other engine) runs the job; recorded on the job row. */
+  setBackend(name: string | null): Promise<void>;
+  /** The lane limit of this job's kind (executors may split work up to it). */
+  laneConcurrency: number;
+  log(message: string, details?: JsonObject): void;
+}
+
+export interface ExecutorResult {
+  /** Merged into the job's final event details. */
+  summary?: JsonObject;
+}
+
+export interface Executor<P = JsonObject> {
+  run(ctx: ExecutorContext<P>): Promise<ExecutorResult | void>;
+}
+
+export interface InputRule {
+  min: number;
+  max: number;
+  kinds: MediaKind[];
+}
+
+/** Extra validation at submit time (cheap: artifact metadata only). Throws ValidationError. */
+export type SubmitValidator<P = JsonObject> = (params: P, inputs: Artifact[]) => void | Promise<void>;
+
+/** What a caller submitted, before the kind has resolved presets and artifact parameters. */
+export interface SubmissionDraft {
+  preset: { name: string; version?: number } | null;
+  params: JsonObject;
+  inputIds: string[];
+}
+
+export interface ResolvedSubmission {
+  preset: PresetRef | null;
+  params: JsonObject;
+  inputIds: string[];
+}
+
+export interface KindDefinition<P = JsonObject> {
+  kind: WorkflowKind;
+  description: string;
+  paramsSchema: z.ZodType<P>;
+  inputs: InputRule;
+  validate?: SubmitValidator<P>;
+  /**
+   * Kinds whose parameters depend on a preset (ComfyUI) resolve the draft themselves: pick the
+   * preset version, validate and default the params, and name the artifact ids that become inputs.
+   * Throws ValidationError naming the fields. When absent, `paramsSchema` validates `params`.
+   */
+  resolveSubmission?: (draft: SubmissionDraft) => Promise<ResolvedSubmission>;
+  executor?: Executor<P>;
+}

@@ -1,0 +1,105 @@
+// WebSocket /events on the same mount path: admins receive job.updated, job.progress and
+// job.finished as they happen, in the order the bus emits them.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { LabEventBus, JobProgressEvent } from '../events/bus.js';
+import type { Job } from '../core/types.js';
+import type { Authenticate } from '../options.js';
+import { checkAdmin } from './auth.js';
+
+export interface EventSocketOptions {
+  path: string;
+  authenticate: Authenticate;
+  adminRole: string;
+}
+
+interface Client {
+  socket: WebSocket;
+  /** null = all jobs */
+  jobIds: Set<string> | null;
+}
+
+export class EventSocketHub {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly clients = new Set<Client>();
+  private readonly servers = new Set<Server>();
+  private readonly upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head);
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly bus: LabEventBus,
+    private readonly options: EventSocketOptions,
+  ) {
+    const updated = (job: Job) => this.broadcast(job.id, { type: 'job.updated', job });
+    const progress = (p: JobProgressEvent) => this.broadcast(p.id, { type: 'job.progress', ...p });
+    const finished = (job: Job) => this.broadcast(job.id, { type: 'job.finished', job });
+    bus.on('job.updated', updated);
+    bus.on('job.progress', progress);
+    bus.on('job.finished', finished);
+    this.unsubscribe = () => {
+      bus.off('job.updated', updated);
+      bus.off('job.progress', progress);
+      bus.off('job.finished', finished);
+    };
+  }
+
+  attach(server: Server): void {
+    if (this.servers.has(server)) return;
+    this.servers.add(server);
+    server.on('upgrade', this.upgradeHandler);
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== this.options.path) return; // someone else's WebSocket
+    const gate = await checkAdmin(this.options.authenticate, this.options.adminRole, req);
+    if (!gate.ok) {
+      const body = JSON.stringify({ type: 'about:blank', ...gate.problem });
+      socket.end(
+        `HTTP/1.1 ${gate.problem.status} ${gate.problem.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\n` +
+          `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, gate.user.id));
+  }
+
+  private onConnection(socket: WebSocket, userId: string): void {
+    const client: Client = { socket, jobIds: null };
+    this.clients.add(client);
+    socket.send(JSON.stringify({ type: 'hello', user: userId, events: ['job.updated', 'job.progress', 'job.finished'] }));
+    socket.on('message', (data) => {
+      try {
+        const message = JSON.parse(String(data)) as { type?: string; jobIds?: unknown };
+        if (message.type === 'subscribe') {
+          client.jobIds = Array.isArray(message.jobIds) ? new Set(message.jobIds.map(String)) : null;
+          socket.send(JSON.stringify({ type: 'subscribed', jobIds: client.jobIds ? [...client.jobIds] : 'all' }));
+        } else if (message.type === 'ping') {
+          socket.send(JSON.stringify({ type: 'pong' }));
+        }
+      } catch {
+        socket.send(JSON.stringify({ type: 'error', detail: 'Messages must be JSON: {"type":"subscribe","jobIds":[...]}' }));
+      }
+    });
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('error', () => this.clients.delete(client));
+  }
+
+  private broadcast(jobId: string, payload: Record<string, unknown>): void {
+    if (this.clients.size === 0) return;
+    const text = JSON.stringify(payload);
+    for (const client of this.clients) {
+      if (client.jobIds && !client.jobIds.has(jobId)) continue;
+      if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    for (const server of this.servers) server.off('upgrade', this.upgradeHandler);
+    for (const client of this.clients) client.socket.terminate();
+    this.clients.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,34 @@
+// GET /health: is the database answering, how deep is the queue, who is working, what can run.
+import type { Knex } from 'knex';
+import { countByStatus, liveLeaseOwners } from '../jobs/store.js';
+import type { KindRegistry } from '../kinds/registry.js';
+
+export interface HealthDeps {
+  knex: Knex;
+  kinds: KindRegistry;
+  localWorker: () => { id: string; running: number } | null;
+  extra?: () => Promise<Record<string, unknown>>;
+}
+
+export async function healthReport(deps: HealthDeps) {
+  const started = Date.now();
+  let database: { ok: boolean; latencyMs?: number; error?: string };
+  try {
+    await deps.knex.raw('select 1');
+    database = { ok: true, latencyMs: Date.now() - started };
+  } catch (error) {
+    database = { ok: false, error: (error as Error).message };
+  }
+  const queue = database.ok ? await countByStatus(deps.knex) : null;
+  const owners = database.ok ? await liveLeaseOwners(deps.knex) : [];
+  const local = deps.localWorker();
+  const workers = [...new Set([...(local ? [local.id] : []), ...owners])];
+  return {
+    ok: database.ok,
+    database,
+    queue,
+    workers: { live: workers.length, ids: workers, local },
+    executors: Object.fromEntries(deps.kinds.all().map((k) => [k.kind, { available: Boolean(k.executor), description: k.description }])),
+    ...(deps.extra ? await deps.extra() : {}),
+  };
+}

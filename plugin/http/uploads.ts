@@ -1,0 +1,110 @@
+// POST /uploads: one multipart field `file`, streamed to a temp file while hashed, checked by
+// its bytes, then stored content-addressed. Nothing is left behind when it is rejected.
+import busboy from 'busboy';
+import type { Request } from 'express';
+import type { Knex } from 'knex';
+import type { Artifact, User } from '../core/types.js';
+import { MediaLabError, ValidationError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { nowIso } from '../core/time.js';
+import { FileTooLargeError, type LocalStorage } from '../artifacts/storage.js';
+import { findUploadBySha, insertArtifact } from '../artifacts/store.js';
+import { inspectMedia } from '../media/inspect.js';
+import { rm } from 'node:fs/promises';
+
+export interface UploadLimits {
+  maxBytes: number;
+  maxImagePixels: number;
+}
+
+interface ReceivedFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+}
+
+function receiveFile(req: Request, storage: LocalStorage, limits: UploadLimits): Promise<ReceivedFile> {
+  return new Promise((resolve, reject) => {
+    if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+      reject(new MediaLabError('UNSUPPORTED_FORMAT', 'Send the file as multipart/form-data in a field named "file".'));
+      return;
+    }
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: limits.maxBytes + 1 } });
+    } catch (error) {
+      reject(new ValidationError([{ field: 'file', message: `Malformed multipart body: ${(error as Error).message}` }], { status: 400 }));
+      return;
+    }
+    let pending: Promise<ReceivedFile> | null = null;
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file' || pending) {
+        stream.resume();
+        return;
+      }
+      pending = storage
+        .writeTemp(stream, { maxBytes: limits.maxBytes })
+        .then((written) => ({ ...written, filename: info.filename ?? 'upload' }));
+      pending.catch(() => stream.resume());
+    });
+    parser.on('error', (error: Error) => reject(new ValidationError([{ field: 'file', message: `Malformed multipart body: ${error.message}` }], { status: 400 })));
+    parser.on('close', () => {
+      if (!pending) {
+        reject(new ValidationError([{ field: 'file', message: 'No file was sent: put it in a multipart field named "file".' }]));
+        return;
+      }
+      pending.then(resolve, reject);
+    });
+    req.pipe(parser);
+  });
+}
+
+export async function handleUpload(
+  req: Request,
+  deps: { knex: Knex; storage: LocalStorage; limits: UploadLimits; user: User },
+): Promise<{ artifact: Artifact; created: boolean }> {
+  let received: ReceivedFile;
+  try {
+    received = await receiveFile(req, deps.storage, deps.limits);
+  } catch (error) {
+    if (error instanceof FileTooLargeError) {
+      throw new MediaLabError('INPUT_TOO_LARGE', `The file is larger than the upload limit of ${Math.round(deps.limits.maxBytes / 1024 / 1024)} MB.`);
+    }
+    throw error;
+  }
+  try {
+    const existing = await findUploadBySha(deps.knex, received.sha256);
+    if (existing) {
+      await rm(received.path, { force: true });
+      return { artifact: existing, created: false };
+    }
+    const facts = await inspectMedia(received.path, { maxImagePixels: deps.limits.maxImagePixels });
+    const stored = await deps.storage.adoptFile(received.path, facts.mime, { sha256: received.sha256, bytes: received.bytes });
+    const artifact: Artifact = {
+      id: newId(),
+      jobId: null,
+      role: 'input',
+      kind: facts.kind,
+      storageKey: stored.storageKey,
+      sha256: stored.sha256,
+      bytes: stored.bytes,
+      mime: facts.mime,
+      width: facts.width ?? null,
+      height: facts.height ?? null,
+      duration: facts.duration ?? null,
+      fps: facts.fps ?? null,
+      sampleRate: facts.sampleRate ?? null,
+      metadata: { ...(facts.metadata ?? {}), originalName: received.filename, uploadedBy: deps.user.id },
+      parentIds: [],
+      published: true,
+      createdBy: deps.user.id,
+      createdAt: nowIso(),
+    };
+    await insertArtifact(deps.knex, artifact);
+    return { artifact, created: true };
+  } catch (error) {
+    await rm(received.path, { force: true });
+    throw error;
+  }
+}

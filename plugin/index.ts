@@ -1,0 +1,7 @@
+// Public entry point of the Media Lab plugin.
+export { createMediaLab, type MediaLab } from './media-lab.js';
+export { optionsSchema, parseOptions, OptionsError, type MediaLabOptions, type MediaLabOptionsInput, type Authenticate } from './options.js';
+export { migrateLatest, migrateRollback, coreMigrationSet, MIGRATIONS_TABLE } from './db/migrate.js';
+export { openDatabase } from './db/connect.js';
+export { MediaLabError, ValidationError, type ErrorCode, type FieldIssue } from './core/errors.js';
+export * from './core/types.js';

@@ -1,0 +1,50 @@
+// The audit trail: who moved which job from what to what, when, and why.
+import type { Knex } from 'knex';
+import type { JobStatus, JsonObject } from '../core/types.js';
+import { nowIso, toIso } from '../core/time.js';
+
+export interface AuditEvent {
+  id: number;
+  jobId: string;
+  at: string;
+  actor: string;
+  type: string;
+  from: JobStatus | null;
+  to: JobStatus | null;
+  details: JsonObject;
+}
+
+export interface NewAuditEvent {
+  jobId: string;
+  actor: string;
+  type: string;
+  from: JobStatus | null;
+  to: JobStatus | null;
+  details?: JsonObject;
+}
+
+export async function insertEvent(db: Knex | Knex.Transaction, event: NewAuditEvent): Promise<void> {
+  await db('media_job_events').insert({
+    job_id: event.jobId,
+    at: nowIso(),
+    actor: event.actor,
+    type: event.type,
+    from_status: event.from,
+    to_status: event.to,
+    details: JSON.stringify(event.details ?? {}),
+  });
+}
+
+export async function listEvents(db: Knex | Knex.Transaction, jobId: string): Promise<AuditEvent[]> {
+  const rows = (await db('media_job_events').where({ job_id: jobId }).orderBy('id', 'asc')) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: Number(r.id),
+    jobId: String(r.job_id),
+    at: toIso(r.at),
+    actor: String(r.actor),
+    type: String(r.type),
+    from: (r.from_status as JobStatus | null) ?? null,
+    to: (r.to_status as JobStatus | null) ?? null,
+    details: typeof r.details === 'string' ? (JSON.parse(r.details) as JsonObject) : {},
+  }));
+}

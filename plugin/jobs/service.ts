@@ -1,0 +1,223 @@
+// What the API and the host can do with jobs: submit, cancel, retry, read. Requests never run
+// heavy work: they validate, write one row and one audit event, and return.
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import type { Artifact, Job, JsonObject, User, WorkflowKind } from '../core/types.js';
+import { WORKFLOW_KINDS } from '../core/types.js';
+import { ValidationError, type FieldIssue } from '../core/errors.js';
+import * as store from './store.js';
+import { insertEvent } from './events-store.js';
+import { getArtifacts, artifactsOfJob } from '../artifacts/store.js';
+import type { KindRegistry } from '../kinds/registry.js';
+import type { LabEventBus } from '../events/bus.js';
+import type { MediaLabOptions } from '../options.js';
+import { zodIssues } from '../http/zod-issues.js';
+import { isoAfter } from '../core/time.js';
+
+export const presetRefSchema = z.union([
+  z.string().min(1).max(200),
+  z.object({ name: z.string().min(1).max(200), version: z.number().int().min(1).optional() }),
+]);
+
+export const submitJobSchema = z.object({
+  workflow: z.enum(WORKFLOW_KINDS),
+  preset: presetRefSchema.optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  inputs: z.array(z.string().min(1).max(64)).max(16).default([]),
+  priority: z.number().int().min(-10).max(10).default(0),
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+});
+export type SubmitJobBody = z.input<typeof submitJobSchema>;
+
+export class QuotaError extends Error {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+export class TransitionConflict extends Error {
+  constructor(readonly job: Job, action: string) {
+    super(`Cannot ${action} a job that is ${job.status}.`);
+  }
+}
+
+export interface JobDetail extends Job {
+  inputs: Artifact[];
+  outputs: Artifact[];
+}
+
+export interface SubmitOptions {
+  idempotencyKey?: string | null;
+  source?: 'lab' | 'prompt-queue';
+  sourceRef?: string | null;
+}
+
+export class JobService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly kinds: KindRegistry,
+    private readonly bus: LabEventBus,
+    private readonly options: MediaLabOptions,
+  ) {}
+
+  async submit(user: User, body: unknown, submit: SubmitOptions = {}): Promise<{ job: Job; replayed: boolean }> {
+    const parsed = submitJobSchema.safeParse(body);
+    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
+    const request = parsed.data;
+    const key = submit.idempotencyKey ?? null;
+    if (key) {
+      const existing = await store.findJobByIdempotencyKey(this.knex, user.id, key);
+      if (existing) return { job: existing, replayed: true };
+    }
+    await this.checkQuotas(user);
+    const definition = this.kinds.get(request.workflow);
+    const presetRef = typeof request.preset === 'string' ? { name: request.preset } : request.preset ?? null;
+    let params: JsonObject;
+    let inputIds = request.inputs;
+    let preset = presetRef ? { name: presetRef.name, version: presetRef.version ?? null, hash: null as string | null } : null;
+    if (definition.resolveSubmission) {
+      const resolved = await definition.resolveSubmission({ preset: presetRef, params: request.params as JsonObject, inputIds });
+      params = resolved.params;
+      preset = resolved.preset;
+      inputIds = [...new Set([...inputIds, ...resolved.inputIds])];
+    } else {
+      const result = definition.paramsSchema.safeParse(request.params);
+      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params']));
+      params = result.data as JsonObject;
+    }
+    const inputs = await this.checkInputs(request.workflow, inputIds);
+    await definition.validate?.(params, inputs);
+    try {
+      const job = await store.insertJob(this.knex, {
+        workflow: request.workflow,
+        preset,
+        params,
+        inputIds,
+        priority: request.priority,
+        maxAttempts: request.maxAttempts ?? this.options.retry.maxAttempts,
+        submittedBy: user.id,
+        idempotencyKey: key,
+        source: submit.source ?? 'lab',
+        sourceRef: submit.sourceRef ?? null,
+      });
+      this.bus.jobChanged(job);
+      return { job, replayed: false };
+    } catch (error) {
+      // Two identical submits raced: the unique index picked one; return it.
+      if (key) {
+        const existing = await store.findJobByIdempotencyKey(this.knex, user.id, key);
+        if (existing) return { job: existing, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  private async checkQuotas(user: User): Promise<void> {
+    const { maxActiveJobsPerUser, maxSubmissionsPerDay } = this.options.quotas;
+    const active = await store.countActiveJobs(this.knex, user.id);
+    if (active >= maxActiveJobsPerUser) {
+      throw new QuotaError(
+        `You already have ${active} active jobs (the limit is ${maxActiveJobsPerUser}). Wait for one to finish or cancel one, then submit again.`,
+        30,
+      );
+    }
+    const dayMs = 24 * 60 * 60 * 1000;
+    const { count, oldest } = await store.submissionsSince(this.knex, user.id, isoAfter(-dayMs));
+    if (count >= maxSubmissionsPerDay) {
+      const retryAfter = oldest ? Math.max(1, Math.ceil((new Date(oldest).getTime() + dayMs - Date.now()) / 1000)) : 3600;
+      throw new QuotaError(
+        `You reached the limit of ${maxSubmissionsPerDay} submissions in 24 hours. The next slot frees up in ${Math.ceil(retryAfter / 60)} minutes.`,
+        retryAfter,
+      );
+    }
+  }
+
+  private async checkInputs(workflow: WorkflowKind, ids: string[]): Promise<Artifact[]> {
+    const rule = this.kinds.get(workflow).inputs;
+    const issues: FieldIssue[] = [];
+    if (ids.length < rule.min) {
+      issues.push({ field: 'inputs', message: `${workflow} needs at least ${rule.min} input artifact${rule.min === 1 ? '' : 's'} (${rule.kinds.join(' or ')}); upload it first with POST /uploads.` });
+    }
+    if (ids.length > rule.max) issues.push({ field: 'inputs', message: `${workflow} takes at most ${rule.max} input artifacts.` });
+    const found = await getArtifacts(this.knex, ids);
+    ids.forEach((id, index) => {
+      const artifact = found.find((a) => a.id === id);
+      if (!artifact) issues.push({ field: `inputs[${index}]`, message: `Artifact ${id} does not exist.` });
+      else if (!rule.kinds.includes(artifact.kind)) {
+        issues.push({ field: `inputs[${index}]`, message: `Artifact ${id} is ${artifact.kind}; ${workflow} takes ${rule.kinds.join(' or ')}.` });
+      } else if (!artifact.published) issues.push({ field: `inputs[${index}]`, message: `Artifact ${id} is not published yet.` });
+    });
+    if (issues.length) throw new ValidationError(issues);
+    return found;
+  }
+
+  async get(id: string): Promise<Job | null> {
+    return store.getJob(this.knex, id);
+  }
+
+  async detail(id: string): Promise<JobDetail | null> {
+    const job = await store.getJob(this.knex, id);
+    if (!job) return null;
+    const [inputs, produced] = await Promise.all([getArtifacts(this.knex, job.inputIds), artifactsOfJob(this.knex, id)]);
+    return { ...job, inputs, outputs: produced.filter((a) => a.published) };
+  }
+
+  async cancel(user: User, id: string): Promise<Job> {
+    const job = await store.getJob(this.knex, id);
+    if (!job) throw new NotFound(id);
+    const queued = await store.transition(this.knex, {
+      id,
+      from: ['QUEUED'],
+      to: 'CANCELLED',
+      actor: user.id,
+      type: 'cancelled',
+      patch: { error_code: 'CANCELLED', error_message: 'Cancelled before it started.', stage: 'cancelled' },
+    });
+    if (queued) {
+      this.bus.jobChanged(queued.job);
+      return queued.job;
+    }
+    const current = (await store.getJob(this.knex, id)) as Job;
+    if (current.status !== 'RUNNING') throw new TransitionConflict(current, 'cancel');
+    if (await store.markCancelRequested(this.knex, id)) {
+      await insertEvent(this.knex, { jobId: id, actor: user.id, type: 'cancel-requested', from: 'RUNNING', to: 'RUNNING' });
+    }
+    this.bus.emit('job.cancel-requested', id);
+    const updated = (await store.getJob(this.knex, id)) as Job;
+    this.bus.emit('job.updated', updated);
+    return updated;
+  }
+
+  async retry(user: User, id: string): Promise<Job> {
+    const job = await store.getJob(this.knex, id);
+    if (!job) throw new NotFound(id);
+    const result = await store.transition(this.knex, {
+      id,
+      from: ['FAILED', 'CANCELLED'],
+      to: 'QUEUED',
+      actor: user.id,
+      type: 'retried',
+      patch: {
+        attempts: 0,
+        progress: 0,
+        stage: null,
+        run_after: isoAfter(0),
+        error_code: null,
+        error_message: null,
+        cancel_requested_at: null,
+        finished_at: null,
+        checkpoint: '{}',
+      },
+      details: { previousError: job.errorCode },
+    });
+    if (!result) throw new TransitionConflict((await store.getJob(this.knex, id)) as Job, 'retry');
+    this.bus.jobChanged(result.job);
+    return result.job;
+  }
+}
+
+export class NotFound extends Error {
+  constructor(readonly id: string, what = 'job') {
+    super(`No ${what} with id ${id}.`);
+  }
+}

@@ -1,0 +1,111 @@
+// createMediaLab(options): everything a host needs, wired together.
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Router } from 'express';
+import type { Knex } from 'knex';
+import { parseOptions, type MediaLabOptions, type MediaLabOptionsInput } from './options.js';
+import { openDatabase } from './db/connect.js';
+import { migrateLatest, migrateRollback } from './db/migrate.js';
+import { LocalStorage } from './artifacts/storage.js';
+import { LabEventBus } from './events/bus.js';
+import { DatabaseChangeWatcher } from './events/db-watcher.js';
+import { KindRegistry } from './kinds/registry.js';
+import { JobService } from './jobs/service.js';
+import { Worker } from './worker/worker.js';
+import { createRouter } from './http/router.js';
+import { EventSocketHub } from './http/events-socket.js';
+import { listEvents } from './jobs/events-store.js';
+import { listJobs } from './jobs/store.js';
+import { getArtifact } from './artifacts/store.js';
+import { installPipelines, type InstalledPipelines } from './kinds/install.js';
+import { uiBundleDir } from './ui-bundle.js';
+import type { User } from './core/types.js';
+
+export interface MediaLab {
+  router: Router;
+  options: MediaLabOptions;
+  knex: Knex;
+  events: LabEventBus;
+  storage: LocalStorage;
+  kinds: KindRegistry;
+  /** The programmatic jobs API (same rules as HTTP: validation, quotas, audit). */
+  jobs: JobService & {
+    list: (filters: Parameters<typeof listJobs>[1], page: Parameters<typeof listJobs>[2]) => ReturnType<typeof listJobs>;
+    events: (id: string) => ReturnType<typeof listEvents>;
+  };
+  artifacts: { get: (id: string) => ReturnType<typeof getArtifact>; pathOf: (storageKey: string) => string };
+  migrate(): Promise<string[]>;
+  rollback(options?: { all?: boolean }): Promise<string[]>;
+  /** Starts in-process workers (when enabled) and background watchers. */
+  start(): Promise<void>;
+  /** Graceful: stops claiming, lets running jobs reach a checkpoint, releases leases, closes what it opened. */
+  stop(): Promise<void>;
+  /** Serves the WebSocket /events endpoint on the host's HTTP server. */
+  attach(server: Server): void;
+  worker: Worker | null;
+  pipelines: InstalledPipelines;
+}
+
+export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
+  const options = parseOptions(input);
+  const log = options.logger ?? console;
+  const { knex, owned } = openDatabase(options.database ?? join(options.dataDir, 'media-lab.sqlite'));
+  const storage = new LocalStorage(options.artifactDir);
+  await storage.init();
+  const bus = new LabEventBus();
+  const kinds = new KindRegistry();
+  const pipelines = await installPipelines({ kinds, knex, options, log });
+  const service = new JobService(knex, kinds, bus, options);
+  const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
+  const watcher = options.worker.enabled ? null : new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
+  const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
+  const router = createRouter({
+    knex,
+    storage,
+    options,
+    jobs: service,
+    kinds,
+    uiDir: uiBundleDir(),
+    extraRoutes: pipelines.routes,
+    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health },
+  });
+
+  const jobsApi = Object.assign(service, {
+    list: (filters: Parameters<typeof listJobs>[1], page: Parameters<typeof listJobs>[2]) => listJobs(knex, filters, page),
+    events: (id: string) => listEvents(knex, id),
+  });
+
+  let started = false;
+  return {
+    router,
+    options,
+    knex,
+    events: bus,
+    storage,
+    kinds,
+    jobs: jobsApi,
+    artifacts: { get: (id) => getArtifact(knex, id), pathOf: (key) => storage.pathOf(key) },
+    migrate: () => migrateLatest(knex),
+    rollback: (opts) => migrateRollback(knex, opts),
+    worker,
+    pipelines,
+    attach: (server) => hub.attach(server),
+    async start() {
+      if (started) return;
+      started = true;
+      await pipelines.start?.();
+      worker?.start();
+      watcher?.start();
+    },
+    async stop() {
+      watcher?.stop();
+      await worker?.stop();
+      await pipelines.stop?.();
+      await hub.close();
+      if (owned) await knex.destroy();
+      started = false;
+    },
+  };
+}
+
+export type { User };

@@ -1,0 +1,106 @@
+// Every option of createMediaLab in one zod schema with defaults. Invalid options fail at
+// start-up with a message naming the option.
+import { z } from 'zod';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import type { User, WorkflowKind } from './core/types.js';
+import { isKnex } from './db/connect.js';
+
+export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
+
+const laneLimit = z.number().int().min(1).max(64);
+
+export const optionsSchema = z.object({
+  /** A Knex instance, a Knex config, an SQLite file path or a postgres:// URL. Default: <dataDir>/media-lab.sqlite */
+  database: z
+    .custom<Knex | Knex.Config | string>(
+      (v) => isKnex(v) || typeof v === 'string' || (typeof v === 'object' && v !== null && 'client' in v),
+      'expected a Knex instance, a Knex config object, an SQLite file path or a postgres:// URL',
+    )
+    .optional(),
+  dataDir: z.string().min(1).default('./data'),
+  /** Where artifact files live. Default: <dataDir>/artifacts */
+  artifactDir: z.string().min(1).optional(),
+  authenticate: z.custom<Authenticate>((v) => typeof v === 'function', 'expected a function (req) => { id, roles } | null'),
+  adminRole: z.string().min(1).default('admin'),
+  mountPath: z.string().startsWith('/').default('/api/media-lab'),
+  quotas: z
+    .object({
+      maxActiveJobsPerUser: z.number().int().min(1).default(20),
+      maxSubmissionsPerDay: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+  lanes: z
+    .object({
+      generate: laneLimit.default(2),
+      blend: laneLimit.default(2),
+      enhance: laneLimit.default(1),
+      interpolate: laneLimit.default(2),
+      music: laneLimit.default(1),
+      voice: laneLimit.default(1),
+    })
+    .prefault({}),
+  lease: z
+    .object({
+      durationMs: z.number().int().min(500).default(30_000),
+      heartbeatMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({})
+    .refine((l) => l.heartbeatMs < l.durationMs, { message: 'heartbeatMs must be shorter than durationMs', path: ['heartbeatMs'] }),
+  retry: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+      backoffBaseMs: z.number().int().min(0).default(2_000),
+      backoffMaxMs: z.number().int().min(0).default(5 * 60_000),
+    })
+    .prefault({}),
+  uploads: z
+    .object({
+      maxBytes: z.number().int().min(1).default(512 * 1024 * 1024),
+      maxImagePixels: z.number().int().min(1).default(100_000_000),
+    })
+    .prefault({}),
+  worker: z
+    .object({
+      /** Run workers inside this process (false: run `media-lab worker` elsewhere). */
+      enabled: z.boolean().default(true),
+      /** Cross-process poll for work submitted by other processes; in-process submits wake at once. */
+      pollIntervalMs: z.number().int().min(20).default(500),
+      /** How long stop() lets running jobs reach a checkpoint before releasing them anyway. */
+      shutdownGraceMs: z.number().int().min(0).default(10_000),
+      name: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Pipeline options, passed through to the pipelines that read them. */
+  enhance: z.record(z.string(), z.unknown()).optional(),
+  interpolate: z.record(z.string(), z.unknown()).optional(),
+  comfy: z.record(z.string(), z.unknown()).optional(),
+  logger: z
+    .custom<Pick<Console, 'info' | 'warn' | 'error'>>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function')
+    .optional(),
+});
+
+export type MediaLabOptionsInput = z.input<typeof optionsSchema>;
+export type MediaLabOptions = z.output<typeof optionsSchema> & { artifactDir: string };
+
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionsError';
+  }
+}
+
+export function parseOptions(input: MediaLabOptionsInput): MediaLabOptions {
+  const result = optionsSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `option "${i.path.join('.') || '(root)'}": ${i.message}`);
+    throw new OptionsError(`Invalid Media Lab options: ${lines.join('; ')}`);
+  }
+  const options = result.data;
+  return { ...options, artifactDir: options.artifactDir ?? join(options.dataDir, 'artifacts') };
+}
+
+export function laneLimits(options: MediaLabOptions): Record<WorkflowKind, number> {
+  return options.lanes;
+}

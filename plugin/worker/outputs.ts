@@ -1,0 +1,50 @@
+// Turns executor outputs into artifact rows (unpublished until the job succeeds), and removes
+// the rows and files of outputs that must never be published.
+import type { Knex } from 'knex';
+import type { Artifact, Job, OutputSpec } from '../core/types.js';
+import { newId } from '../core/ids.js';
+import { nowIso } from '../core/time.js';
+import { countByStorageKey, deleteUnpublishedOfJob, insertArtifact } from '../artifacts/store.js';
+import type { LocalStorage } from '../artifacts/storage.js';
+
+export async function recordOutput(knex: Knex, storage: LocalStorage, job: Job, spec: OutputSpec): Promise<Artifact> {
+  const stored = await storage.adoptFile(spec.path, spec.facts.mime);
+  const artifact: Artifact = {
+    id: newId(),
+    jobId: job.id,
+    role: spec.role ?? 'output',
+    kind: spec.facts.kind,
+    storageKey: stored.storageKey,
+    sha256: stored.sha256,
+    bytes: stored.bytes,
+    mime: spec.facts.mime,
+    width: spec.facts.width ?? null,
+    height: spec.facts.height ?? null,
+    duration: spec.facts.duration ?? null,
+    fps: spec.facts.fps ?? null,
+    sampleRate: spec.facts.sampleRate ?? null,
+    metadata: {
+      ...(spec.facts.metadata ?? {}),
+      ...(spec.metadata ?? {}),
+      workflow: job.workflow,
+      ...(job.preset ? { preset: { name: job.preset.name, version: job.preset.version, hash: job.preset.hash } } : {}),
+      submittedBy: job.submittedBy,
+      attempt: job.attempts,
+    },
+    parentIds: spec.parentIds ?? job.inputIds,
+    published: false,
+    createdBy: job.submittedBy,
+    createdAt: nowIso(),
+  };
+  await insertArtifact(knex, artifact);
+  return artifact;
+}
+
+/** Deletes a job's unpublished artifacts and any file no other row still points to. */
+export async function discardUnpublished(knex: Knex, storage: LocalStorage, jobId: string): Promise<number> {
+  const removed = await deleteUnpublishedOfJob(knex, jobId);
+  for (const artifact of removed) {
+    if ((await countByStorageKey(knex, artifact.storageKey)) === 0) await storage.remove(artifact.storageKey);
+  }
+  return removed.length;
+}

@@ -1,0 +1,353 @@
+// The worker: claims jobs with a lease, runs them in per-kind lanes, heartbeats, and moves
+// each job to its next state with one guarded write. Wakes at once on in-process submits;
+// polls briefly for work submitted by other processes.
+import Bottleneck from 'bottleneck';
+import { hostname } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
+import { WORKFLOW_KINDS } from '../core/types.js';
+import { MediaLabError, isAbortError } from '../core/errors.js';
+import { isoAfter } from '../core/time.js';
+import * as jobs from '../jobs/store.js';
+import { getArtifacts } from '../artifacts/store.js';
+import type { LocalStorage } from '../artifacts/storage.js';
+import type { LabEventBus } from '../events/bus.js';
+import type { KindRegistry } from '../kinds/registry.js';
+import type { MediaLabOptions } from '../options.js';
+import { retryDelayMs } from './backoff.js';
+import { discardUnpublished, recordOutput } from './outputs.js';
+
+type StopReason = 'cancel' | 'lease-lost' | 'shutdown';
+
+class StopSignal extends Error {
+  constructor(readonly reason: StopReason) {
+    super(reason === 'cancel' ? 'The job was cancelled.' : reason === 'shutdown' ? 'The worker is shutting down.' : 'The job lease was lost.');
+    this.name = 'AbortError';
+  }
+}
+
+interface RunningJob {
+  job: Job;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface WorkerDeps {
+  knex: Knex;
+  storage: LocalStorage;
+  bus: LabEventBus;
+  kinds: KindRegistry;
+  options: MediaLabOptions;
+  log: Pick<Console, 'info' | 'warn' | 'error'>;
+}
+
+export class Worker {
+  readonly id: string;
+  private readonly lanes: Record<WorkflowKind, Bottleneck>;
+  private readonly running = new Map<string, RunningJob>();
+  private active = false;
+  private loopPromise: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private wakePending = false;
+  private lastLeaseSweep = 0;
+  private readonly onQueued = () => this.wake();
+  private readonly onCancel = (id: string) => this.running.get(id)?.controller.abort(new StopSignal('cancel'));
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.id = deps.options.worker.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.lanes = Object.fromEntries(
+      WORKFLOW_KINDS.map((k) => [k, new Bottleneck({ maxConcurrent: deps.options.lanes[k] })]),
+    ) as Record<WorkflowKind, Bottleneck>;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.deps.bus.on('job.queued', this.onQueued);
+    this.deps.bus.on('job.cancel-requested', this.onCancel);
+    this.loopPromise = this.loop();
+  }
+
+  wake(): void {
+    this.wakePending = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, asks running jobs to stop at a checkpoint, and releases their leases. */
+  async stop(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.deps.bus.off('job.queued', this.onQueued);
+    this.deps.bus.off('job.cancel-requested', this.onCancel);
+    this.wake();
+    await this.loopPromise;
+    const grace = this.deps.options.worker.shutdownGraceMs;
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    // Give running jobs the grace period to finish on their own, then ask them to stop.
+    const finished = await Promise.race([all.then(() => true), sleep(grace).then(() => false)]);
+    if (!finished) {
+      for (const r of this.running.values()) r.controller.abort(new StopSignal('shutdown'));
+      await all;
+    }
+  }
+
+  private freeKinds(): WorkflowKind[] {
+    return WORKFLOW_KINDS.filter((k) => {
+      const counts = this.lanes[k].counts();
+      return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING < this.deps.options.lanes[k];
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { options, log } = this.deps;
+    while (this.active) {
+      this.wakePending = false;
+      let claimedAny = false;
+      try {
+        await this.sweepExpiredLeases();
+        for (const kind of this.freeKinds()) {
+          if (!this.active) break;
+          const job = await jobs.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
+          if (job) {
+            claimedAny = true;
+            this.deps.bus.jobChanged(job);
+            this.launch(job);
+          }
+        }
+      } catch (error) {
+        log.error(`[media-lab] worker ${this.id}: claim failed: ${(error as Error).message}`);
+        await sleep(options.worker.pollIntervalMs);
+      }
+      if (claimedAny || this.wakePending || !this.active) continue;
+      await this.idle();
+    }
+  }
+
+  /** Sleeps until woken, a lane frees up, the next backoff ends, or the cross-process poll. */
+  private async idle(): Promise<void> {
+    let timeout = this.deps.options.worker.pollIntervalMs;
+    const next = await jobs.nextRunAfter(this.deps.knex, this.freeKinds()).catch(() => null);
+    if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
+    if (timeout === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeout);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = null;
+  }
+
+  private async sweepExpiredLeases(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastLeaseSweep < Math.min(this.deps.options.lease.durationMs / 2, 5_000)) return;
+    this.lastLeaseSweep = now;
+    for (const job of await jobs.jobsWithExpiredLease(this.deps.knex)) {
+      const exhausted = job.attempts >= job.maxAttempts;
+      const result = await jobs.transition(this.deps.knex, {
+        id: job.id,
+        from: ['RUNNING'],
+        to: exhausted ? 'FAILED' : 'QUEUED',
+        actor: `worker:${this.id}`,
+        type: 'lease-expired',
+        leaseOwner: job.leaseOwner ?? undefined,
+        patch: exhausted
+          ? { error_code: 'LEASE_LOST', error_message: `The worker running this job (${job.leaseOwner}) stopped answering on each of ${job.attempts} attempts.` }
+          : { run_after: isoAfter(0), stage: 'waiting to resume (worker lost)' },
+        details: { previousOwner: job.leaseOwner, attempts: job.attempts },
+      });
+      if (!result) continue;
+      if (exhausted) {
+        await discardUnpublished(this.deps.knex, this.deps.storage, job.id);
+        await this.deps.storage.removeDir(this.deps.storage.workDirOf(job.id));
+      } else {
+        // Outputs of the dead attempt are never published; the new attempt makes its own.
+        await discardUnpublished(this.deps.knex, this.deps.storage, job.id);
+      }
+      this.deps.bus.jobChanged(result.job);
+    }
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController();
+    const entry: RunningJob = { job, controller, done: Promise.resolve() };
+    this.running.set(job.id, entry);
+    entry.done = this.lanes[job.workflow]
+      .schedule(() => this.execute(job, controller))
+      .catch((error: unknown) => this.deps.log.error(`[media-lab] job ${job.id}: ${(error as Error).message}`))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
+  }
+
+  private async execute(job: Job, controller: AbortController): Promise<void> {
+    const { knex, storage, bus, kinds, options } = this.deps;
+    const heartbeat = setInterval(() => {
+      jobs
+        .heartbeat(knex, job.id, this.id, options.lease.durationMs)
+        .then(({ held, cancelRequested }) => {
+          if (!held) controller.abort(new StopSignal('lease-lost'));
+          else if (cancelRequested) controller.abort(new StopSignal('cancel'));
+        })
+        .catch((error: unknown) => this.deps.log.warn(`[media-lab] heartbeat for ${job.id} failed: ${(error as Error).message}`));
+    }, options.lease.heartbeatMs);
+    const tempDir = await storage.makeTempDir(`job-${job.id}-a${job.attempts}`);
+    const workDir = storage.workDirOf(job.id);
+    await mkdir(workDir, { recursive: true });
+    let lastWrite = 0;
+    let lastProgress = 0;
+    const ctx: ExecutorContext = {
+      job,
+      params: job.params,
+      inputs: [],
+      inputPath: (a) => storage.pathOf(a.storageKey),
+      signal: controller.signal,
+      progress: ({ fraction, stage }) => {
+        const progress = Math.max(lastProgress, Math.min(1, Math.max(0, fraction)));
+        lastProgress = progress;
+        const now = Date.now();
+        if (now - lastWrite < 100 && progress < 1) return;
+        lastWrite = now;
+        bus.emit('job.progress', { id: job.id, progress, stage: stage ?? null, at: new Date(now).toISOString() });
+        void jobs.updateProgress(knex, job.id, this.id, progress, stage ?? null).catch(() => undefined);
+      },
+      addOutput: (spec) => recordOutput(knex, storage, job, spec),
+      tempDir,
+      workDir,
+      saveCheckpoint: async (state: JsonObject) => {
+        job.checkpoint = state;
+        await jobs.saveCheckpoint(knex, job.id, this.id, state);
+      },
+      setBackend: (name) => jobs.setBackend(knex, job.id, name),
+      laneConcurrency: options.lanes[job.workflow],
+      log: (message, details) => this.deps.log.info(`[media-lab] job ${job.id}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
+    };
+    try {
+      const definition = kinds.get(job.workflow);
+      if (!definition.executor) {
+        throw new MediaLabError(
+          'EXECUTOR_UNAVAILABLE',
+          `No executor is installed for "${job.workflow}" jobs on this server. Install or configure the ${job.workflow} pipeline, then retry the job.`,
+        );
+      }
+      const parsed = definition.paramsSchema.safeParse(job.params);
+      if (!parsed.success) throw new MediaLabError('VALIDATION_FAILED', `Stored parameters no longer validate: ${parsed.error.message}`);
+      ctx.params = parsed.data;
+      ctx.inputs = await getArtifacts(knex, job.inputIds);
+      const missing = job.inputIds.filter((id) => !ctx.inputs.some((a) => a.id === id));
+      if (missing.length) throw new MediaLabError('INPUT_MISSING', `Input artifacts no longer exist: ${missing.join(', ')}`);
+      controller.signal.throwIfAborted();
+      const result = await definition.executor.run(ctx);
+      controller.signal.throwIfAborted();
+      // Temp files go before the job is seen as finished: no caller ever sees leftovers.
+      await storage.removeDir(tempDir);
+      await this.succeed(job, (result && result.summary) || {});
+    } catch (error) {
+      await storage.removeDir(tempDir);
+      await this.settleFailure(job, controller.signal, error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async succeed(job: Job, summary: JsonObject): Promise<void> {
+    const { knex, storage, bus } = this.deps;
+    const result = await jobs.transition(knex, {
+      id: job.id,
+      from: ['RUNNING'],
+      to: 'SUCCEEDED',
+      actor: `worker:${this.id}`,
+      type: 'succeeded',
+      leaseOwner: this.id,
+      patch: { progress: 1, stage: 'done', error_code: null, error_message: null, cancel_requested_at: null },
+      details: summary,
+      alongside: async (trx) => {
+        await trx('media_artifacts').where({ job_id: job.id, published: false }).update({ published: true });
+      },
+    });
+    if (result) {
+      await storage.removeDir(storage.workDirOf(job.id));
+      bus.jobChanged(result.job);
+    } else {
+      // Cancelled or taken over meanwhile: nothing of this attempt may be published.
+      const current = await jobs.getJob(knex, job.id);
+      if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) return;
+      await discardUnpublished(knex, storage, job.id);
+    }
+  }
+
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown): Promise<void> {
+    const { knex, storage, bus, options, log } = this.deps;
+    const stop = signal.aborted && signal.reason instanceof StopSignal ? signal.reason.reason : null;
+    if (stop === 'lease-lost') {
+      log.warn(`[media-lab] job ${job.id}: lease lost; another worker owns it now`);
+      return;
+    }
+    await discardUnpublished(knex, storage, job.id);
+    let result: Awaited<ReturnType<typeof jobs.transition>>;
+    if (stop === 'cancel') {
+      result = await jobs.transition(knex, {
+        id: job.id,
+        from: ['RUNNING'],
+        to: 'CANCELLED',
+        actor: `worker:${this.id}`,
+        type: 'cancelled',
+        leaseOwner: this.id,
+        patch: { error_code: 'CANCELLED', error_message: 'Cancelled by request.', stage: 'cancelled' },
+      });
+      await storage.removeDir(storage.workDirOf(job.id));
+    } else if (stop === 'shutdown') {
+      result = await jobs.transition(knex, {
+        id: job.id,
+        from: ['RUNNING'],
+        to: 'QUEUED',
+        actor: `worker:${this.id}`,
+        type: 'released',
+        leaseOwner: this.id,
+        // A shutdown is not the job's fault: give the attempt back.
+        patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage: 'waiting (worker restarted)' },
+        details: { reason: 'worker shutdown' },
+      });
+    } else {
+      const failure =
+        error instanceof MediaLabError
+          ? error
+          : isAbortError(error)
+            ? new MediaLabError('EXECUTOR_FAILED', 'The executor stopped unexpectedly.', { cause: error })
+            : new MediaLabError('EXECUTOR_FAILED', (error as Error)?.message ?? String(error), { cause: error, transient: true });
+      const retry = failure.transient && job.attempts < job.maxAttempts;
+      const delay = retryDelayMs(job.attempts, options.retry.backoffBaseMs, options.retry.backoffMaxMs);
+      result = await jobs.transition(knex, {
+        id: job.id,
+        from: ['RUNNING'],
+        to: retry ? 'QUEUED' : 'FAILED',
+        actor: `worker:${this.id}`,
+        type: retry ? 'retry-scheduled' : 'failed',
+        leaseOwner: this.id,
+        patch: {
+          error_code: failure.code,
+          error_message: failure.message,
+          stage: retry ? `retrying in ${Math.ceil(delay / 1000)} s` : 'failed',
+          ...(retry ? { run_after: isoAfter(delay), lease_owner: null, lease_expires_at: null } : {}),
+        },
+        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}) },
+      });
+      if (!retry) await storage.removeDir(storage.workDirOf(job.id));
+      if (!(error instanceof MediaLabError)) log.error(`[media-lab] job ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
+    }
+    if (result) bus.jobChanged(result.job);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { DATABASES, PG_URL } from '../helpers/db.js';
+import { migrateLatest, migrateRollback } from '../../plugin/db/migrate.js';
+
+const CORE_TABLES = ['media_jobs', 'media_artifacts', 'media_job_events', 'media_presets'];
+
+for (const target of DATABASES) {
+  describe(`migrations on ${target.name}`, () => {
+    it('migrate:latest creates the core tables and rollback removes them; both are repeatable', async () => {
+      const db = await target.create();
+      const knex = db.open();
+      try {
+        assert.deepEqual(await migrateLatest(knex), ['0001_core']);
+        for (const table of CORE_TABLES) assert.ok(await knex.schema.hasTable(table), `${table} exists`);
+        assert.ok(await knex.schema.hasColumn('media_jobs', 'lease_expires_at'));
+        assert.ok(await knex.schema.hasColumn('media_artifacts', 'parent_ids'));
+        assert.deepEqual(await migrateLatest(knex), [], 'second run applies nothing');
+        assert.deepEqual(await migrateRollback(knex), ['0001_core']);
+        for (const table of CORE_TABLES) assert.equal(await knex.schema.hasTable(table), false, `${table} dropped`);
+        assert.deepEqual(await migrateLatest(knex), ['0001_core'], 'up again after down');
+      } finally {
+        await knex.destroy();
+        await db.drop();
+      }
+    });
+
+    it('the CLI runs migrate and migrate:rollback against the same database', async () => {
+      const db = await target.create();
+      try {
+        const run = (...args: string[]) =>
+          spawnSync(process.execPath, ['--import', 'tsx', 'plugin/cli/run.ts', ...args, '--db', db.url], { encoding: 'utf8', cwd: process.cwd() });
+        const up = run('migrate');
+        assert.equal(up.status, 0, up.stderr);
+        assert.match(up.stdout, /applied: 0001_core/);
+        const down = run('migrate:rollback');
+        assert.equal(down.status, 0, down.stderr);
+        assert.match(down.stdout, /rolled back: 0001_core/);
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
+
+if (!PG_URL) {
+  describe('migrations on postgres', () => {
+    it('is not configured here: set MEDIA_LAB_TEST_PG=postgres://... to run the PostgreSQL tests', () => {
+      assert.equal(PG_URL, '');
+    });
+  });
+}

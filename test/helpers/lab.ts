@@ -1,0 +1,105 @@
+// A Media Lab mounted in a real Express server on a random port, for API tests.
+import express from 'express';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { createMediaLab, type MediaLab, type MediaLabOptionsInput } from '../../plugin/index.js';
+import type { KindDefinition } from '../../plugin/core/types.js';
+import { demoAuthenticate } from '../../examples/demo-auth.js';
+import { sqliteDatabase, type TestDatabase } from './db.js';
+
+export const ADMIN = 'test-admin-token';
+export const USER = 'test-user-token';
+
+export interface TestLab {
+  lab: MediaLab;
+  url: string;
+  api: string;
+  dataDir: string;
+  db: TestDatabase;
+  knex: Knex;
+  server: Server;
+  fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  json<T = Record<string, unknown>>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T; res: Response }>;
+  close(): Promise<void>;
+}
+
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function startTestLab(
+  options: Partial<MediaLabOptionsInput> & { kinds?: KindDefinition<any>[]; db?: TestDatabase } = {}, // eslint-disable-line @typescript-eslint/no-explicit-any -- test kinds carry their own param types
+): Promise<TestLab> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-test-'));
+  const db = options.db ?? sqliteDatabase();
+  const knex = db.open();
+  const { kinds, db: _db, ...rest } = options;
+  const lab = await createMediaLab({
+    dataDir,
+    database: knex,
+    authenticate: demoAuthenticate({ admin: ADMIN, user: USER }),
+    logger: silentLogger,
+    lease: { durationMs: 3000, heartbeatMs: 500 },
+    retry: { maxAttempts: 3, backoffBaseMs: 50, backoffMaxMs: 200 },
+    worker: { pollIntervalMs: 100, shutdownGraceMs: 2000 },
+    ...rest,
+  });
+  for (const kind of kinds ?? []) lab.kinds.register(kind);
+  await lab.migrate();
+  const app = express();
+  app.use('/api/media-lab', lab.router);
+  const server = createServer(app);
+  lab.attach(server);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  await lab.start();
+  const api = `${url}/api/media-lab`;
+  const doFetch = (path: string, init: RequestInit & { token?: string | null } = {}) => {
+    const { token = ADMIN, ...rest2 } = init;
+    const headers = new Headers(rest2.headers);
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    if (typeof rest2.body === 'string' && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+    return fetch(`${api}${path}`, { ...rest2, headers });
+  };
+  return {
+    lab,
+    url,
+    api,
+    dataDir,
+    db,
+    knex,
+    server,
+    fetch: doFetch,
+    async json<T>(path: string, init?: RequestInit & { token?: string | null }) {
+      const res = await doFetch(path, init);
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, res };
+    },
+    async close() {
+      await lab.stop();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await knex.destroy();
+      await db.drop();
+    },
+  };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const { body } = await t.json<Record<string, unknown>>(`/jobs/${id}`);
+    return statuses.includes(String(body.status)) ? body : null;
+  }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs);
+}
