@@ -163,29 +163,20 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
       );
       row = (result as { rows: Row[] }).rows[0];
     } else {
-      const candidate = (await trx(JOBS)
-        .select('id')
-        .where('status', 'QUEUED')
-        .where('run_after', '<=', now)
-        .whereIn('workflow', claim.kinds)
-        .orderBy([{ column: 'priority', order: 'desc' }, { column: 'run_after' }, { column: 'id' }])
-        .first()) as { id: string } | undefined;
-      if (!candidate) return null;
-      const updated = await trx(JOBS)
-        .where({ id: candidate.id, status: 'QUEUED' })
-        .update({
-          status: 'RUNNING',
-          lease_owner: claim.owner,
-          lease_expires_at: lease,
-          attempts: trx.raw('attempts + 1'),
-          started_at: trx.raw('COALESCE(started_at, ?)', [now]),
-          updated_at: now,
-          stage: 'starting',
-          error_code: null,
-          error_message: null,
-        });
-      if (updated !== 1) return null;
-      row = (await trx(JOBS).where({ id: candidate.id }).first()) as Row;
+      // One statement, so SQLite takes the write lock up front (its busy timeout then waits for
+      // other processes) instead of failing to upgrade a read transaction.
+      const rows = (await trx.raw(
+        `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+           started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
+         WHERE status = 'QUEUED' AND id = (
+           SELECT id FROM ${JOBS}
+           WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')})
+           ORDER BY priority DESC, run_after ASC, id ASC
+           LIMIT 1)
+         RETURNING *`,
+        [claim.owner, lease, now, now, now, ...claim.kinds],
+      )) as Row[];
+      row = rows[0];
     }
     if (!row) return null;
     const job = jobFromRow(row);
@@ -269,6 +260,9 @@ export interface TransitionRequest {
 /** One guarded write plus one audit event; null when the job was not in a `from` state. */
 export async function transition(knex: Knex, request: TransitionRequest): Promise<{ job: Job; from: JobStatus } | null> {
   return knex.transaction(async (trx) => {
+    // SQLite: write first so the transaction holds the write lock before it reads (a deferred
+    // transaction that reads then writes fails at once under contention instead of waiting).
+    if (clientName(knex) === 'sqlite') await trx(JOBS).where({ id: request.id }).update({ status: trx.ref('status') });
     const before = (await trx(JOBS).select('status').where({ id: request.id }).first()) as { status: JobStatus } | undefined;
     if (!before || !request.from.includes(before.status)) return null;
     const now = nowIso();

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATABASES } from '../helpers/db.js';
+import { startTestLab, waitFor, type TestLab } from '../helpers/lab.js';
+import { steppingKind } from '../helpers/kinds.js';
+
+function spawnWorker(db: string, dataDir: string, name: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts', db, dataDir, name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (String(chunk).includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker ${name} exited early (${code})`)));
+  });
+}
+
+function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function setup(target: (typeof DATABASES)[number]): Promise<TestLab> {
+  // The test process only submits and reads; the workers live in child processes.
+  // The same `voice` parameter schema as the workers' (steps, stepMs), for submit-time validation.
+  const t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice')], worker: { enabled: false }, quotas: { maxActiveJobsPerUser: 1000, maxSubmissionsPerDay: 10000 } });
+  await t.knex.schema.createTable('test_runs', (table) => {
+    table.increments('id');
+    table.string('job_id');
+    table.string('worker');
+    table.string('phase');
+    table.bigInteger('at');
+  });
+  return t;
+}
+
+for (const target of DATABASES) {
+  describe(`worker processes on ${target.name}`, function () {
+    this.timeout(120_000);
+
+    it('two worker processes on one database never run the same job twice', async () => {
+      const t = await setup(target);
+      const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-mp-'));
+      const workers: ChildProcess[] = [];
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 60; i++) {
+          const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 1, stepMs: 5 } }) });
+          ids.push(body.id);
+        }
+        workers.push(await spawnWorker(t.db.url, dataDir, 'w1'), await spawnWorker(t.db.url, dataDir, 'w2'));
+        await waitFor(async () => {
+          const row = (await t.knex('media_jobs').where({ status: 'SUCCEEDED' }).count({ n: '*' }).first()) as { n: number | string };
+          return Number(row.n) === ids.length;
+        }, 'all jobs to succeed', 90_000);
+        const runs = (await t.knex('test_runs').where({ phase: 'start' })) as Array<{ job_id: string; worker: string }>;
+        assert.equal(runs.length, ids.length, 'each job started exactly once');
+        assert.equal(new Set(runs.map((r) => r.job_id)).size, ids.length);
+        const attempts = (await t.knex('media_jobs').max({ m: 'attempts' }).first()) as { m: number };
+        assert.equal(Number(attempts.m), 1);
+      } finally {
+        await Promise.all(workers.map(stopWorker));
+        await t.close();
+      }
+    });
+
+    it('a worker killed with SIGKILL mid-job: the job is re-claimed after the lease and finishes once', async () => {
+      const t = await setup(target);
+      const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-mp-'));
+      let second: ChildProcess | null = null;
+      try {
+        const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 60, stepMs: 100 } }) });
+        const first = await spawnWorker(t.db.url, dataDir, 'doomed');
+        await waitFor(async () => ((await t.knex('test_runs').where({ job_id: body.id, phase: 'start' })).length ? true : null), 'the first start');
+        first.kill('SIGKILL');
+        await new Promise((r) => first.once('exit', r));
+        const stuck = await t.knex('media_jobs').where({ id: body.id }).first();
+        assert.equal(stuck.status, 'RUNNING', 'still RUNNING right after the crash (lease not yet expired)');
+        second = await spawnWorker(t.db.url, dataDir, 'survivor');
+        await waitFor(async () => ((await t.knex('media_jobs').where({ id: body.id, status: 'SUCCEEDED' }).first()) ? true : null), 'the job to succeed', 60_000);
+        const runs = (await t.knex('test_runs').where({ job_id: body.id }).orderBy('id')) as Array<{ worker: string; phase: string }>;
+        assert.deepEqual(runs.map((r) => `${r.worker}:${r.phase}`), ['doomed:start', 'survivor:start', 'survivor:finish']);
+        const job = await t.knex('media_jobs').where({ id: body.id }).first();
+        assert.equal(Number(job.attempts), 2);
+        const events = (await t.knex('media_job_events').where({ job_id: body.id }).orderBy('id')) as Array<{ type: string }>;
+        assert.deepEqual(events.map((e) => e.type), ['submitted', 'claimed', 'lease-expired', 'claimed', 'succeeded']);
+      } finally {
+        if (second) await stopWorker(second);
+        await t.close();
+      }
+    });
+  });
+}
