@@ -37,6 +37,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['status', 'workflow', 'priority', 'run_after'], 'media_jobs_claim_idx');
     t.index(['status', 'created_at'], 'media_jobs_status_created_idx');
     t.index(['created_at'], 'media_jobs_created_idx');
+    // Listing pages order by id (time-ordered), filtered by status and/or workflow.
+    t.index(['status', 'id'], 'media_jobs_status_id_idx');
+    t.index(['workflow', 'status', 'id'], 'media_jobs_workflow_status_id_idx');
     t.index(['status', 'lease_expires_at'], 'media_jobs_lease_idx');
     t.index(['submitted_by', 'created_at'], 'media_jobs_submitter_idx');
     t.index(['updated_at'], 'media_jobs_updated_idx');
