@@ -8,7 +8,7 @@ import { MediaLabError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
 import { FileTooLargeError, type LocalStorage } from '../artifacts/storage.js';
-import { findUploadBySha, insertArtifact } from '../artifacts/store.js';
+import { countByStorageKey, findUploadBySha, insertArtifact } from '../artifacts/store.js';
 import { inspectMedia } from '../media/inspect.js';
 import { rm } from 'node:fs/promises';
 
@@ -101,7 +101,13 @@ export async function handleUpload(
       createdBy: deps.user.id,
       createdAt: nowIso(),
     };
-    await insertArtifact(deps.knex, artifact);
+    try {
+      await insertArtifact(deps.knex, artifact);
+    } catch (error) {
+      // No row, no file: never leave an unindexed object behind.
+      if ((await countByStorageKey(deps.knex, stored.storageKey)) === 0) await deps.storage.remove(stored.storageKey);
+      throw error;
+    }
     return { artifact, created: true };
   } catch (error) {
     await rm(received.path, { force: true });
