@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createMediaLab, type MediaLab } from '../plugin/index.js';
 import { demoAuthenticate, demoTokens } from './demo-auth.js';
 import { homePage, jobPage, mediaLabPage, signInPage } from './pages.js';
+import { mountPromptQueueDemo, type PromptQueueDemo } from './prompt-queue-demo.js';
 
 export interface DemoHostOptions {
   port?: number;
@@ -14,11 +15,14 @@ export interface DemoHostOptions {
   adminToken?: string;
   userToken?: string;
   quiet?: boolean;
+  /** Options of the prompt-queue adapter on /prompts (false: no prompt queue). */
+  promptQueue?: Parameters<typeof mountPromptQueueDemo>[2] | false;
 }
 
 export interface DemoHost {
   url: string;
   lab: MediaLab;
+  promptQueue: PromptQueueDemo | null;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     res.cookie('media_lab_token', token, { httpOnly: true, sameSite: 'lax', path: '/' });
     res.redirect(303, '/media-lab');
   });
+  const promptQueue = options.promptQueue === false ? null : await mountPromptQueueDemo(lab, app, options.promptQueue ?? {});
 
   const server = createServer(app);
   lab.attach(server);
@@ -69,11 +74,14 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     console.log(`  non-admin token: ${tokens.user}${env.MEDIA_LAB_USER_TOKEN ? '' : '   (set MEDIA_LAB_USER_TOKEN to change)'}`);
     console.log(`  ComfyUI backends: ${comfyUrls.length ? comfyUrls.join(', ') : 'none (set COMFYUI_URL)'}`);
     console.log(`  sign in at ${url}/sign-in, then open ${url}/media-lab`);
+    if (promptQueue) console.log(`  prompt queue: ${url}/prompts (media in ${promptQueue.queue.media.root})`);
   }
   return {
     url,
     lab,
+    promptQueue,
     async close() {
+      await promptQueue?.stop();
       await lab.stop();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

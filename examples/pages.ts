@@ -20,18 +20,24 @@ export function homePage(): string {
   return shell('Home', `<h1>Demo Wiki</h1><p>This host stands in for a wiki. Its <a href="/media-lab">Media Lab</a> section is the Media Lab plugin mounted at <code>/api/media-lab</code>.</p>`);
 }
 
+// The wiki's Media Lab section: the workspace, with job links pointing at the wiki's job pages.
 export function mediaLabPage(): string {
   return shell(
     'Media Lab',
     `<h1>Media Lab</h1>
-<media-lab-app api="/api/media-lab"></media-lab-app>
+<media-lab-app api="/api/media-lab" job-href="/media-lab/jobs/{id}" hash-tabs></media-lab-app>
 <noscript>Media Lab needs JavaScript.</noscript>`,
   );
 }
 
 export function jobPage(id: string): string {
   const safe = id.replace(/[^0-9a-zA-Z-]/g, '');
-  return shell('Job', `<p><a href="/media-lab">← Media Lab</a></p><media-lab-job api="/api/media-lab" job-id="${safe}"></media-lab-job>`);
+  return shell(
+    'Job',
+    `<p><a href="/media-lab">← Media Lab</a> · <a href="/media-lab#jobs">All jobs</a></p>
+<media-lab-job api="/api/media-lab" job-id="${safe}"></media-lab-job>
+<media-lab-toasts global></media-lab-toasts>`,
+  );
 }
 
 export function signInPage(message = ''): string {
@@ -43,6 +49,40 @@ export function signInPage(message = ''): string {
   );
 }
 
-export function promptsPage(rows: string): string {
-  return shell('Prompt queue', `<h1>Prompt queue</h1>${rows}`);
+/** One row of the host's prompts table, as the queue page lists it. */
+export interface PromptSummary {
+  id: string | number;
+  type: string;
+  text: string | null;
+  status: string | null;
+}
+
+const MEDIA_PROMPT_TYPES = new Set(['image', 'music', 'voice']);
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The host's queue page: each media prompt shows its thumbnails or players through <prompt-artifacts>. */
+export function promptsPage(prompts: PromptSummary[] | string, options: { promptsApi?: string } = {}): string {
+  if (typeof prompts === 'string') return shell('Prompt queue', `<h1>Prompt queue</h1>${prompts}`);
+  const api = escapeHtml(options.promptsApi ?? '/api/prompts');
+  const rows = prompts
+    .map((p) => {
+      const id = escapeHtml(String(p.id));
+      const type = escapeHtml(p.type);
+      const media = MEDIA_PROMPT_TYPES.has(p.type)
+        ? `<prompt-artifacts api="${api}" prompt-id="${id}" prompt-type="${type}" poll="5"></prompt-artifacts>`
+        : `<span class="muted">${type} (text only)</span>`;
+      return `<li class="prompt" data-prompt-id="${id}"><div class="prompt-text"><strong>#${id}</strong> ${escapeHtml(p.text ?? '')} <span class="muted">${escapeHtml(p.status ?? '')}</span></div>${media}</li>`;
+    })
+    .join('\n');
+  return shell(
+    'Prompt queue',
+    `<h1>Prompt queue</h1>
+<style>
+  .prompts { list-style: none; padding: 0; margin: 0; display: grid; gap: .75rem; }
+  .prompt { border: 1px solid #8884; border-radius: 8px; padding: .75rem; display: grid; gap: .5rem; min-width: 0; overflow-wrap: anywhere; }
+  .muted { opacity: .7; font-size: .9rem; }
+</style>
+${prompts.length ? `<ul class="prompts">${rows}</ul>` : '<p>No prompts yet.</p>'}`,
+  );
 }

@@ -1,22 +1,63 @@
-// Bundles the web components into one ES module (dist/ui/media-lab.js) that the router serves.
+// Bundles the web components into one ES module (dist/ui/media-lab.js) that the router serves,
+// and writes their type declarations (dist/ui/media-lab.d.ts, re-exporting dist/ui/types/).
+//   node scripts/build-ui.mjs            bundle + declarations
+//   node scripts/build-ui.mjs --no-types bundle only (what the browser tests need)
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import ts from 'typescript';
 
 const entry = 'web-components/index.ts';
-mkdirSync('dist/ui', { recursive: true });
+const outDir = 'dist/ui';
+mkdirSync(outDir, { recursive: true });
 if (!existsSync(entry)) {
   console.log(`build-ui: ${entry} not found; no UI bundle built`);
   process.exit(0);
 }
+
 await build({
   entryPoints: [entry],
   bundle: true,
   format: 'esm',
   target: 'es2022',
-  outfile: 'dist/ui/media-lab.js',
+  outfile: `${outDir}/media-lab.js`,
   minify: true,
   sourcemap: true,
   tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
   logLevel: 'warning',
 });
-console.log('build-ui: dist/ui/media-lab.js');
+console.log(`build-ui: ${outDir}/media-lab.js`);
+
+if (!process.argv.includes('--no-types')) emitDeclarations();
+
+/** Declarations of the public module: the element classes, the client and the wire types. */
+function emitDeclarations() {
+  const typesDir = `${outDir}/types`;
+  rmSync(typesDir, { recursive: true, force: true });
+  const program = ts.createProgram([entry], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: typesDir,
+    rootDir: 'web-components',
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    experimentalDecorators: true,
+    useDefineForClassFields: false,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+  });
+  const result = program.emit();
+  const problems = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (problems.length) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
+    console.error(ts.formatDiagnostics(problems, host));
+    process.exit(1);
+  }
+  writeFileSync(
+    `${outDir}/media-lab.d.ts`,
+    `// Types of media-lab.js: the Media Lab custom elements, their events, the API client and wire types.\nexport * from './types/index.js';\n`,
+  );
+  console.log(`build-ui: ${outDir}/media-lab.d.ts`);
+}

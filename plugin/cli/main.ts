@@ -8,7 +8,7 @@ import { migrateLatest, migrateRollback } from '../db/migrate.js';
 import { flag, parseArgs, type ParsedArgs } from './args.js';
 import { startStandaloneServer, tokenAuthenticate } from './serve.js';
 import { OptionsError } from '../options.js';
-import { runExtraCommand } from './extra-commands.js';
+import { EXTRA_USAGE, promptQueueForServe, runExtraCommand } from './extra-commands.js';
 
 const USAGE = `Usage: media-lab <command> [options]
 
@@ -26,7 +26,9 @@ serve:
   --port <n>                   (PORT; default 6699)
   --token-file <path>          admin token file (else MEDIA_LAB_ADMIN_TOKEN)
   --no-worker                  serve only; run workers with \`media-lab worker\`
-`;
+  (with a prompts table in the database, serve also polls it and mounts /api/prompts)
+
+${EXTRA_USAGE}`;
 
 export function commonOptions(args: ParsedArgs) {
   const dataDir = resolve(flag(args, 'data-dir', 'MEDIA_LAB_DATA_DIR') ?? process.env.DATA_DIR ?? './data');
@@ -68,6 +70,7 @@ async function runServe(args: ParsedArgs): Promise<number> {
     return 2;
   }
   const port = Number(flag(args, 'port', 'PORT') ?? 6699);
+  const promptQueue = promptQueueForServe(args);
   const server = await startStandaloneServer({
     port,
     dataDir,
@@ -75,9 +78,11 @@ async function runServe(args: ParsedArgs): Promise<number> {
     comfy,
     authenticate: tokenAuthenticate(token),
     worker: !args.flags.has('no-worker'),
+    extraRoutes: (lab) => promptQueue.extraRoutes(lab),
   });
   console.log(`media-lab serve: ${server.url}/api/media-lab (database ${db})`);
   await untilSignal();
+  await promptQueue.stop();
   await server.close();
   return 0;
 }

@@ -37,6 +37,11 @@ declare module 'express-serve-static-core' {
 
 export function adminGate(authenticate: Authenticate, adminRole: string) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // CORS preflights carry no credentials by design; the routes that allow CORS answer them.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      next();
+      return;
+    }
     const result = await checkAdmin(authenticate, adminRole, req);
     if (!result.ok) {
       if (result.problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="media-lab"');

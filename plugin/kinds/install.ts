@@ -1,22 +1,46 @@
-// Registers the pipelines that are installed: each replaces its kind's placeholder entry.
+// Registers the installed pipelines: each replaces its kind's placeholder entry.
+//   ComfyUI (generate, blend, music, voice).
 import type { Knex } from 'knex';
 import type { Router } from 'express';
 import type { KindRegistry } from './registry.js';
 import type { MediaLabOptions } from '../options.js';
+import { createComfyIntegration } from '../pipelines/comfy/index.js';
+import { jobFromRow, type Row } from '../core/rows.js';
+import { COMFY_KINDS } from '../pipelines/comfy/index.js';
 
 export interface InstalledPipelines {
   routes: Router[];
   health?: () => Promise<Record<string, unknown>>;
+  /** Describes the enhance presets (available or not, and why). */
+  enhancePresets?: () => unknown;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
 
-export async function installPipelines(deps: {
-  kinds: KindRegistry;
-  knex: Knex;
-  options: MediaLabOptions;
-  log: Pick<Console, 'info' | 'warn' | 'error'>;
-}): Promise<InstalledPipelines> {
-  void deps;
-  return { routes: [] };
+type Log = Pick<Console, 'info' | 'warn' | 'error'>;
+
+export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; options: MediaLabOptions; log: Log }): Promise<InstalledPipelines> {
+  const { kinds, knex, options, log } = deps;
+
+  const comfy = createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log });
+  for (const kind of comfy.kinds) kinds.register(kind);
+
+  return {
+    routes: [comfy.presetRoutes()],
+    health: async () => ({ comfy: { backends: comfy.pool.status() } }),
+    async start() {
+      await comfy.start();
+      // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
+      // worker died is re-claimed when its lease expires; its executor then collects,
+      // re-follows or resubmits from this same checkpoint.
+      const running = ((await knex('media_jobs').where('status', 'RUNNING').whereIn('workflow', [...COMFY_KINDS])) as Row[]).map(jobFromRow);
+      if (running.length) {
+        const report = await comfy.reconcile(running);
+        log.info(`[media-lab] ComfyUI reconciliation at start-up: ${JSON.stringify(report)}`);
+      }
+    },
+    async stop() {
+      await comfy.stop();
+    },
+  };
 }

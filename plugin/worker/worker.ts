@@ -90,7 +90,12 @@ export class Worker {
     const grace = this.deps.options.worker.shutdownGraceMs;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     // Give running jobs the grace period to finish on their own, then ask them to stop.
-    const finished = await Promise.race([all.then(() => true), sleep(grace).then(() => false)]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<boolean>((resolve) => {
+      graceTimer = setTimeout(() => resolve(false), grace);
+    });
+    const finished = await Promise.race([all.then(() => true), graceOver]);
+    clearTimeout(graceTimer); // never keep the process alive for the rest of the grace period
     if (!finished) {
       for (const r of this.running.values()) r.controller.abort(new StopSignal('shutdown'));
       await all;

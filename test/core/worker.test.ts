@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DATABASES } from '../helpers/db.js';
 import { startTestLab, waitFor, waitForStatus, type TestLab } from '../helpers/lab.js';
 import { steppingKind } from '../helpers/kinds.js';
+import { placeholderKind } from '../../plugin/kinds/registry.js';
 import type { JobStatus } from '../../plugin/core/types.js';
 
 interface JobBody {
@@ -34,7 +35,7 @@ for (const target of DATABASES) {
   describe(`job lifecycle on ${target.name}`, function () {
     let t: TestLab;
     before(async () => {
-      t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice'), steppingKind('music')], lanes: { voice: 2, music: 1 } });
+      t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice'), steppingKind('music'), placeholderKind('blend')], lanes: { voice: 2, music: 1 } });
     });
     after(async () => t.close());
 
@@ -75,10 +76,11 @@ for (const target of DATABASES) {
     });
 
     it('a kind without an executor fails its jobs with EXECUTOR_UNAVAILABLE', async () => {
-      const id = await submit(t, 'generate', { prompt: 'a cat' });
+      // `blend` registered without its pipeline, as on a server where ComfyUI is not installed.
+      const id = await submit(t, 'blend', {});
       const job = (await waitForStatus(t, id, ['FAILED'])) as unknown as JobBody;
       assert.equal(job.errorCode, 'EXECUTOR_UNAVAILABLE');
-      assert.match(job.errorMessage ?? '', /No executor is installed for "generate"/);
+      assert.match(job.errorMessage ?? '', /No executor is installed for "blend"/);
     });
 
     it('cancels a QUEUED job at once, and retry queues it again (audited)', async () => {

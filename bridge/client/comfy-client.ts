@@ -1,0 +1,218 @@
+// A client for one ComfyUI server: HTTP endpoints plus WebSocket-driven prompt following.
+//
+//   const watch = await client.watch(promptId, { prompt, onProgress });  // listen first:
+//   await client.submit(prompt, { promptId, clientId: watch.clientId });  // messages can beat the reply
+//   watch.arm();
+//   const outcome = await watch.outcome;
+import { randomUUID } from 'node:crypto';
+import { ComfyUnreachableError } from '../errors.js';
+import type { ApiWorkflow, PromptLocation, PromptOutcome } from '../types.js';
+import { sleep } from './backoff.js';
+import { ComfyHttp, type SubmitOptions } from './http.js';
+import { outcomeFromHistory } from './prompt-tracker.js';
+import { PromptWatch, type WatchCallbacks } from './prompt-watch.js';
+import { ComfySocket, type ReconnectSettings } from './socket.js';
+
+export interface ComfyClientSettings {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** Our WebSocket client id on this server (default: a new `medialab-<uuid>`). */
+  clientId?: string;
+  requestTimeoutMs?: number;
+  reconnect?: Partial<ReconnectSettings>;
+  /** Settle over HTTP after this long without a message about a prompt. */
+  watchdogMs?: number;
+  pollWhileDisconnectedMs?: number;
+  /** History can lag behind execution_success: re-read it after these delays before giving up. */
+  historyRetryDelaysMs?: number[];
+}
+
+export interface WatchOptions extends WatchCallbacks {
+  /** Follow under another client id (a prompt submitted by an earlier process). */
+  clientId?: string;
+  /** The prompt's nodes, for node-weighted progress. */
+  prompt?: ApiWorkflow | null;
+}
+
+export type CancelResult = 'dequeued' | 'interrupted' | 'not-found';
+
+const DEFAULT_RECONNECT: ReconnectSettings = { baseMs: 250, maxMs: 5_000, giveUpAfterMs: 30_000 };
+
+export class ComfyClient {
+  readonly http: ComfyHttp;
+  readonly clientId: string;
+  private readonly sockets = new Map<string, { socket: ComfySocket; refs: number }>();
+  private readonly reconnect: ReconnectSettings;
+  private readonly historyDelays: number[];
+  private statusListeners = new Set<(remaining: number) => void>();
+  private closed = false;
+
+  constructor(private readonly settings: ComfyClientSettings) {
+    this.http = new ComfyHttp({ name: settings.name, url: settings.url, headers: settings.headers, requestTimeoutMs: settings.requestTimeoutMs ?? 15_000 });
+    this.clientId = settings.clientId ?? `medialab-${randomUUID()}`;
+    this.reconnect = { ...DEFAULT_RECONNECT, ...settings.reconnect };
+    this.historyDelays = settings.historyRetryDelaysMs ?? [25, 50, 100, 200, 400, 800];
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get url(): string {
+    return this.http.base;
+  }
+
+  /** Opens our own socket (for live queue depth) without waiting for it. */
+  connect(): void {
+    this.socketFor(this.clientId).socket.connect();
+  }
+
+  /** Queue depth from `status` broadcasts on our socket. */
+  onStatus(listener: (queueRemaining: number) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  socketConnected(clientId = this.clientId): boolean {
+    return this.sockets.get(clientId)?.socket.connected ?? false;
+  }
+
+  /** Drops our socket as a network failure would (it reconnects by itself). */
+  dropSocket(clientId = this.clientId): void {
+    this.sockets.get(clientId)?.socket.drop();
+  }
+
+  /** Starts listening for a prompt's messages. Call before submitting, then `arm()` after. */
+  async watch(promptId: string, options: WatchOptions = {}): Promise<PromptWatch> {
+    const clientId = options.clientId ?? this.clientId;
+    const socket = this.acquire(clientId);
+    try {
+      await socket.ready();
+    } catch (error) {
+      this.release(clientId);
+      throw new ComfyUnreachableError(this.name, (error as Error).message, { cause: error });
+    }
+    return new PromptWatch(
+      promptId,
+      options.prompt ?? null,
+      {
+        backend: this.name,
+        socket,
+        locate: (id) => this.locate(id),
+        confirm: (id, fromSocket) => this.confirm(id, fromSocket),
+        release: () => this.release(clientId),
+      },
+      {
+        watchdogMs: this.settings.watchdogMs ?? 10_000,
+        pollWhileDisconnectedMs: this.settings.pollWhileDisconnectedMs ?? 1_000,
+        giveUpAfterMs: this.reconnect.giveUpAfterMs,
+      },
+      { onProgress: options.onProgress, onPreview: options.onPreview },
+    );
+  }
+
+  submit(prompt: ApiWorkflow, options: SubmitOptions, signal?: AbortSignal) {
+    return this.http.submit(prompt, { clientId: this.clientId, ...options }, signal);
+  }
+
+  /** Submits and follows to the outcome. */
+  async run(prompt: ApiWorkflow, options: WatchOptions & { promptId?: string } = {}): Promise<{ promptId: string; outcome: PromptOutcome }> {
+    const promptId = options.promptId ?? randomUUID();
+    const watch = await this.watch(promptId, { ...options, prompt });
+    try {
+      await this.submit(prompt, { promptId, clientId: watch.clientId });
+    } catch (error) {
+      watch.close();
+      throw error;
+    }
+    watch.arm();
+    return { promptId, outcome: await watch.outcome };
+  }
+
+  /**
+   * Where a prompt is. /queue first: a prompt leaves the queue and enters history in one step,
+   * so "not in the queue, then not in history" means lost, after a few re-reads for the lag.
+   */
+  async locate(promptId: string, signal?: AbortSignal): Promise<PromptLocation> {
+    const queue = await this.http.queue(signal);
+    if (queue.queue_running.some((item) => item[1] === promptId)) return { state: 'running' };
+    if (queue.queue_pending.some((item) => item[1] === promptId)) return { state: 'pending' };
+    for (const delay of [0, ...this.historyDelays]) {
+      if (delay) await sleep(delay, signal);
+      const entry = await this.http.history(promptId, signal);
+      if (entry) return { state: 'finished', outcome: outcomeFromHistory(promptId, entry) };
+    }
+    return { state: 'unknown' };
+  }
+
+  /** The prompt as queued (for re-following: node weights), if it is still queued or running. */
+  async queuedPrompt(promptId: string): Promise<ApiWorkflow | null> {
+    const queue = await this.http.queue();
+    const item = [...queue.queue_running, ...queue.queue_pending].find((i) => i[1] === promptId);
+    return item ? item[2] : null;
+  }
+
+  /** Cancels only our prompt: deleted while pending, interrupted while running. */
+  async cancel(promptId: string): Promise<CancelResult> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const queue = await this.http.queue();
+      if (queue.queue_pending.some((item) => item[1] === promptId)) {
+        await this.http.deleteQueued([promptId]);
+        continue; // it may have started meanwhile: look again
+      }
+      if (queue.queue_running.some((item) => item[1] === promptId)) {
+        await this.http.interrupt(promptId);
+        return 'interrupted';
+      }
+      return attempt === 0 ? 'not-found' : 'dequeued';
+    }
+    return 'dequeued';
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const { socket } of this.sockets.values()) socket.close();
+    this.sockets.clear();
+    this.statusListeners.clear();
+  }
+
+  private async confirm(promptId: string, fromSocket: PromptOutcome): Promise<PromptOutcome> {
+    for (const delay of [0, ...this.historyDelays]) {
+      if (delay) await sleep(delay);
+      const entry = await this.http.history(promptId);
+      if (entry) return outcomeFromHistory(promptId, entry);
+    }
+    return fromSocket;
+  }
+
+  private socketFor(clientId: string): { socket: ComfySocket; refs: number } {
+    if (this.closed) throw new ComfyUnreachableError(this.name, 'client closed');
+    let held = this.sockets.get(clientId);
+    if (!held) {
+      const socket = new ComfySocket({ url: this.http.base, clientId, headers: this.settings.headers, reconnect: this.reconnect });
+      if (clientId === this.clientId) socket.on('status', (remaining) => this.statusListeners.forEach((l) => l(remaining)));
+      held = { socket, refs: 0 };
+      this.sockets.set(clientId, held);
+    }
+    return held;
+  }
+
+  private acquire(clientId: string): ComfySocket {
+    const held = this.socketFor(clientId);
+    held.refs += 1;
+    held.socket.connect();
+    return held.socket;
+  }
+
+  private release(clientId: string): void {
+    const held = this.sockets.get(clientId);
+    if (!held) return;
+    held.refs -= 1;
+    // Our own socket stays open (queue depth, next jobs); a borrowed client id is closed.
+    if (held.refs <= 0 && clientId !== this.clientId) {
+      held.socket.close();
+      this.sockets.delete(clientId);
+    }
+  }
+}

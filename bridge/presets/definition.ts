@@ -1,0 +1,77 @@
+// Builds a preset version's definition from an exported workflow and an optional manifest
+// (parameters inferred where not given), checks it, and hashes it.
+import { MediaLabError } from '../../plugin/core/errors.js';
+import type { ApiWorkflow, ParameterSpec, PresetDefinition, PresetManifest } from '../types.js';
+import { defaultOutputNodes } from './graph.js';
+import { presetHash } from './hash.js';
+import { inferKind, inferParameters } from './infer.js';
+import { manifestSchema } from './manifest.js';
+import { checkApiWorkflow, checkDefinition, type Issue } from './validate.js';
+
+export interface PresetInput {
+  name: unknown;
+  workflow: unknown;
+  kind?: unknown;
+  description?: unknown;
+  parameters?: unknown;
+  derived?: unknown;
+  outputs?: unknown;
+  requires?: unknown;
+}
+
+/** A preset that cannot be used: every issue names its field. */
+export class PresetInvalidError extends MediaLabError {
+  constructor(
+    readonly issues: Issue[],
+    readonly source?: string,
+  ) {
+    super('PRESET_INVALID', `${source ? `${source}: ` : ''}${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export interface BuiltPreset {
+  definition: PresetDefinition;
+  hash: string;
+  /** True when the parameters were inferred from the workflow. */
+  inferred: boolean;
+}
+
+export function buildPresetDefinition(input: PresetInput, source?: string): BuiltPreset {
+  const { workflow, issues: shapeIssues } = checkApiWorkflow(input.workflow);
+  if (!workflow) throw new PresetInvalidError(shapeIssues, source);
+
+  const parsed = manifestSchema.safeParse({
+    name: input.name,
+    kind: input.kind ?? inferKind(workflow),
+    description: input.description ?? undefined,
+    parameters: input.parameters ?? undefined,
+    derived: input.derived ?? undefined,
+    outputs: input.outputs ?? undefined,
+    requires: input.requires ?? undefined,
+  });
+  if (!parsed.success) {
+    // A map of parameters is reported by name, a list by position.
+    const names = input.parameters && typeof input.parameters === 'object' && !Array.isArray(input.parameters) ? Object.keys(input.parameters) : null;
+    const field = (path: PropertyKey[]) =>
+      path.map((part, i) => (i === 1 && path[0] === 'parameters' && typeof part === 'number' && names ? names[part] : String(part))).join('.') || 'manifest';
+    throw new PresetInvalidError(
+      parsed.error.issues.map((issue) => ({ field: field(issue.path), message: issue.message })),
+      source,
+    );
+  }
+  const inferred = parsed.data.parameters === undefined;
+  const parameters: ParameterSpec[] = parsed.data.parameters ?? inferParameters(workflow);
+  const manifest: PresetManifest = {
+    name: parsed.data.name,
+    kind: parsed.data.kind,
+    description: parsed.data.description,
+    parameters,
+    derived: parsed.data.derived,
+    outputs: parsed.data.outputs.length ? parsed.data.outputs : defaultOutputNodes(workflow),
+    requires: parsed.data.requires,
+  };
+  const definition: PresetDefinition = { manifest, workflow: workflow as ApiWorkflow };
+  const issues = checkDefinition(definition);
+  if (issues.length) throw new PresetInvalidError(issues, source);
+  return { definition, hash: presetHash(definition), inferred };
+}

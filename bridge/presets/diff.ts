@@ -1,0 +1,71 @@
+// What changed between two versions of a preset: parameters (added, removed, changed fields)
+// and nodes (added, removed, class or input values changed).
+import type { JsonValue, ParameterSpec, PresetDefinition } from '../types.js';
+import { canonicalJson } from './hash.js';
+
+export interface FieldChange {
+  from: JsonValue | undefined;
+  to: JsonValue | undefined;
+}
+
+export interface PresetDiff {
+  kind: FieldChange | null;
+  parameters: {
+    added: string[];
+    removed: string[];
+    changed: Array<{ name: string; fields: Record<string, FieldChange> }>;
+  };
+  nodes: {
+    added: Array<{ id: string; classType: string }>;
+    removed: Array<{ id: string; classType: string }>;
+    changed: Array<{ id: string; classType: string; classChanged?: FieldChange; inputs: Record<string, FieldChange> }>;
+  };
+  outputs: FieldChange | null;
+}
+
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+
+function fieldChanges(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[] = []): Record<string, FieldChange> {
+  const out: Record<string, FieldChange> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (skip.includes(key) || same(a[key], b[key])) continue;
+    out[key] = { from: a[key] as JsonValue | undefined, to: b[key] as JsonValue | undefined };
+  }
+  return out;
+}
+
+export function diffPresets(from: PresetDefinition, to: PresetDefinition): PresetDiff {
+  const byName = (list: ParameterSpec[]) => new Map(list.map((p) => [p.name, p]));
+  const a = byName(from.manifest.parameters);
+  const b = byName(to.manifest.parameters);
+  const parameters: PresetDiff['parameters'] = { added: [], removed: [], changed: [] };
+  for (const name of b.keys()) if (!a.has(name)) parameters.added.push(name);
+  for (const name of a.keys()) if (!b.has(name)) parameters.removed.push(name);
+  for (const [name, spec] of a) {
+    const other = b.get(name);
+    if (!other) continue;
+    const fields = fieldChanges(spec as unknown as Record<string, unknown>, other as unknown as Record<string, unknown>, ['name']);
+    if (Object.keys(fields).length) parameters.changed.push({ name, fields });
+  }
+
+  const nodes: PresetDiff['nodes'] = { added: [], removed: [], changed: [] };
+  const ids = new Set([...Object.keys(from.workflow), ...Object.keys(to.workflow)]);
+  for (const id of [...ids].sort((x, y) => x.localeCompare(y, undefined, { numeric: true }))) {
+    const before = from.workflow[id];
+    const after = to.workflow[id];
+    if (!before) nodes.added.push({ id, classType: after.class_type });
+    else if (!after) nodes.removed.push({ id, classType: before.class_type });
+    else {
+      const inputs = fieldChanges(before.inputs, after.inputs);
+      const classChanged = before.class_type !== after.class_type ? { from: before.class_type, to: after.class_type } : undefined;
+      if (classChanged || Object.keys(inputs).length) nodes.changed.push({ id, classType: after.class_type, ...(classChanged ? { classChanged } : {}), inputs });
+    }
+  }
+
+  return {
+    kind: from.manifest.kind !== to.manifest.kind ? { from: from.manifest.kind, to: to.manifest.kind } : null,
+    parameters,
+    nodes,
+    outputs: same(from.manifest.outputs, to.manifest.outputs) ? null : { from: from.manifest.outputs, to: to.manifest.outputs },
+  };
+}

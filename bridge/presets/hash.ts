@@ -1,0 +1,33 @@
+// A preset's content hash: SHA-256 of canonical JSON (sorted keys) of what changes behaviour:
+// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements.
+// Name and description are left out: renaming text does not make a new version.
+import { createHash } from 'node:crypto';
+import type { ApiWorkflow, PresetDefinition } from '../types.js';
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function withoutTitles(workflow: ApiWorkflow): ApiWorkflow {
+  return Object.fromEntries(Object.entries(workflow).map(([id, node]) => [id, { class_type: node.class_type, inputs: node.inputs }]));
+}
+
+export function presetHash(definition: PresetDefinition): string {
+  const { manifest, workflow } = definition;
+  const content = {
+    kind: manifest.kind,
+    workflow: withoutTitles(workflow),
+    parameters: manifest.parameters,
+    derived: manifest.derived,
+    outputs: manifest.outputs,
+    requires: manifest.requires,
+  };
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}

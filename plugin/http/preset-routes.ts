@@ -1,0 +1,149 @@
+// Preset routes (mounted behind the admin gate):
+//   GET  /presets                          current version of each preset, with its parameter schema
+//   GET  /presets/:name/versions           every version
+//   GET  /presets/:name/diff?from=&to=     parameter and node changes between two versions
+//   POST /presets                          publish { name, kind, workflow, parameters?, ... } -> 201,
+//                                          or 200 with the existing version for the same content
+// The ComfyUI editor's "Publish to Media Lab" calls POST /presets from its own origin: list that
+// origin in `corsOrigins`.
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { PresetInvalidError } from '../../bridge/presets/definition.js';
+import { describeParameter } from '../../bridge/presets/params.js';
+import type { PresetVersion } from '../../bridge/types.js';
+import { MediaLabError } from '../core/errors.js';
+import type { PresetRegistry, PublishResult } from '../pipelines/comfy/preset-registry.js';
+import { sendProblem, validationProblem } from './problem.js';
+
+export interface PresetRouteDeps {
+  /** Browser origins allowed to call these routes (e.g. http://127.0.0.1:8188 for the ComfyUI editor). */
+  corsOrigins?: string[];
+  /** Called after a publish (audit, events). */
+  onPublished?(result: PublishResult, req: Request): void | Promise<void>;
+  /** Largest workflow body accepted. */
+  bodyLimit?: string;
+}
+
+function summary(preset: PresetVersion) {
+  const { manifest } = preset.definition;
+  return {
+    id: preset.id,
+    name: preset.name,
+    version: preset.version,
+    hash: preset.hash,
+    kind: preset.kind,
+    description: manifest.description,
+    source: preset.source,
+    createdAt: preset.createdAt,
+    parameters: manifest.parameters.map(describeParameter),
+    outputs: manifest.outputs,
+    requires: manifest.requires,
+  };
+}
+
+function notFound(res: Response, detail: string): void {
+  sendProblem(res, { title: 'Preset not found', status: 404, code: 'PRESET_NOT_FOUND', detail });
+}
+
+function versionParam(value: unknown): number | null | 'bad' {
+  if (value === undefined || value === '') return null;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? n : 'bad';
+}
+
+export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDeps = {}): Router {
+  const router = Router();
+  const origins = new Set(deps.corsOrigins ?? []);
+
+  router.use('/presets', (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && (origins.has(origin) || origins.has('*'))) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  });
+
+  router.get('/presets', async (_req, res) => {
+    const list = await registry.list();
+    res.json({ presets: list.map(({ preset, versions }) => ({ ...summary(preset), versions })), problems: registry.problems() });
+  });
+
+  router.get('/presets/:name/versions', async (req, res) => {
+    const versions = await registry.versions(req.params.name);
+    if (versions.length === 0) return notFound(res, `there is no preset "${req.params.name}"`);
+    res.json({ name: req.params.name, versions: versions.map(summary) });
+  });
+
+  router.get('/presets/:name/diff', async (req, res) => {
+    const from = versionParam(req.query.from);
+    const to = versionParam(req.query.to);
+    const issues = [];
+    if (from === 'bad') issues.push({ field: 'from', message: 'must be a version number' });
+    if (to === 'bad') issues.push({ field: 'to', message: 'must be a version number' });
+    if (issues.length) return sendProblem(res, validationProblem(issues));
+    const versions = await registry.versions(req.params.name);
+    if (versions.length === 0) return notFound(res, `there is no preset "${req.params.name}"`);
+    const toVersion = (to as number | null) ?? versions[versions.length - 1].version;
+    const fromVersion = (from as number | null) ?? Math.max(1, toVersion - 1);
+    const result = await registry.diff(req.params.name, fromVersion, toVersion);
+    if (!result) {
+      return notFound(res, `preset "${req.params.name}" has versions ${versions.map((v) => v.version).join(', ')}; asked for ${fromVersion} and ${toVersion}`);
+    }
+    res.json({
+      name: req.params.name,
+      from: { version: result.from.version, hash: result.from.hash },
+      to: { version: result.to.version, hash: result.to.hash },
+      ...result.diff,
+    });
+  });
+
+  router.post('/presets', express.json({ limit: deps.bodyLimit ?? '20mb' }), async (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      return sendProblem(res, validationProblem([{ field: 'body', message: 'must be a JSON object { name, kind, workflow, parameters? }' }]));
+    }
+    const missing = ['name', 'workflow'].filter((f) => body[f] === undefined).map((f) => ({ field: f, message: 'is required' }));
+    if (missing.length) return sendProblem(res, validationProblem(missing));
+    let result: PublishResult;
+    try {
+      result = await registry.publish(
+        {
+          name: body.name,
+          kind: body.kind,
+          workflow: body.workflow,
+          description: body.description,
+          parameters: body.parameters,
+          derived: body.derived,
+          outputs: body.outputs,
+          requires: body.requires,
+        },
+        'api',
+      );
+    } catch (error) {
+      if (error instanceof PresetInvalidError) {
+        return sendProblem(res, validationProblem(error.issues.map((i) => ({ field: i.field, message: i.message }))));
+      }
+      throw error;
+    }
+    await deps.onPublished?.(result, req);
+    res.status(result.created ? 201 : 200).json({ ...summary(result.preset), created: result.created, inferred: result.inferred });
+  });
+
+  router.use('/presets', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const parseError = error as { type?: string; status?: number };
+    if (parseError?.type === 'entity.parse.failed') return sendProblem(res, validationProblem([{ field: 'body', message: 'is not valid JSON' }]));
+    if (parseError?.type === 'entity.too.large') return sendProblem(res, { title: 'Workflow too large', status: 413, detail: 'the body is larger than the limit' });
+    const code = error instanceof MediaLabError ? error.code : 'INTERNAL';
+    sendProblem(res, { title: 'Preset request failed', status: 500, code, detail: (error as Error).message });
+  });
+
+  return router;
+}

@@ -1,0 +1,83 @@
+// Everything the plugin needs from the ComfyUI side, wired once:
+//
+//   const comfy = createComfyIntegration({ knex, options: options.comfy, logger });
+//   await comfy.start();                               // presets synced, pool checking health
+//   kinds.push(...comfy.kinds);                        // generate, blend, music, voice
+//   const resolved = await comfy.resolveSubmission(kind, body.preset, body.params);   // POST /jobs
+//   adminRouter.use(comfy.presetRoutes({ corsOrigins }));
+//   await comfy.reconcile(runningComfyJobs);           // start-up picture
+//   await comfy.stop();
+import type { Knex } from 'knex';
+import { resolve } from 'node:path';
+import type { Router } from 'express';
+import { comfyOptionsSchema, defaultPresetsDir, type ComfyOptions, type ComfyOptionsInput } from '../../../bridge/options.js';
+import { BackendPool, type Logger } from '../../../bridge/pool/backend-pool.js';
+import type { Executor, Job, KindDefinition } from '../../core/types.js';
+import { createPresetRoutes, type PresetRouteDeps } from '../../http/preset-routes.js';
+import { createComfyExecutor } from './executor.js';
+import { createComfyKinds } from './kinds.js';
+import { PresetRegistry } from './preset-registry.js';
+import { reconcileComfyJobs, type ReconcileReport } from './reconcile-jobs.js';
+import { resolveComfySubmission, type ResolvedSubmission } from './submission.js';
+
+export { ComfyExecutor, createComfyExecutor, type ComfyExecutorDeps } from './executor.js';
+export { createComfyKinds, comfyParamsSchema, type ComfyKindsOptions } from './kinds.js';
+export { PresetRegistry, DEFAULT_PRESET_BY_KIND, PRESETS_TABLE, type PublishResult, type PresetSource } from './preset-registry.js';
+export { reconcileComfyJobs, type ReconcileReport, type ReconcileState } from './reconcile-jobs.js';
+export { resolveComfySubmission, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
+export { readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
+
+export interface ComfyIntegrationOptions {
+  knex: Knex;
+  /** The `comfy` option of createMediaLab (see comfyOptionsSchema). */
+  options?: ComfyOptionsInput | Record<string, unknown>;
+  logger?: Logger;
+}
+
+export interface ComfyIntegration {
+  readonly options: ComfyOptions;
+  readonly pool: BackendPool;
+  readonly registry: PresetRegistry;
+  readonly executor: Executor;
+  readonly kinds: KindDefinition[];
+  resolveSubmission(kind: unknown, presetRef: unknown, params: unknown): Promise<ResolvedSubmission>;
+  presetRoutes(deps?: PresetRouteDeps): Router;
+  reconcile(jobs: Array<Pick<Job, 'id' | 'checkpoint'>>): Promise<ReconcileReport[]>;
+  /** Syncs the presets folder (and watches it if `watch`), starts health checks. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function createComfyIntegration({ knex, options: raw, logger = quiet }: ComfyIntegrationOptions): ComfyIntegration {
+  const options = comfyOptionsSchema.parse(raw ?? {});
+  const pool = new BackendPool(options, logger);
+  const registry = new PresetRegistry(knex, logger);
+  const executor = createComfyExecutor({ pool, registry, options, logger });
+  const kinds = createComfyKinds({ executor, registry });
+  const shipped = resolve(options.presetsDir) === resolve(defaultPresetsDir());
+  const source = shipped ? 'shipped' : 'file';
+
+  return {
+    options,
+    pool,
+    registry,
+    executor,
+    kinds,
+    resolveSubmission: (kind, presetRef, params) => resolveComfySubmission(registry, kind, presetRef, params),
+    presetRoutes: (deps) => createPresetRoutes(registry, deps),
+    reconcile: (jobs) => reconcileComfyJobs(jobs, pool),
+    async start() {
+      const { loaded, problems } = await registry.syncDirectory(options.presetsDir, source);
+      logger.info(`[media-lab] ${loaded.length} ComfyUI presets from ${options.presetsDir}${problems.length ? `, ${problems.length} with problems` : ''}`);
+      if (options.watch) await registry.watch(options.presetsDir, source);
+      if (pool.size === 0) logger.warn('[media-lab] no ComfyUI backends configured (comfy.backends or COMFYUI_URL): comfy jobs will wait');
+      pool.start();
+    },
+    async stop() {
+      await registry.close();
+      await pool.stop();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// KindDefinitions for the four ComfyUI kinds. Parameters depend on the preset, so the schema
+// here only says "an object of JSON values"; `resolveSubmission` (resolveComfySubmission) does
+// the real checking at submit time and the executor checks again before it runs.
+import { z } from 'zod';
+import type { Executor, JsonObject, KindDefinition, SubmissionDraft } from '../../core/types.js';
+import type { PresetRegistry } from './preset-registry.js';
+import { COMFY_KINDS, resolveComfySubmission, type ComfyKind } from './submission.js';
+
+// Params arrive as parsed JSON, so every value already is a JsonValue; a flat record keeps the
+// OpenAPI document free of recursive $defs.
+export const comfyParamsSchema = z
+  .record(z.string(), z.unknown())
+  .describe('Parameters of the chosen preset: see GET /presets for each preset\'s parameter schema') as unknown as z.ZodType<JsonObject>;
+
+const DESCRIPTIONS: Record<ComfyKind, string> = {
+  generate: 'Pictures from a text prompt or from reference images, on ComfyUI (preset: txt2img, img2img, or your own).',
+  blend: 'One new design blended from two or more inspiration images, with weights, on ComfyUI.',
+  music: 'Music from style tags and lyrics, on ComfyUI.',
+  voice: "Speech in a character's voice from a voice sample, on ComfyUI.",
+};
+
+export interface ComfyKindsOptions {
+  executor: Executor;
+  /** With a registry, each kind resolves its submissions (preset version, params, input ids). */
+  registry?: PresetRegistry;
+  /** Input artifacts a job may carry (image/audio parameters). */
+  maxInputs?: number;
+}
+
+export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
+  return COMFY_KINDS.map((kind) => ({
+    kind,
+    description: DESCRIPTIONS[kind],
+    paramsSchema: comfyParamsSchema,
+    inputs: { min: 0, max: options.maxInputs ?? 8, kinds: ['image', 'audio'] },
+    executor: options.executor,
+    ...(options.registry
+      ? { resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params) }
+      : {}),
+  }));
+}

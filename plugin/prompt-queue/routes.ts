@@ -1,0 +1,170 @@
+// The prompt routes (mounted at /api/prompts): prompts with their artifact_status and
+// artifacts, and the media files themselves, each behind the host's authentication and its
+// per-prompt access hook.
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import type { User } from '../core/types.js';
+import type { Authenticate } from '../options.js';
+import { sendProblem } from '../http/problem.js';
+import { route } from '../http/handle.js';
+import { zodIssues } from '../http/zod-issues.js';
+import { ValidationError } from '../core/errors.js';
+import type { CanViewPrompt, PromptQueueOptions } from './options.js';
+import { getPrompt, listPrompts, type PromptId, type PromptRow } from './prompt-rows.js';
+import { artifactsOfPrompts, getPromptArtifact } from './artifact-rows.js';
+import { promptJson, artifactJson } from './prompt-json.js';
+import type { PromptMediaRoot } from './media-root.js';
+
+export interface PromptRoutesDeps {
+  knex: Knex;
+  options: PromptQueueOptions;
+  media: PromptMediaRoot;
+  authenticate: Authenticate;
+  canView: CanViewPrompt;
+  /** Resolves once the host schema is known to be migrated (every route waits for it). */
+  ready: () => Promise<unknown>;
+}
+
+const idParam = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'expected a prompt id');
+const csv = z
+  .string()
+  .max(500)
+  .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean));
+const listQuery = z.object({
+  type: csv.optional(),
+  status: csv.optional(),
+  artifact_status: csv.optional(),
+  cursor: idParam.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Numeric ids compare as numbers (an integer key column on either database). */
+function promptIdOf(value: string): PromptId {
+  return /^\d{1,15}$/.test(value) ? Number(value) : value;
+}
+
+/** PostgreSQL refuses `WHERE id = 'abc'` on an integer key (22P02): that id simply does not exist. */
+function ifWrongIdType<T>(fallback: T | (() => T)) {
+  return (error: unknown): T => {
+    if ((error as { code?: string }).code !== '22P02') throw error;
+    return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
+  };
+}
+
+async function userOf(authenticate: Authenticate, req: Request, res: Response): Promise<User | null> {
+  let user: User | null;
+  try {
+    user = await authenticate(req);
+  } catch (error) {
+    sendProblem(res, { title: 'Authentication failed', status: 401, detail: `The host could not authenticate this request: ${(error as Error).message}` });
+    return null;
+  }
+  if (!user) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="media-lab"');
+    sendProblem(res, { title: 'Sign-in required', status: 401, code: 'UNAUTHENTICATED', detail: 'Prompt media needs a signed-in user: send your token as "Authorization: Bearer <token>".' });
+  }
+  return user;
+}
+
+export function createPromptRoutes(deps: PromptRoutesDeps): Router {
+  const { knex, options, media, authenticate, canView } = deps;
+  const router = express.Router();
+  const table = options.artifactsTable;
+
+  /** The prompt, if this user may see it; otherwise answers 401/403/404 and returns null. */
+  async function visiblePrompt(req: Request, res: Response): Promise<{ user: User; prompt: PromptRow } | null> {
+    await deps.ready();
+    const user = await userOf(authenticate, req, res);
+    if (!user) return null;
+    const parsed = idParam.safeParse(req.params.id);
+    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, ['id']));
+    const prompt = await getPrompt(knex, options, promptIdOf(parsed.data)).catch(ifWrongIdType(null));
+    if (!prompt) {
+      sendProblem(res, { title: 'Not found', status: 404, detail: `No prompt with id ${parsed.data}.` });
+      return null;
+    }
+    if (!(await canView(user, prompt))) {
+      sendProblem(res, { title: 'Not allowed', status: 403, code: 'FORBIDDEN', detail: `User "${user.id}" may not see the media of prompt ${parsed.data}.` });
+      return null;
+    }
+    return { user, prompt };
+  }
+
+  router.get(
+    '/',
+    route(async (req, res) => {
+      await deps.ready();
+      const user = await userOf(authenticate, req, res);
+      if (!user) return;
+      const query = listQuery.safeParse(req.query);
+      if (!query.success) throw new ValidationError(zodIssues(query.error, ['query']));
+      const { type, status, artifact_status, cursor, limit } = query.data;
+      const rows = await listPrompts(knex, options, { types: type, statuses: status, artifactStatuses: artifact_status }, { before: cursor === undefined ? undefined : promptIdOf(cursor), limit }).catch(
+        ifWrongIdType<never>(() => {
+          throw new ValidationError([{ field: 'query.cursor', message: 'is not a prompt id of this table' }]);
+        }),
+      );
+      const visible: PromptRow[] = [];
+      for (const row of rows) if (await canView(user, row)) visible.push(row);
+      const artifacts = await artifactsOfPrompts(knex, table, visible.map((r) => r[options.columns.id] as PromptId));
+      res.json({
+        items: visible.map((r) => promptJson(r, artifacts.get(String(r[options.columns.id])) ?? [], options)),
+        nextCursor: rows.length === limit ? String(rows[rows.length - 1][options.columns.id]) : null,
+      });
+    }),
+  );
+
+  router.get(
+    '/:id',
+    route(async (req, res) => {
+      const found = await visiblePrompt(req, res);
+      if (!found) return;
+      const id = found.prompt[options.columns.id] as PromptId;
+      const artifacts = await artifactsOfPrompts(knex, table, [id]);
+      res.json(promptJson(found.prompt, artifacts.get(String(id)) ?? [], options));
+    }),
+  );
+
+  router.get(
+    '/:id/artifacts',
+    route(async (req, res) => {
+      const found = await visiblePrompt(req, res);
+      if (!found) return;
+      const id = found.prompt[options.columns.id] as PromptId;
+      const artifacts = (await artifactsOfPrompts(knex, table, [id])).get(String(id)) ?? [];
+      const json = promptJson(found.prompt, artifacts, options);
+      res.json({
+        prompt_id: id,
+        prompt_type: json.prompt_type,
+        status: json.status,
+        error_message: json.error_message,
+        artifact_status: json.artifact_status,
+        artifact_count: json.artifact_count,
+        artifacts: artifacts.map((a) => artifactJson(a, options)),
+      });
+    }),
+  );
+
+  const serveFile = (which: 'file' | 'preview') =>
+    route(async (req, res) => {
+      const found = await visiblePrompt(req, res);
+      if (!found) return;
+      const artifactId = Number(req.params.artifactId);
+      const artifact = Number.isInteger(artifactId) ? await getPromptArtifact(knex, table, found.prompt[options.columns.id] as PromptId, artifactId) : null;
+      const relative = artifact ? (which === 'file' ? artifact.filePath : artifact.previewPath) : null;
+      if (!artifact || !relative || !(await media.exists(relative))) {
+        sendProblem(res, { title: 'Not found', status: 404, detail: `Prompt ${String(req.params.id)} has no ${which} for artifact ${String(req.params.artifactId)}${artifact && relative ? ' (the file was pruned)' : ''}.` });
+        return;
+      }
+      // Content-addressed files never change; only this user's cache may keep them.
+      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+      await new Promise<void>((resolve, reject) => {
+        res.sendFile(relative, { root: media.root, dotfiles: 'deny', cacheControl: false, lastModified: false }, (error) => (error && !res.headersSent ? reject(error) : resolve()));
+      });
+    });
+
+  router.get('/:id/artifacts/:artifactId/file', serveFile('file'));
+  router.get('/:id/artifacts/:artifactId/preview', serveFile('preview'));
+  return router;
+}
