@@ -1,10 +1,11 @@
 // Registers the installed pipelines: each replaces its kind's placeholder entry.
-//   ComfyUI (generate, blend, music, voice).
+//   ComfyUI (generate, blend, music, voice), interpolate (ffmpeg).
 import type { Knex } from 'knex';
 import type { Router } from 'express';
 import type { KindRegistry } from './registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
+import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { jobFromRow, type Row } from '../core/rows.js';
 import { COMFY_KINDS } from '../pipelines/comfy/index.js';
 
@@ -21,6 +22,7 @@ type Log = Pick<Console, 'info' | 'warn' | 'error'>;
 
 export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; options: MediaLabOptions; log: Log }): Promise<InstalledPipelines> {
   const { kinds, knex, options, log } = deps;
+  kinds.register(createInterpolateKind(options.interpolate ?? {}));
 
   const comfy = createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log });
   for (const kind of comfy.kinds) kinds.register(kind);

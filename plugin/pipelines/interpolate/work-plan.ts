@@ -1,0 +1,63 @@
+// First step of a job: decide what exactly will be made (target rate, segments) and what an
+// earlier attempt already made. The analysis runs once per job; later attempts reuse it.
+import type { ExecutorContext, JsonObject } from '../../core/types.js';
+import { MediaLabError } from '../../core/errors.js';
+import type { InterpolateOptions } from './options.js';
+import type { InterpolateParams } from './params.js';
+import { formatRate, frameRatio, rateToNumber, resolveTargetRate, type Rational } from './rates.js';
+import { modelModeIssues, targetFpsMessage } from './validate.js';
+import type { SourceStreams } from './analysis/probe-source.js';
+import { indexFrames } from './analysis/frame-index.js';
+import { detectSceneCuts } from './analysis/scene-cuts.js';
+import { planSegments, preferredSegmentFrames } from './segment-plan.js';
+import { CHECKPOINT_VERSION, fingerprintOf, newCheckpoint, type InterpolateCheckpoint } from './checkpoint.js';
+
+type Ctx = ExecutorContext<InterpolateParams>;
+
+/** Everything that shapes the output; a checkpoint made under other values is not reused. */
+export function workFingerprint(ctx: Ctx, options: InterpolateOptions): string {
+  const input = ctx.inputs[0];
+  const model = ctx.params.mode === 'model' && options.model ? (JSON.parse(JSON.stringify(options.model)) as JsonObject) : null;
+  return fingerprintOf({
+    version: CHECKPOINT_VERSION,
+    input: input.sha256 || input.id,
+    targetFps: ctx.params.targetFps,
+    mode: ctx.params.mode,
+    encoder: { ...options.encoder },
+    sceneCutThreshold: options.sceneCutThreshold,
+    segmentSeconds: options.segmentSeconds,
+    minSegmentSeconds: options.minSegmentSeconds,
+    model,
+  });
+}
+
+/** The exact target rate, re-checked against the real source rate (submit time saw metadata only). */
+export function resolveTarget(rate: Rational, ctx: Ctx, options: InterpolateOptions): Rational {
+  const target = resolveTargetRate(rate, ctx.params.targetFps);
+  if (!target) throw new MediaLabError('VALIDATION_FAILED', targetFpsMessage(ctx.params.targetFps, rate));
+  if (ctx.params.mode === 'model') {
+    const [problem] = modelModeIssues(options, rate, target);
+    if (problem) throw new MediaLabError('MODEL_UNAVAILABLE', problem);
+  }
+  return target;
+}
+
+/** Indexes frames, finds scene cuts and plans segments: the state a new job starts from. */
+export async function analyzeAndPlan(ctx: Ctx, options: InterpolateOptions, inputPath: string, streams: SourceStreams, fingerprint: string): Promise<InterpolateCheckpoint> {
+  ctx.progress({ fraction: 0, stage: 'analyzing' });
+  const video = streams.video;
+  const index = await indexFrames(inputPath, video.index, [video.nominalRate, video.averageRate], ctx.signal);
+  const target = resolveTarget(index.rate, ctx, options);
+  const cuts = await detectSceneCuts(inputPath, {
+    threshold: options.sceneCutThreshold,
+    streamIndex: video.index,
+    rate: index.rate,
+    frameCount: index.frameCount,
+    startOffset: video.startOffset,
+    signal: ctx.signal,
+  });
+  const sizes = preferredSegmentFrames(index.frameCount, rateToNumber(index.rate), ctx.laneConcurrency, options);
+  const segments = planSegments({ frameCount: index.frameCount, ratio: frameRatio(index.rate, target), keyframes: index.keyframes, cuts, ...sizes });
+  ctx.log('interpolate: planned segments', { frames: index.frameCount, cuts, segments: segments.length });
+  return newCheckpoint({ fingerprint, frameCount: index.frameCount, sourceRate: formatRate(index.rate), cuts, segments });
+}

@@ -1,0 +1,53 @@
+// Writes a tiny frame-pair "interpolator" as a real ONNX file: out = img0 + t * (img1 - img0),
+// a weighted average of the two frames at time step t. Enough to exercise loading, tensor
+// layout, time steps and piping with onnxruntime-node.
+import { writeFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+function tensorInput(name: string, dims: (number | string)[]): InstanceType<typeof onnx.ValueInfoProto> {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: onnx.TensorShapeProto.create({
+          dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        }),
+      }),
+    }),
+  });
+}
+
+export interface BlendModelNames {
+  frame0?: string;
+  frame1?: string;
+  timestep?: string;
+  output?: string;
+}
+
+export async function writeBlendModel(path: string, names: BlendModelNames = {}): Promise<void> {
+  const frame0 = names.frame0 ?? 'img0';
+  const frame1 = names.frame1 ?? 'img1';
+  const timestep = names.timestep ?? 'timestep';
+  const output = names.output ?? 'frame';
+  const frameDims = [1, 3, 'height', 'width'];
+  const graph = onnx.GraphProto.create({
+    name: 'blend',
+    node: [
+      onnx.NodeProto.create({ opType: 'Sub', input: [frame1, frame0], output: ['delta'], name: 'delta' }),
+      onnx.NodeProto.create({ opType: 'Mul', input: ['delta', timestep], output: ['step'], name: 'step' }),
+      onnx.NodeProto.create({ opType: 'Add', input: [frame0, 'step'], output: [output], name: 'blend' }),
+    ],
+    input: [tensorInput(frame0, frameDims), tensorInput(frame1, frameDims), tensorInput(timestep, [1])],
+    output: [tensorInput(output, frameDims)],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'media-lab-tests',
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 13 })],
+    graph,
+  });
+  await writeFile(path, onnx.ModelProto.encode(model).finish());
+}
