@@ -1,10 +1,13 @@
 // Registers the installed pipelines: each replaces its kind's placeholder entry.
-//   ComfyUI (generate, blend, music, voice), interpolate (ffmpeg).
+//   ComfyUI (generate, blend, music, voice), enhance (sharp + ONNX), interpolate (ffmpeg).
 import type { Knex } from 'knex';
 import type { Router } from 'express';
+import { join, resolve } from 'node:path';
 import type { KindRegistry } from './registry.js';
-import type { MediaLabOptions } from '../options.js';
+import { OptionsError, type MediaLabOptions } from '../options.js';
+import { ZodError } from 'zod';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
+import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { jobFromRow, type Row } from '../core/rows.js';
 import { COMFY_KINDS } from '../pipelines/comfy/index.js';
@@ -20,16 +23,37 @@ export interface InstalledPipelines {
 
 type Log = Pick<Console, 'info' | 'warn' | 'error'>;
 
+/** Pipeline options are validated by their pipelines; a bad one fails start-up naming it. */
+function pipelineOption<T>(name: string, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    if (error instanceof ZodError) {
+      const lines = error.issues.map((i) => `option "${[name, ...i.path.map(String)].join('.')}": ${i.message}`);
+      throw new OptionsError(`Invalid Media Lab options: ${lines.join('; ')}`);
+    }
+    throw error;
+  }
+}
+
 export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; options: MediaLabOptions; log: Log }): Promise<InstalledPipelines> {
   const { kinds, knex, options, log } = deps;
-  kinds.register(createInterpolateKind(options.interpolate ?? {}));
+  const enhance = pipelineOption('enhance', () =>
+    createEnhanceKind(
+      { modelCacheDir: join(resolve(options.dataDir), 'models'), ...(options.enhance ?? {}) },
+      { log: (message) => log.warn(`[media-lab] enhance: ${message}`) },
+    ),
+  );
+  kinds.register(enhance);
+  kinds.register(pipelineOption('interpolate', () => createInterpolateKind(options.interpolate ?? {})));
 
-  const comfy = createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log });
+  const comfy = pipelineOption('comfy', () => createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log }));
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
     routes: [comfy.presetRoutes()],
-    health: async () => ({ comfy: { backends: comfy.pool.status() } }),
+    enhancePresets: () => enhance.describePresets(),
+    health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     async start() {
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
@@ -43,6 +67,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
     },
     async stop() {
       await comfy.stop();
+      await enhance.close();
     },
   };
 }

@@ -299,3 +299,10 @@ describe('quotas', () => {
 });
 
 export { ADMIN };
+
+describe('pipeline options', () => {
+  it('a bad pipeline option fails start-up naming it', async () => {
+    await assert.rejects(startTestLab({ enhance: { memoryBudgetMB: 1 } }), /option "enhance\.memoryBudgetMB"/);
+    await assert.rejects(startTestLab({ interpolate: { encoder: { crf: 99 } } }), /option "interpolate\.encoder\.crf"/);
+  });
+});

@@ -1,0 +1,134 @@
+// Turns "preset + wanted scale" into a model ready to run: converts npm weights to ONNX on
+// first use (cached on disk), checks custom ONNX models and detects their scale. Each model
+// is prepared once per process.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { MediaLabError } from '../../core/errors.js';
+import { convertWithCache } from './converter/converted-model-cache.js';
+import type { PreparedModel } from './model-types.js';
+import type { NpmModelFamily, PackageLocator } from './npm-model-packages.js';
+import { scalesInPackage } from './npm-model-packages.js';
+import type { CustomModelOption, EnhanceOptions, ModelPreset } from './options.js';
+import { NPM_MODEL_FAMILIES, customModelsOf } from './presets.js';
+import type { SessionPool } from './session-pool.js';
+
+/**
+ * Tiles keep at most this much context. The thick model "sees" 154 px, but measured, pixels
+ * beyond 16 px change its output by less than 0.01/255.
+ */
+const MAX_TILE_CONTEXT = 16;
+const PROBE_SIZE = 32;
+/** Unknown architectures: assume a Real-ESRGAN-sized network (23 RRDB blocks, 64 features). */
+const CUSTOM_MODEL_BYTES_PER_PIXEL = 12_000;
+
+export class ModelStore {
+  private readonly prepared = new Map<string, Promise<PreparedModel>>();
+
+  constructor(
+    private readonly options: EnhanceOptions,
+    private readonly pool: SessionPool,
+    private readonly locate: PackageLocator,
+  ) {}
+
+  /** The preset's model whose scale is nearest to `targetScale` (ties go to the larger scale). */
+  async forPreset(preset: ModelPreset, targetScale: number): Promise<PreparedModel> {
+    const custom = customModelsOf(preset, this.options);
+    if (custom.length > 0) {
+      const usable = custom.filter((model) => existsSync(model.file));
+      if (usable.length === 0) throw unavailable(`the custom model file ${custom[0]!.file} does not exist`);
+      const models = await Promise.all(usable.map((model) => this.once(`custom:${model.file}`, () => this.prepareCustom(model))));
+      return models.reduce((best, model) => (isNearer(model.scale, best.scale, targetScale) ? model : best));
+    }
+
+    const family = NPM_MODEL_FAMILIES[preset];
+    const located = this.locate(family.packageName);
+    if (!located) throw unavailable(`the package ${family.packageName} is not installed (npm install ${family.packageName})`);
+    const scales = scalesInPackage(located);
+    if (scales.length === 0) throw unavailable(`${family.packageName} ships no models`);
+    const chosen = scales.reduce((best, entry) => (isNearer(entry.scale, best.scale, targetScale) ? entry : best));
+    const source = `${family.packageName}@${located.version} x${chosen.scale}`;
+    const prepare = () => this.prepareNpm(family, source, chosen.scale, chosen.modelJsonPath);
+    const model = await this.once(source, prepare);
+    if (existsSync(model.onnxPath)) return model;
+    // Someone cleaned the cache folder since: convert again.
+    this.prepared.delete(source);
+    return this.once(source, prepare);
+  }
+
+  private once(key: string, prepare: () => Promise<PreparedModel>): Promise<PreparedModel> {
+    let pending = this.prepared.get(key);
+    if (!pending) {
+      pending = prepare();
+      this.prepared.set(key, pending);
+      pending.catch(() => this.prepared.delete(key));
+    }
+    return pending;
+  }
+
+  private async prepareNpm(family: NpmModelFamily, source: string, scale: number, modelJsonPath: string): Promise<PreparedModel> {
+    try {
+      const converted = await convertWithCache({ name: `${family.name}-x${scale}`, source, modelJsonPath }, this.options.modelCacheDir);
+      return {
+        name: family.name,
+        source,
+        sha256: converted.sourceHash,
+        onnxPath: converted.onnxPath,
+        scale: converted.scale,
+        range: family.range,
+        tileContext: Math.min(converted.receptiveRadius, MAX_TILE_CONTEXT),
+        bytesPerInputPixel: family.bytesPerInputPixel,
+      };
+    } catch (error) {
+      throw unavailable(`converting ${source} to ONNX failed: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+  }
+
+  private async prepareCustom(model: CustomModelOption): Promise<PreparedModel> {
+    const [sha256, scale] = await Promise.all([hashFile(model.file), this.detectScale(model)]);
+    return {
+      name: model.name,
+      source: `custom:${model.file}`,
+      sha256,
+      onnxPath: model.file,
+      scale,
+      range: model.range,
+      tileContext: model.tileContext,
+      bytesPerInputPixel: CUSTOM_MODEL_BYTES_PER_PIXEL,
+    };
+  }
+
+  /** Runs a small blank image through the model: output size / input size is its scale. */
+  private async detectScale(model: CustomModelOption): Promise<number> {
+    const probe = new ort.Tensor('float32', new Float32Array(3 * PROBE_SIZE * PROBE_SIZE), [1, 3, PROBE_SIZE, PROBE_SIZE]);
+    const dims = await this.pool.use(model.file, async ({ session, inputName, outputName }) => {
+      try {
+        return (await session.run({ [inputName]: probe }))[outputName]!.dims;
+      } catch (error) {
+        throw unavailable(`the custom model ${model.name} does not accept a 1x3xHxW float image: ${error instanceof Error ? error.message : String(error)}`, error);
+      }
+    });
+    const [, channels, height, width] = dims;
+    const scale = (height ?? 0) / PROBE_SIZE;
+    if (dims.length !== 4 || channels !== 3 || scale !== (width ?? 0) / PROBE_SIZE || !Number.isInteger(scale) || scale < 1 || scale > 8) {
+      throw unavailable(`the custom model ${model.name} maps a 1x3x${PROBE_SIZE}x${PROBE_SIZE} input to [${dims.join('x')}], not to a 1x3 image upscaled by a whole factor from 1 to 8`);
+    }
+    return scale;
+  }
+}
+
+function isNearer(candidate: number, current: number, target: number): boolean {
+  const candidateDistance = Math.abs(candidate - target);
+  const currentDistance = Math.abs(current - target);
+  return candidateDistance < currentDistance || (candidateDistance === currentDistance && candidate > current);
+}
+
+function unavailable(detail: string, cause?: unknown): MediaLabError {
+  return new MediaLabError('MODEL_UNAVAILABLE', `The upscaling model is unavailable: ${detail}.`, { cause });
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
