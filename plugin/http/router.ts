@@ -239,6 +239,8 @@ export function createRouter(deps: RouterDeps): Router {
           available: Boolean(k.executor),
           inputs: k.inputs,
           params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }),
+          // Kinds with presets of their own (enhance) say which are available here and why not.
+          ...('describePresets' in k && typeof k.describePresets === 'function' ? { presets: (k.describePresets as () => unknown)() } : {}),
         })),
       });
     }),
