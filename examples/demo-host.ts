@@ -17,6 +17,8 @@ export interface DemoHostOptions {
   quiet?: boolean;
   /** Options of the prompt-queue adapter on /prompts (false: no prompt queue). */
   promptQueue?: Parameters<typeof mountPromptQueueDemo>[2] | false;
+  /** Runs once the lab is migrated, before its workers and the prompt queue start (tests register kinds here). */
+  setup?: (lab: MediaLab) => void | Promise<void>;
 }
 
 export interface DemoHost {
@@ -42,6 +44,7 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     logger: options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console,
   });
   await lab.migrate();
+  await options.setup?.(lab);
 
   const app = express();
   app.disable('x-powered-by');
@@ -59,11 +62,11 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     res.cookie('media_lab_token', token, { httpOnly: true, sameSite: 'lax', path: '/' });
     res.redirect(303, '/media-lab');
   });
-  const promptQueue = options.promptQueue === false ? null : await mountPromptQueueDemo(lab, app, options.promptQueue ?? {});
-
   const server = createServer(app);
   lab.attach(server);
+  // The lab first: its start loads the ComfyUI presets the prompt queue's first pass submits to.
   await lab.start();
+  const promptQueue = options.promptQueue === false ? null : await mountPromptQueueDemo(lab, app, options.promptQueue ?? {});
   const port = options.port ?? Number(env.PORT ?? 6699);
   await new Promise<void>((done) => server.listen(port, done));
   const address = server.address();

@@ -267,10 +267,13 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function sendFile(res: Response, path: string, mime: string): Promise<void> {
+  const req = res.req;
   return new Promise((resolve, reject) => {
     // send handles Range / 206 / 416; our ETag is the content hash, set by the caller.
     res.sendFile(path, { headers: { 'Content-Type': mime }, etag: false, lastModified: false, acceptRanges: true, dotfiles: 'allow' }, (error) => {
-      if (error && !res.headersSent) reject(error);
+      // A client that goes away mid-download (a gallery scrolled past) is not an error of ours.
+      const aborted = (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNABORTED' || req.destroyed;
+      if (error && !aborted && !res.headersSent) reject(error);
       else resolve();
     });
   });

@@ -1,0 +1,89 @@
+// The form builder's pure parts: schemas to fields, text back to values, server fields to controls.
+import assert from 'node:assert/strict';
+import { fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields } from '../../web-components/param-fields.js';
+import type { JsonSchema, PresetInfo } from '../../web-components/api-types.js';
+
+describe('web components: form fields from schemas', () => {
+  it('reads a kind\'s JSON Schema: enums and literal unions become selects, bounds and defaults carry over', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        qualityPreset: { default: 'balanced', type: 'string', enum: ['fast', 'balanced', 'quality', 'max'] },
+        scale: { default: 2, anyOf: [{ type: 'number', const: 2 }, { type: 'number', const: 3 }, { type: 'number', const: 4 }] },
+        targetFps: { type: 'number', exclusiveMinimum: 0, maximum: 480, description: 'Frames per second of the result' },
+        prompt: { type: 'string', maxLength: 4000, default: '' },
+        seed: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
+        weights: { type: 'array', maxItems: 8, items: { type: 'number', minimum: 0, maximum: 1 } },
+      },
+      required: ['targetFps'],
+    };
+    const byName = Object.fromEntries(fieldsFromJsonSchema(schema).map((f) => [f.name, f]));
+    assert.equal(byName.qualityPreset.control, 'select');
+    assert.equal(byName.qualityPreset.default, 'balanced');
+    assert.deepEqual(byName.scale.options?.map((o) => o.value), [2, 3, 4]);
+    assert.equal(byName.targetFps.control, 'number');
+    assert.equal(byName.targetFps.required, true);
+    assert.equal(byName.targetFps.above, 0);
+    assert.equal(byName.targetFps.help, 'Frames per second of the result');
+    assert.equal(byName.prompt.control, 'textarea');
+    assert.equal(byName.seed.integer, true);
+    assert.equal(byName.seed.max, undefined, 'a max of 2^53 is no bound worth showing');
+    assert.equal(byName.weights.control, 'number-list');
+  });
+
+  it('reads a ComfyUI preset\'s parameters: media become uploads, seeds say they randomise', () => {
+    const preset: PresetInfo = {
+      name: 'blend',
+      kind: 'blend',
+      parameters: [
+        { name: 'image_1', type: 'image', required: true },
+        { name: 'weight_1', type: 'number', default: 1, min: 0, max: 10, step: 0.1 },
+        { name: 'mode', type: 'enum', default: 'normal', options: ['normal', 'multiply'] },
+        { name: 'seed', type: 'seed', randomize: true },
+        { name: 'lyrics', type: 'text' },
+      ],
+    };
+    const [image, weight, mode, seed, lyrics] = fieldsFromPreset(preset);
+    assert.deepEqual([image.control, image.accept, image.required], ['file', ['image'], true]);
+    assert.deepEqual([weight.control, weight.min, weight.max, weight.step], ['number', 0, 10, 0.1]);
+    assert.deepEqual(mode.options?.map((o) => o.value), ['normal', 'multiply']);
+    assert.equal(seed.integer, true);
+    assert.match(seed.help ?? '', /random seed/);
+    assert.equal(lyrics.control, 'textarea');
+  });
+
+  it('names upload fields after the media a kind takes', () => {
+    assert.deepEqual(uploadFields({ min: 1, max: 1, kinds: ['image'] }).map((f) => [f.name, f.required, f.multiple]), [['sourceImage', true, false]]);
+    assert.deepEqual(uploadFields({ min: 1, max: 1, kinds: ['video'] }).map((f) => f.name), ['sourceVideo']);
+    assert.deepEqual(uploadFields({ min: 0, max: 8, kinds: ['image'] }).map((f) => [f.name, f.required, f.multiple]), [['sourceImage', false, true]]);
+    assert.deepEqual(uploadFields({ min: 0, max: 0, kinds: ['audio'] }), []);
+  });
+
+  it('parses what people type, checking the schema\'s bounds', () => {
+    const fps = fieldsFromJsonSchema({ properties: { targetFps: { type: 'number', exclusiveMinimum: 0, maximum: 480 } }, required: ['targetFps'] })[0];
+    assert.deepEqual(parseFieldValue(fps, '120'), { ok: true, value: 120 });
+    assert.deepEqual(parseFieldValue(fps, ''), { ok: false, message: 'Required.' });
+    assert.deepEqual(parseFieldValue(fps, '0'), { ok: false, message: 'Must be greater than 0.' });
+    assert.deepEqual(parseFieldValue(fps, '481'), { ok: false, message: 'Must be at most 480.' });
+    const [steps, scale, weights] = fieldsFromJsonSchema({
+      properties: {
+        steps: { type: 'integer', minimum: 1 },
+        scale: { anyOf: [{ const: 2 }, { const: 4 }] },
+        weights: { type: 'array', maxItems: 2, items: { type: 'number', minimum: 0, maximum: 1 } },
+      },
+    });
+    assert.deepEqual(parseFieldValue(steps, '2.5'), { ok: false, message: 'Enter a whole number.' });
+    assert.deepEqual(parseFieldValue(steps, ''), { ok: true, value: undefined }, 'optional: the server default applies');
+    assert.deepEqual(parseFieldValue(scale, '4'), { ok: true, value: 4 }, 'select values keep their JSON type');
+    assert.deepEqual(parseFieldValue(weights, '0.25, 0.75'), { ok: true, value: [0.25, 0.75] });
+    assert.deepEqual(parseFieldValue(weights, '0.1 0.2 0.3'), { ok: false, message: 'At most 2 values.' });
+  });
+
+  it('maps the server\'s field paths to form controls', () => {
+    assert.equal(fieldOfIssue('params.targetFps'), 'targetFps');
+    assert.equal(fieldOfIssue('params.weights[1]'), 'weights');
+    assert.equal(fieldOfIssue('inputs[0]'), 'inputs');
+    assert.equal(fieldOfIssue('inputs'), 'inputs');
+    assert.equal(fieldOfIssue('preset'), 'preset');
+  });
+});

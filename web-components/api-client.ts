@@ -1,0 +1,272 @@
+// The one typed client every element uses to talk to Media Lab: HTTP calls, uploads, media URLs
+// and the live event stream. Elements never call fetch themselves.
+import type {
+  Artifact,
+  ArtifactDetail,
+  ArtifactFilters,
+  AuditEvent,
+  FieldIssue,
+  Job,
+  JobDetail,
+  JobFilters,
+  KindInfo,
+  Page,
+  PresetInfo,
+  Problem,
+  PromptArtifacts,
+  SubmitJobRequest,
+  SubmitJobResponse,
+  UploadedArtifact,
+} from './api-types.js';
+import { LabEventStream } from './event-stream.js';
+
+export const DEFAULT_API = '/api/media-lab';
+export const DEFAULT_PROMPTS_API = '/api/prompts';
+
+/** A non-2xx answer, carrying the server's problem+json (or one made up for network failures). */
+export class ApiError extends Error {
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title);
+    this.name = 'ApiError';
+    this.problem = problem;
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  get fieldErrors(): FieldIssue[] {
+    return this.problem.errors ?? [];
+  }
+
+  /** 401 (nobody signed in) or 403 (signed in, not an admin). */
+  get isAccessDenied(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+export interface ClientOptions {
+  /** Where the host mounted the router, e.g. `/api/media-lab` (absolute URLs work too). */
+  api?: string;
+  /** Optional bearer token; without it the browser's cookie for the host authenticates. */
+  token?: string | null;
+}
+
+type Query = Record<string, string | number | string[] | null | undefined>;
+interface RequestOptions {
+  body?: unknown;
+  form?: FormData;
+  query?: Query;
+  headers?: Record<string, string>;
+}
+
+/** JSON over HTTP with the token (or the cookie), errors as ApiError. */
+abstract class HttpClient {
+  readonly api: string;
+  readonly token: string | null;
+
+  constructor(options: ClientOptions, fallbackApi: string) {
+    this.api = (options.api || fallbackApi).replace(/\/+$/, '');
+    this.token = options.token || null;
+  }
+
+  /** The bytes behind a URL the API handed out (the audio waveform decodes them). */
+  async fetchBytes(url: string): Promise<ArrayBuffer> {
+    const res = await this.send('GET', url, {});
+    return res.arrayBuffer();
+  }
+
+  /**
+   * A URL the browser can put in `src`. With a token the URL carries `?token=`, because <img>
+   * and <audio> cannot send headers; without one the host's cookie does the work.
+   */
+  mediaUrl(url: string | null | undefined): string {
+    if (!url) return '';
+    if (!this.token) return url;
+    const separator = url.includes('?') ? '&' : '?';
+    return `${url}${separator}token=${encodeURIComponent(this.token)}`;
+  }
+
+  protected absolute(path: string): string {
+    return /^(https?:)?\/\//.test(path) || path.startsWith(`${this.api}/`) ? path : `${this.api}${path}`;
+  }
+
+  protected async json<T>(method: string, path: string, init: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, this.absolute(path) + queryString(init.query), init);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async send(method: string, url: string, init: RequestOptions): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Accept', 'application/json');
+    if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
+    let body: BodyInit | undefined;
+    if (init.form) body = init.form;
+    else if (init.body !== undefined) {
+      headers.set('Content-Type', 'application/json');
+      body = JSON.stringify(init.body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, credentials: 'same-origin' });
+    } catch (error) {
+      throw new ApiError({ title: 'Network error', status: 0, code: 'NETWORK', detail: `The server did not answer (${(error as Error).message}). Check your connection and try again.` });
+    }
+    if (!res.ok) throw new ApiError(await problemOf(res));
+    return res;
+  }
+}
+
+/** The Media Lab API (default mount /api/media-lab) and its live event stream. */
+export class MediaLabClient extends HttpClient {
+  private stream: LabEventStream | null = null;
+
+  constructor(options: ClientOptions = {}) {
+    super(options, DEFAULT_API);
+  }
+
+  // --- jobs -----------------------------------------------------------------------------------
+
+  submitJob(body: SubmitJobRequest, idempotencyKey?: string): Promise<SubmitJobResponse> {
+    const headers: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
+    return this.json<SubmitJobResponse>('POST', '/jobs', { body, headers });
+  }
+
+  listJobs(filters: JobFilters = {}): Promise<Page<Job>> {
+    return this.json<Page<Job>>('GET', '/jobs', {
+      query: { status: filters.status, workflow: filters.workflow, source: filters.source, limit: filters.limit, cursor: filters.cursor },
+    });
+  }
+
+  getJob(id: string): Promise<JobDetail> {
+    return this.json<JobDetail>('GET', `/jobs/${encodeURIComponent(id)}`);
+  }
+
+  cancelJob(id: string): Promise<Job> {
+    return this.json<Job>('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  retryJob(id: string): Promise<Job> {
+    return this.json<Job>('POST', `/jobs/${encodeURIComponent(id)}/retry`);
+  }
+
+  async jobEvents(id: string): Promise<AuditEvent[]> {
+    return (await this.json<{ items: AuditEvent[] }>('GET', `/jobs/${encodeURIComponent(id)}/events`)).items;
+  }
+
+  // --- artifacts ------------------------------------------------------------------------------
+
+  upload(file: Blob, filename = file instanceof File ? file.name : 'upload'): Promise<UploadedArtifact> {
+    const form = new FormData();
+    form.append('file', file, filename);
+    return this.json<UploadedArtifact>('POST', '/uploads', { form });
+  }
+
+  listArtifacts(filters: ArtifactFilters = {}): Promise<Page<Artifact>> {
+    return this.json<Page<Artifact>>('GET', '/artifacts', {
+      query: { kind: filters.kind, role: filters.role, jobId: filters.jobId, limit: filters.limit, cursor: filters.cursor },
+    });
+  }
+
+  getArtifact(id: string): Promise<ArtifactDetail> {
+    return this.json<ArtifactDetail>('GET', `/artifacts/${encodeURIComponent(id)}`);
+  }
+
+  // --- the server's capabilities --------------------------------------------------------------
+
+  async kinds(): Promise<KindInfo[]> {
+    return (await this.json<{ items: KindInfo[] }>('GET', '/kinds')).items;
+  }
+
+  /** ComfyUI presets with their parameter schemas, or null when this server has no /presets route. */
+  async presets(): Promise<PresetInfo[] | null> {
+    try {
+      const body = await this.json<{ presets?: PresetInfo[]; items?: PresetInfo[] } | PresetInfo[]>('GET', '/presets');
+      return Array.isArray(body) ? body : (body.presets ?? body.items ?? []);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  health(): Promise<Record<string, unknown>> {
+    return this.json<Record<string, unknown>>('GET', '/health');
+  }
+
+  // --- live events ----------------------------------------------------------------------------
+
+  /** The shared WebSocket stream of job events for this API and token. */
+  get events(): LabEventStream {
+    if (!this.stream) this.stream = new LabEventStream(this.socketUrl());
+    return this.stream;
+  }
+
+  socketUrl(): string {
+    const base = new URL(`${this.api}/events`, globalThis.location?.href ?? 'http://localhost/');
+    base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.token) base.searchParams.set('token', this.token);
+    return base.toString();
+  }
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) {
+      if (value.length) params.set(key, value.join(','));
+    } else params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function problemOf(res: Response): Promise<Problem> {
+  const text = await res.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as Partial<Problem>;
+    if (parsed && typeof parsed === 'object' && typeof parsed.title === 'string') return { ...parsed, title: parsed.title, status: parsed.status ?? res.status };
+  } catch {
+    // Not JSON: a proxy or the host answered; describe it from the status line.
+  }
+  return { title: res.statusText || `HTTP ${res.status}`, status: res.status, detail: text.slice(0, 300) || `The server answered ${res.status}.` };
+}
+
+/** The host's prompt-queue routes (default mount /api/prompts), for <prompt-artifacts>. */
+export class PromptQueueClient extends HttpClient {
+  constructor(options: ClientOptions = {}) {
+    super(options, DEFAULT_PROMPTS_API);
+  }
+
+  promptArtifacts(promptId: string | number): Promise<PromptArtifacts> {
+    return this.json<PromptArtifacts>('GET', `/${encodeURIComponent(String(promptId))}/artifacts`);
+  }
+}
+
+const clients = new Map<string, MediaLabClient>();
+const promptClients = new Map<string, PromptQueueClient>();
+
+/** One client (and so one WebSocket) per API mount and token, shared by every element on the page. */
+export function clientFor(api: string | null | undefined, token?: string | null): MediaLabClient {
+  const key = `${api || DEFAULT_API}\n${token || ''}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new MediaLabClient({ api: api || DEFAULT_API, token });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export function promptClientFor(api: string | null | undefined, token?: string | null): PromptQueueClient {
+  const key = `${api || DEFAULT_PROMPTS_API}\n${token || ''}`;
+  let client = promptClients.get(key);
+  if (!client) {
+    client = new PromptQueueClient({ api: api || DEFAULT_PROMPTS_API, token });
+    promptClients.set(key, client);
+  }
+  return client;
+}

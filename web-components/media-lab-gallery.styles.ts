@@ -1,0 +1,119 @@
+import { css } from 'lit';
+import { themeStyles } from './theme.styles.js';
+
+export const galleryStyles = [
+  themeStyles,
+  css`
+    :host {
+      display: block;
+      min-width: 0;
+    }
+    [part='toolbar'] {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.5rem;
+      align-items: center;
+      margin-bottom: 0.5rem;
+    }
+    [part='status'] {
+      color: var(--_muted);
+      font-size: 0.85rem;
+      margin-inline-start: auto;
+    }
+    [part='viewport'] {
+      position: relative;
+      height: var(--media-lab-gallery-height, min(70vh, 40rem));
+      overflow-y: auto;
+      overflow-x: hidden;
+      overscroll-behavior: contain;
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      padding: 0;
+      contain: strict;
+    }
+    [part='grid'] {
+      position: relative;
+      margin: 0;
+      padding: 0;
+      list-style: none;
+    }
+    [part='cell'] {
+      position: absolute;
+      top: 0;
+      left: 0;
+      contain: strict;
+    }
+    [part~='item'] {
+      width: 100%;
+      height: 100%;
+      padding: 0;
+      border-radius: calc(var(--_radius) * 0.75);
+      overflow: hidden;
+      position: relative;
+      display: grid;
+      place-items: center;
+      background: var(--media-lab-gallery-item-bg, var(--_surface));
+    }
+    [part~='item'][aria-pressed='true'] {
+      border-color: var(--_accent);
+      box-shadow: 0 0 0 2px var(--_accent);
+    }
+    [part='thumbnail'] {
+      width: 100%;
+      height: 100%;
+      object-fit: cover;
+      display: block;
+    }
+    [part='icon'] {
+      font-size: 2rem;
+      color: var(--_muted);
+    }
+    [part='caption'] {
+      position: absolute;
+      left: 0;
+      right: 0;
+      bottom: 0;
+      padding: 0.15rem 0.35rem;
+      font-size: 0.7rem;
+      text-align: left;
+      color: #fff;
+      background: linear-gradient(transparent, rgb(0 0 0 / 0.65));
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    [part='detail'] {
+      margin-top: 0.75rem;
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      padding: 0.75rem;
+      display: grid;
+      gap: 0.5rem;
+      min-width: 0;
+      overflow-wrap: anywhere;
+    }
+    [part='detail'] img,
+    [part='detail'] video {
+      max-width: 100%;
+      max-height: 50vh;
+      border-radius: calc(var(--_radius) * 0.75);
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content minmax(0, 1fr);
+      gap: 0.15rem 0.75rem;
+      margin: 0;
+      font-size: 0.85rem;
+    }
+    dt {
+      color: var(--_muted);
+    }
+    dd {
+      margin: 0;
+    }
+    ol {
+      margin: 0;
+      padding-left: 1.2rem;
+    }
+  `,
+];

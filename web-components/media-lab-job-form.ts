@@ -1,0 +1,317 @@
+// <media-lab-job-form workflow="enhance">: the submit form of one workflow, built from the server's
+// parameter schemas: a ComfyUI preset's parameters when GET /presets lists presets for the
+// workflow (with `select[name="preset"]`), otherwise the kind's JSON Schema from GET /kinds.
+// Defaults, bounds and help text come from the schema. Files are uploaded first
+// (`input[name="sourceImage"]`, `sourceVideo`, `sourceAudio`), then the job is submitted. The
+// server's field errors appear next to the fields they name.
+//
+// Attributes: api, token, workflow
+// Properties: kind (KindInfo), presets (PresetInfo[] | null): set by <media-lab-app>; loaded when absent
+// Events: media-lab-job-queued { job }, media-lab-submit-error { problem }, media-lab-toast
+// Parts: form, description, availability, field (plus field-wide), help, field-error, actions,
+//   submit, form-error
+import { html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
+import { LabElement, messageOf } from './lab-element.js';
+import { ApiError } from './api-client.js';
+import type { JsonObject, KindInfo, PresetInfo, Problem, WorkflowKind } from './api-types.js';
+import { emit } from './events.js';
+import { accessNotice } from './access-notice.js';
+import { ACCEPT_BY_KIND, displayValue, fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields, type FieldSpec } from './param-fields.js';
+import { capitalise } from './format.js';
+import { jobFormStyles } from './media-lab-job-form.styles.js';
+
+type Phase = 'idle' | 'uploading' | 'submitting';
+
+/** Presets GET /presets lists for one workflow kind. */
+export function presetsFor(presets: PresetInfo[] | null | undefined, workflow: WorkflowKind): PresetInfo[] {
+  return (presets ?? []).filter((p) => (p.kind ?? p.workflow) === workflow && p.available !== false);
+}
+
+/** " (1 to 150)", " (at least 0)", " (more than 0, at most 480)" or "". */
+function boundsText(field: FieldSpec): string {
+  const low = field.min !== undefined ? { text: `at least ${field.min}`, value: field.min } : field.above !== undefined ? { text: `more than ${field.above}`, value: field.above } : null;
+  const high = field.max !== undefined ? { text: `at most ${field.max}`, value: field.max } : field.below !== undefined ? { text: `less than ${field.below}`, value: field.below } : null;
+  if (low && high && field.min !== undefined && field.max !== undefined) return ` (${low.value} to ${high.value})`;
+  const parts = [low?.text, high?.text].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function idempotencyKey(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+@customElement('media-lab-job-form')
+export class MediaLabJobForm extends LabElement {
+  static override styles = jobFormStyles;
+
+  @property({ reflect: true }) workflow: WorkflowKind = 'enhance';
+  @property({ attribute: false }) kind: KindInfo | null = null;
+  /** All presets (any workflow); null when the server has no /presets route. */
+  @property({ attribute: false }) presets: PresetInfo[] | null = null;
+
+  @state() private presetName: string | null = null;
+  @state() private fieldErrors: Record<string, string> = {};
+  @state() private formError: string | null = null;
+  @state() private phase: Phase = 'idle';
+  @state() private loadError: string | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.kind) void this.loadSchemas();
+  }
+
+  /** Standalone use: fetch the kind's schema and the presets ourselves. */
+  private async loadSchemas(): Promise<void> {
+    try {
+      const [kinds, presets] = await Promise.all([this.client.kinds(), this.client.presets()]);
+      this.kind = kinds.find((k) => k.kind === this.workflow) ?? null;
+      this.presets = presets;
+    } catch (error) {
+      if (!this.handleAccessError(error)) this.loadError = messageOf(error);
+    }
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('presets') || changed.has('workflow')) {
+      const available = presetsFor(this.presets, this.workflow);
+      if (!available.some((p) => p.name === this.presetName)) this.presetName = available[0]?.name ?? null;
+    }
+  }
+
+  private get workflowPresets(): PresetInfo[] {
+    return presetsFor(this.presets, this.workflow);
+  }
+
+  private get selectedPreset(): PresetInfo | null {
+    return this.workflowPresets.find((p) => p.name === this.presetName) ?? null;
+  }
+
+  /**
+   * A preset's parameters (its media parameters are its uploads), or the kind's parameters plus
+   * one upload field per media kind the kind takes.
+   */
+  private get fields(): { params: FieldSpec[]; uploads: FieldSpec[] } {
+    const preset = this.selectedPreset;
+    if (preset) return { params: fieldsFromPreset(preset), uploads: [] };
+    return { params: fieldsFromJsonSchema(this.kind?.params), uploads: uploadFields(this.kind?.inputs) };
+  }
+
+  private control<T extends HTMLElement>(name: string): T | null {
+    return this.renderRoot.querySelector<T>(`[name="${CSS.escape(name)}"]`);
+  }
+
+  private filesOf(name: string): File[] {
+    return [...(this.control<HTMLInputElement>(name)?.files ?? [])];
+  }
+
+  private async onSubmit(event: Event): Promise<void> {
+    event.preventDefault();
+    if (this.phase !== 'idle') return;
+    this.fieldErrors = {};
+    this.formError = null;
+    const { params: paramFields, uploads } = this.fields;
+    const errors: Record<string, string> = {};
+    const params: JsonObject = {};
+
+    for (const field of paramFields) {
+      if (field.control === 'file') {
+        if (field.required && !this.filesOf(field.name).length) errors[field.name] = 'Choose a file.';
+        continue;
+      }
+      const element = this.control<HTMLInputElement>(field.name);
+      const parsed = parseFieldValue(field, field.control === 'checkbox' ? Boolean(element?.checked) : (element?.value ?? ''));
+      if (!parsed.ok) errors[field.name] = parsed.message;
+      else if (parsed.value !== undefined) params[field.name] = parsed.value;
+    }
+    for (const field of uploads) {
+      if (field.required && !this.filesOf(field.name).length) errors[field.name] = `Choose ${field.accept?.[0] === 'image' ? 'an image' : `a ${field.accept?.[0] ?? ''} file`} to upload.`;
+    }
+    if (Object.keys(errors).length) {
+      this.showErrors(errors);
+      return;
+    }
+
+    try {
+      this.phase = 'uploading';
+      const inputs: string[] = [];
+      for (const field of [...paramFields.filter((f) => f.control === 'file'), ...uploads]) {
+        const ids = await this.uploadField(field);
+        if (ids === null) return;
+        if (uploads.includes(field)) inputs.push(...ids);
+        else if (ids.length) params[field.name] = field.multiple ? ids : ids[0];
+      }
+      this.phase = 'submitting';
+      const preset = this.selectedPreset;
+      const response = await this.client.submitJob(
+        { workflow: this.workflow, ...(preset ? { preset: preset.name } : {}), params, inputs },
+        idempotencyKey(),
+      );
+      emit(this, 'media-lab-job-queued', { job: response.job });
+      emit(this, 'media-lab-toast', { message: `Job queued: ${this.workflow} ${response.id.slice(0, 8)}`, variant: 'success' });
+    } catch (error) {
+      this.showServerError(error);
+    } finally {
+      this.phase = 'idle';
+    }
+  }
+
+  /** Uploads a file field's files; null when an upload was refused (the error is shown by the field). */
+  private async uploadField(field: FieldSpec): Promise<string[] | null> {
+    const ids: string[] = [];
+    for (const file of this.filesOf(field.name)) {
+      try {
+        ids.push((await this.client.upload(file)).id);
+      } catch (error) {
+        if (this.handleAccessError(error)) return null;
+        this.showErrors({ [field.name]: `${file.name}: ${messageOf(error)}` });
+        return null;
+      }
+    }
+    return ids;
+  }
+
+  private showServerError(error: unknown): void {
+    if (this.handleAccessError(error)) return;
+    if (!(error instanceof ApiError)) {
+      this.formError = messageOf(error);
+      return;
+    }
+    const problem: Problem = error.problem;
+    emit(this, 'media-lab-submit-error', { problem });
+    const { params, uploads } = this.fields;
+    const known = new Set([...params, ...uploads].map((f) => f.name));
+    const errors: Record<string, string> = {};
+    const unplaced: string[] = [];
+    for (const issue of error.fieldErrors) {
+      let name = fieldOfIssue(issue.field);
+      if (name === 'inputs') name = uploads[0]?.name ?? params.find((f) => f.control === 'file')?.name ?? name;
+      if (name === 'preset' && this.workflowPresets.length) known.add('preset');
+      if (known.has(name)) errors[name] = errors[name] ? `${errors[name]} ${issue.message}` : issue.message;
+      else unplaced.push(`${issue.field}: ${issue.message}`);
+    }
+    if (Object.keys(errors).length) this.showErrors(errors);
+    if (unplaced.length || !Object.keys(errors).length) this.formError = unplaced.length ? unplaced.join(' ') : (problem.detail ?? problem.title);
+  }
+
+  private showErrors(errors: Record<string, string>): void {
+    this.fieldErrors = { ...this.fieldErrors, ...errors };
+    const first = Object.keys(errors)[0];
+    void this.updateComplete.then(() => this.control(first)?.focus());
+  }
+
+  private renderError(name: string) {
+    const message = this.fieldErrors[name];
+    return message ? html`<p part="field-error" id="${name}-error" data-error-for=${name} role="alert">${message}</p>` : nothing;
+  }
+
+  private describedBy(field: FieldSpec): string {
+    return [field.help ? `${field.name}-help` : '', this.fieldErrors[field.name] ? `${field.name}-error` : ''].filter(Boolean).join(' ');
+  }
+
+  private renderControl(field: FieldSpec) {
+    const id = `field-${field.name}`;
+    const invalid = this.fieldErrors[field.name] ? 'true' : 'false';
+    const describedBy = this.describedBy(field);
+    const value = displayValue(field.default);
+    switch (field.control) {
+      case 'select':
+        return html`<select id=${id} name=${field.name} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required}>
+          ${field.required || field.default !== undefined ? nothing : html`<option value="">(server default)</option>`}
+          ${(field.options ?? []).map((o) => html`<option value=${String(o.value)} ?selected=${String(o.value) === value}>${o.label}</option>`)}
+        </select>`;
+      case 'checkbox':
+        return html`<span class="checkbox"><input id=${id} type="checkbox" name=${field.name} ?checked=${field.default === true} aria-describedby=${describedBy} /></span>`;
+      case 'textarea':
+        return html`<textarea id=${id} name=${field.name} maxlength=${field.maxLength ?? nothing} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required} .value=${value}></textarea>`;
+      case 'number':
+        return html`<input
+          id=${id}
+          type="number"
+          inputmode=${field.integer ? 'numeric' : 'decimal'}
+          name=${field.name}
+          value=${value}
+          min=${field.min ?? nothing}
+          max=${field.max ?? nothing}
+          step=${field.step ?? 'any'}
+          placeholder=${field.required ? '' : 'server default'}
+          aria-invalid=${invalid}
+          aria-describedby=${describedBy}
+          ?required=${field.required}
+        />`;
+      case 'file':
+        return html`<input
+          id=${id}
+          type="file"
+          name=${field.name}
+          accept=${(field.accept ?? []).map((k) => ACCEPT_BY_KIND[k]).join(',')}
+          ?multiple=${field.multiple}
+          aria-invalid=${invalid}
+          aria-describedby=${describedBy}
+          ?required=${field.required}
+        />`;
+      default:
+        return html`<input id=${id} type="text" name=${field.name} value=${value} maxlength=${field.maxLength ?? nothing} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required} />`;
+    }
+  }
+
+  private renderField(field: FieldSpec) {
+    const wide = field.control === 'textarea' || field.control === 'file';
+    const labelFor = `field-${field.name}`;
+    const bounds = field.control === 'number' ? boundsText(field) : '';
+    return html`<div part="field${wide ? ' field-wide' : ''}" data-field=${field.name}>
+      <label for=${labelFor}>${field.label}${field.required ? html` <span class="required" aria-hidden="true">*</span>` : nothing}</label>
+      ${this.renderControl(field)}
+      ${field.help || bounds ? html`<p part="help" id="${field.name}-help">${field.help ?? ''}${bounds}</p>` : nothing}
+      ${this.renderError(field.name)}
+    </div>`;
+  }
+
+  private renderPresetSelect() {
+    const presets = this.workflowPresets;
+    if (!presets.length) return nothing;
+    const selected = this.selectedPreset;
+    return html`<div part="field field-wide" data-field="preset">
+      <label for="field-preset">Preset</label>
+      <select id="field-preset" name="preset" @change=${(e: Event) => (this.presetName = (e.target as HTMLSelectElement).value)}>
+        ${presets.map((p) => html`<option value=${p.name} ?selected=${p.name === this.presetName}>${p.name}${p.version ? ` (v${p.version})` : ''}</option>`)}
+      </select>
+      ${selected?.description ? html`<p part="help">${selected.description}</p>` : nothing}
+      ${this.renderError('preset')}
+    </div>`;
+  }
+
+  override render() {
+    if (this.accessProblem) return accessNotice(this.accessProblem);
+    if (this.loadError) return html`<div class="notice error" role="alert"><p>${this.loadError}</p></div>`;
+    if (!this.kind) return html`<p aria-busy="true">Loading the ${this.workflow} form…</p>`;
+    const { params, uploads } = this.fields;
+    const busy = this.phase !== 'idle';
+    return html`<form part="form" novalidate @submit=${this.onSubmit} aria-label="${capitalise(this.workflow)} job" data-workflow=${this.workflow}>
+      <p part="description">${this.kind.description}</p>
+      ${this.kind.available
+        ? nothing
+        : html`<div class="notice" part="availability" role="note">
+            This server has no ${this.workflow} pipeline installed yet: jobs will fail with EXECUTOR_UNAVAILABLE until the admin installs or configures it.
+          </div>`}
+      ${this.renderPresetSelect()}
+      ${keyed(
+        this.presetName ?? '',
+        html`<div class="fields">${uploads.map((f) => this.renderField(f))}${params.map((f) => this.renderField(f))}</div>`,
+      )}
+      ${this.formError ? html`<div class="notice error" part="form-error" role="alert" data-error-for="form"><p>${this.formError}</p></div>` : nothing}
+      <div part="actions">
+        <button part="submit" class="primary" type="submit" data-action="submit-job" ?disabled=${busy}>
+          ${this.phase === 'uploading' ? 'Uploading…' : this.phase === 'submitting' ? 'Submitting…' : `Submit ${this.workflow} job`}
+        </button>
+      </div>
+    </form>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'media-lab-job-form': MediaLabJobForm;
+  }
+}

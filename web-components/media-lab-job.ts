@@ -1,0 +1,254 @@
+// <media-lab-job job-id="...">: one job in full, kept live over the WebSocket: status, progress
+// and stage, the error with what to do about it, outputs (image previews, video and audio
+// players; a before/after slider on finished enhance jobs), inputs, parameters, lineage and the
+// audit trail. Cancel and retry right there.
+//
+// Attributes: api, token, job-id
+// Events: media-lab-job-change { job }, media-lab-job-action { action, job }, media-lab-toast
+// Parts: header, status, progress, actions, cancel, retry, error, outputs, output, compare,
+//   inputs, input, details, params, lineage, audit, not-found
+import { html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { LabElement, messageOf } from './lab-element.js';
+import { ApiError } from './api-client.js';
+import { FINAL_STATUSES, type Artifact, type AuditEvent, type JobDetail, type JsonValue } from './api-types.js';
+import { emit } from './events.js';
+import { accessNotice } from './access-notice.js';
+import type { StreamMessage } from './event-stream.js';
+import { canCancel, canRetry, newerJob, runJobAction, type JobAction } from './job-actions.js';
+import { adviceFor } from './error-advice.js';
+import { capitalise, formatBytes, formatClock, formatTime, shortId } from './format.js';
+import { jobStyles } from './media-lab-job.styles.js';
+import './media-lab-status-badge.js';
+import './media-lab-progress.js';
+import './media-lab-compare.js';
+import './media-lab-audio.js';
+
+/**
+ * The job's outputs proper (role "output"), and for each the pipeline's "preview" rendition when
+ * there is one (an image preview of a large upscale, a video's poster frame).
+ */
+export function splitOutputs(outputs: Artifact[]): { main: Artifact[]; previewOf: Map<string, Artifact> } {
+  const proper = outputs.filter((a) => a.role === 'output');
+  const main = proper.length ? proper : outputs;
+  const previews = outputs.filter((a) => a.role === 'preview' && !main.includes(a));
+  const previewOf = new Map<string, Artifact>();
+  for (const output of main) {
+    const own = previews.find((p) => p.parentIds.includes(output.id) || p.metadata.posterOf === output.id);
+    if (own) previewOf.set(output.id, own);
+  }
+  // One output and one preview that names no parent: they belong together.
+  if (main.length === 1 && previews.length === 1 && !previewOf.size) previewOf.set(main[0].id, previews[0]);
+  return { main, previewOf };
+}
+
+@customElement('media-lab-job')
+export class MediaLabJob extends LabElement {
+  static override styles = jobStyles;
+
+  @property({ attribute: 'job-id', reflect: true }) jobId = '';
+
+  @state() private job: JobDetail | null = null;
+  @state() private events: AuditEvent[] = [];
+  @state() private lineage: Artifact[] = [];
+  @state() private notFound = false;
+  @state() private error: string | null = null;
+  @state() private busy = false;
+
+  private loadGeneration = 0;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.subscribe((m) => this.onMessage(m));
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (this.hasUpdated && (changed.has('api') || changed.has('token'))) {
+      this.unsubscribeAll();
+      this.subscribe((m) => this.onMessage(m));
+    }
+    if (changed.has('jobId') || changed.has('api') || changed.has('token')) {
+      this.job = null;
+      this.notFound = false;
+      void this.load();
+    }
+  }
+
+  /** Reads the job, its audit trail and its outputs' lineage again. */
+  async load(): Promise<void> {
+    if (!this.jobId) return;
+    const generation = ++this.loadGeneration;
+    try {
+      const [job, events] = await Promise.all([this.client.getJob(this.jobId), this.client.jobEvents(this.jobId)]);
+      if (generation !== this.loadGeneration) return;
+      this.job = this.job ? { ...newerJob(this.job, job), inputs: job.inputs, outputs: job.outputs } : job;
+      this.events = events;
+      this.error = null;
+      this.notFound = false;
+      emit(this, 'media-lab-job-change', { job: this.job });
+      const first = job.outputs[0];
+      this.lineage = first ? (await this.client.getArtifact(first.id)).lineage : [];
+    } catch (error) {
+      if (generation !== this.loadGeneration || this.handleAccessError(error)) return;
+      if (error instanceof ApiError && error.status === 404) this.notFound = true;
+      else this.error = messageOf(error);
+    }
+  }
+
+  private onMessage(message: StreamMessage): void {
+    if (message.type === 'hello') {
+      // The socket (re)connected: events sent before it was listening are lost, so read again.
+      if (this.job && !FINAL_STATUSES.includes(this.job.status)) void this.load();
+      return;
+    }
+    if (!this.job) return;
+    if (message.type === 'job.progress' && message.id === this.job.id) {
+      this.job = { ...this.job, progress: message.progress, stage: message.stage, status: this.job.status === 'QUEUED' ? 'RUNNING' : this.job.status };
+    } else if ((message.type === 'job.updated' || message.type === 'job.finished') && message.job.id === this.job.id) {
+      this.job = newerJob(this.job, message.job);
+      emit(this, 'media-lab-job-change', { job: this.job });
+      // Outputs become visible when the job finishes; the audit trail grows on every transition.
+      void this.load();
+    }
+  }
+
+  private async act(action: JobAction): Promise<void> {
+    if (!this.job) return;
+    this.busy = true;
+    const updated = await runJobAction(this, this.client, action, this.job);
+    this.busy = false;
+    if (updated && this.job) {
+      this.job = newerJob(this.job, updated);
+      void this.load();
+    }
+  }
+
+  private renderMedia(artifact: Artifact, role: 'output' | 'input', index: number, preview?: Artifact) {
+    const src = this.client.mediaUrl(artifact.contentUrl);
+    const facts = [artifact.width ? `${artifact.width}×${artifact.height}` : '', artifact.duration ? formatClock(artifact.duration) : '', artifact.fps ? `${artifact.fps} fps` : '', formatBytes(artifact.bytes)]
+      .filter(Boolean)
+      .join(' · ');
+    const label = `${role === 'output' ? 'Output' : 'Input'} ${artifact.kind} ${index + 1}`;
+    let media;
+    if (artifact.kind === 'image') {
+      // A pipeline's preview (a lighter rendition) is what the page shows; the link opens the full file.
+      const shown = preview?.kind === 'image' ? this.client.mediaUrl(preview.contentUrl) : src;
+      media = html`<a href=${src} target="_blank" rel="noopener" title="Open the full file"><img data-role="${role}-preview" src=${shown} alt=${label} loading="lazy" /></a>`;
+    } else if (artifact.kind === 'video') {
+      const poster = preview?.kind === 'image' ? this.client.mediaUrl(preview.contentUrl) : nothing;
+      media = html`<video data-role="${role}-video" src=${src} poster=${poster} controls preload="metadata" aria-label=${label}></video>`;
+    } else {
+      media = html`<media-lab-audio data-role="${role}-audio" api=${this.api} .token=${this.token} src=${src} label=${label}></media-lab-audio>`;
+    }
+    return html`<figure part=${role} class=${artifact.kind} data-artifact-id=${artifact.id}>${media}<figcaption>${artifact.mime} · ${facts}</figcaption></figure>`;
+  }
+
+  private renderOutputs(job: JobDetail) {
+    const { main, previewOf } = splitOutputs(job.outputs);
+    return html`<div class="media-grid">${main.map((a, i) => this.renderMedia(a, 'output', i, previewOf.get(a.id)))}</div>`;
+  }
+
+  private renderCompare(job: JobDetail) {
+    const before = job.inputs.find((a) => a.kind === 'image');
+    const after = splitOutputs(job.outputs).main.find((a) => a.kind === 'image');
+    if (job.workflow !== 'enhance' || job.status !== 'SUCCEEDED' || !before || !after) return nothing;
+    return html`<section aria-label="Before and after">
+      <h3>Before / after</h3>
+      <media-lab-compare part="compare" before=${this.client.mediaUrl(before.contentUrl)} after=${this.client.mediaUrl(after.contentUrl)}></media-lab-compare>
+    </section>`;
+  }
+
+  private renderEvent(event: AuditEvent) {
+    const details = Object.entries(event.details ?? {})
+      .filter(([, v]) => v !== null && v !== '')
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(', ');
+    return html`<li data-event-type=${event.type}>
+      <strong>${event.type}</strong>${event.from || event.to ? html` ${event.from ?? '—'} → ${event.to ?? '—'}` : nothing} · ${event.actor} · ${formatTime(event.at)}
+      ${details ? html`<div class="event-details">${details}</div>` : nothing}
+    </li>`;
+  }
+
+  private renderParams(params: Record<string, JsonValue>) {
+    const entries = Object.entries(params);
+    if (!entries.length) return html`<p>No parameters.</p>`;
+    return html`<dl>${entries.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`;
+  }
+
+  override render() {
+    if (this.accessProblem) return accessNotice(this.accessProblem);
+    if (this.notFound) {
+      return html`<div class="notice error" part="not-found" role="alert"><h2>Job not found</h2><p>There is no job with id ${this.jobId}. It may have been deleted; check the job list.</p></div>`;
+    }
+    if (this.error && !this.job) return html`<div class="notice error" role="alert"><p>${this.error}</p><button @click=${() => void this.load()}>Try again</button></div>`;
+    const job = this.job;
+    if (!job) return html`<p aria-busy="true">Loading job…</p>`;
+    const final = FINAL_STATUSES.includes(job.status);
+    const cancelling = Boolean(job.cancelRequestedAt) && job.status === 'RUNNING';
+    return html`<article data-job-id=${job.id} data-status=${job.status}>
+      <div part="header">
+        <h2>${capitalise(job.workflow)} job</h2>
+        <media-lab-status-badge part="status" status=${job.status}></media-lab-status-badge>
+        <span class="id">${job.id}</span>
+      </div>
+      ${!final
+        ? html`<media-lab-progress part="progress" .value=${job.progress} .stage=${cancelling ? 'cancelling…' : (job.stage ?? (job.status === 'QUEUED' ? 'waiting for a worker' : ''))}></media-lab-progress>`
+        : nothing}
+      ${canCancel(job) || canRetry(job)
+        ? html`<div part="actions">
+            ${canCancel(job) ? html`<button part="cancel" class="danger" data-action="cancel-job" ?disabled=${this.busy || cancelling} @click=${() => void this.act('cancel')}>${cancelling ? 'Cancelling…' : 'Cancel'}</button>` : nothing}
+            ${canRetry(job) ? html`<button part="retry" data-action="retry-job" ?disabled=${this.busy} @click=${() => void this.act('retry')}>Retry</button>` : nothing}
+          </div>`
+        : nothing}
+      ${job.status === 'FAILED' || (job.status === 'CANCELLED' && job.errorCode && job.errorCode !== 'CANCELLED')
+        ? html`<section part="error" class="notice error" role="alert" data-error-code=${job.errorCode ?? ''}>
+            <h3>${job.status === 'FAILED' ? 'The job failed' : 'The job stopped'}${job.errorCode ? html`: <span class="code">${job.errorCode}</span>` : nothing}</h3>
+            ${job.errorMessage ? html`<p>${job.errorMessage}</p>` : nothing}
+            <p><strong>What to do:</strong> ${adviceFor(job.errorCode)}</p>
+          </section>`
+        : nothing}
+      ${this.renderCompare(job)}
+      <section part="outputs" aria-label="Outputs">
+        <h3>Outputs</h3>
+        ${job.outputs.length
+          ? this.renderOutputs(job)
+          : html`<p data-role="no-outputs">${job.status === 'SUCCEEDED' ? 'This job published no outputs.' : final ? 'No outputs were published.' : 'Outputs appear here when the job succeeds.'}</p>`}
+      </section>
+      <section part="inputs" aria-label="Inputs">
+        <h3>Inputs</h3>
+        ${job.inputs.length ? html`<div class="media-grid">${job.inputs.map((a, i) => this.renderMedia(a, 'input', i))}</div>` : html`<p>No input files.</p>`}
+      </section>
+      <section part="details" aria-label="Details">
+        <h3>Details</h3>
+        <dl>
+          ${job.preset ? html`<dt>Preset</dt><dd>${job.preset.name}${job.preset.version ? ` v${job.preset.version}` : ''}${job.preset.hash ? ` (${job.preset.hash.slice(0, 10)})` : ''}</dd>` : nothing}
+          <dt>Submitted</dt><dd>${formatTime(job.createdAt)} by ${job.submittedBy}${job.source === 'prompt-queue' ? ` (prompt queue${job.sourceRef ? ` #${job.sourceRef}` : ''})` : ''}</dd>
+          ${job.startedAt ? html`<dt>Started</dt><dd>${formatTime(job.startedAt)}</dd>` : nothing}
+          ${job.finishedAt ? html`<dt>Finished</dt><dd>${formatTime(job.finishedAt)}</dd>` : nothing}
+          <dt>Attempts</dt><dd>${job.attempts} of ${job.maxAttempts}</dd>
+          ${job.backend ? html`<dt>Backend</dt><dd>${job.backend}</dd>` : nothing}
+        </dl>
+      </section>
+      <section part="params" aria-label="Parameters">
+        <h3>Parameters</h3>
+        ${this.renderParams(job.params)}
+      </section>
+      ${this.lineage.length
+        ? html`<section part="lineage" aria-label="Lineage">
+            <h3>Lineage</h3>
+            <ol>${this.lineage.map((a) => html`<li>${a.kind} ${a.role} ${shortId(a.id)} · ${a.jobId ? `from job ${shortId(a.jobId)}` : `uploaded by ${a.createdBy ?? 'unknown'}`}</li>`)}</ol>
+          </section>`
+        : nothing}
+      <section part="audit" aria-label="Audit trail">
+        <h3>Audit trail</h3>
+        <ol data-role="audit">${this.events.map((e) => this.renderEvent(e))}</ol>
+      </section>
+    </article>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'media-lab-job': MediaLabJob;
+  }
+}
