@@ -36,6 +36,14 @@ export const comfyOptionsSchema = z
     presetsDir: z.string().min(1).default(defaultPresetsDir),
     /** Reload presets when their files change (chokidar). */
     watch: z.boolean().default(false),
+    /**
+     * Origins of ComfyUI editors allowed to call POST /presets from the browser ("Publish to
+     * Media Lab"), e.g. http://gpu-box:8188. Exact origins only: credentials are allowed, so a
+     * wildcard would let any site publish as a signed-in admin.
+     */
+    corsOrigins: z
+      .array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'an exact origin such as http://gpu-box:8188 (no path, no wildcard)'))
+      .default([]),
     reconnect: z
       .object({
         baseMs: z.number().int().min(10).default(250),

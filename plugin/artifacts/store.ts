@@ -62,6 +62,13 @@ export async function deleteUnpublishedOfJob(db: Db, jobId: string): Promise<Art
   return rows.map(artifactFromRow);
 }
 
+export async function deleteUnpublishedByIds(db: Db, ids: string[]): Promise<Artifact[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(ARTIFACTS).whereIn('id', ids).where({ published: false })) as Row[];
+  if (rows.length) await db(ARTIFACTS).whereIn('id', rows.map((r) => String(r.id))).where({ published: false }).delete();
+  return rows.map(artifactFromRow);
+}
+
 export async function countByStorageKey(db: Db, storageKey: string): Promise<number> {
   const row = (await db(ARTIFACTS).where({ storage_key: storageKey }).count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);

@@ -21,7 +21,8 @@ interface Client {
 }
 
 export class EventSocketHub {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // Clients only send small control messages (subscribe, ping).
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly clients = new Set<Client>();
   private readonly servers = new Set<Server>();
   private readonly upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head);
@@ -73,7 +74,7 @@ export class EventSocketHub {
       try {
         const message = JSON.parse(String(data)) as { type?: string; jobIds?: unknown };
         if (message.type === 'subscribe') {
-          client.jobIds = Array.isArray(message.jobIds) ? new Set(message.jobIds.map(String)) : null;
+          client.jobIds = Array.isArray(message.jobIds) ? new Set(message.jobIds.slice(0, 1000).map(String)) : null;
           socket.send(JSON.stringify({ type: 'subscribed', jobIds: client.jobIds ? [...client.jobIds] : 'all' }));
         } else if (message.type === 'ping') {
           socket.send(JSON.stringify({ type: 'pong' }));

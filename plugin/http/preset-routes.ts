@@ -56,7 +56,7 @@ export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDe
 
   router.use('/presets', (req, res, next) => {
     const origin = req.headers.origin;
-    if (origin && (origins.has(origin) || origins.has('*'))) {
+    if (origin && origins.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');

@@ -51,7 +51,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
-    routes: [comfy.presetRoutes()],
+    routes: [comfy.presetRoutes({ corsOrigins: comfy.options.corsOrigins })],
     enhancePresets: () => enhance.describePresets(),
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     async start() {

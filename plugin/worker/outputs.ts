@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { Artifact, Job, OutputSpec } from '../core/types.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
-import { countByStorageKey, deleteUnpublishedOfJob, insertArtifact } from '../artifacts/store.js';
+import { countByStorageKey, deleteUnpublishedByIds, deleteUnpublishedOfJob, insertArtifact } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
 
 export async function recordOutput(knex: Knex, storage: LocalStorage, job: Job, spec: OutputSpec): Promise<Artifact> {
@@ -36,13 +36,28 @@ export async function recordOutput(knex: Knex, storage: LocalStorage, job: Job, 
     createdBy: job.submittedBy,
     createdAt: nowIso(),
   };
-  await insertArtifact(knex, artifact);
+  try {
+    await insertArtifact(knex, artifact);
+  } catch (error) {
+    // No row, no file: never leave an unindexed object behind.
+    if ((await countByStorageKey(knex, stored.storageKey).catch(() => 1)) === 0) await storage.remove(stored.storageKey);
+    throw error;
+  }
   return artifact;
 }
 
 /** Deletes a job's unpublished artifacts and any file no other row still points to. */
 export async function discardUnpublished(knex: Knex, storage: LocalStorage, jobId: string): Promise<number> {
   const removed = await deleteUnpublishedOfJob(knex, jobId);
+  for (const artifact of removed) {
+    if ((await countByStorageKey(knex, artifact.storageKey)) === 0) await storage.remove(artifact.storageKey);
+  }
+  return removed.length;
+}
+
+/** Deletes these artifacts while still unpublished, and any of their files no other row points to. */
+export async function discardArtifacts(knex: Knex, storage: LocalStorage, ids: string[]): Promise<number> {
+  const removed = await deleteUnpublishedByIds(knex, ids);
   for (const artifact of removed) {
     if ((await countByStorageKey(knex, artifact.storageKey)) === 0) await storage.remove(artifact.storageKey);
   }

@@ -5,6 +5,7 @@ import Bottleneck from 'bottleneck';
 import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
@@ -17,7 +18,7 @@ import type { LabEventBus } from '../events/bus.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { retryDelayMs } from './backoff.js';
-import { discardUnpublished, recordOutput } from './outputs.js';
+import { discardArtifacts, discardUnpublished, recordOutput } from './outputs.js';
 
 type StopReason = 'cancel' | 'lease-lost' | 'shutdown';
 
@@ -205,9 +206,12 @@ export class Worker {
         })
         .catch((error: unknown) => this.deps.log.warn(`[media-lab] heartbeat for ${job.id} failed: ${(error as Error).message}`));
     }, options.lease.heartbeatMs);
-    const tempDir = await storage.makeTempDir(`job-${job.id}-a${job.attempts}`);
+    // Folders are made inside the try below: a failure there must still settle the job (and stop
+    // the heartbeat), or it would stay RUNNING with a lease renewed forever.
+    const tempDir = join(storage.root, 'tmp', `job-${job.id}-a${job.attempts}-${randomBytes(6).toString('hex')}`);
     const workDir = storage.workDirOf(job.id);
-    await mkdir(workDir, { recursive: true });
+    /** Outputs this attempt recorded: removed if the attempt loses its job to another worker. */
+    const recorded: string[] = [];
     let lastWrite = 0;
     let lastProgress = 0;
     const ctx: ExecutorContext = {
@@ -225,7 +229,11 @@ export class Worker {
         bus.emit('job.progress', { id: job.id, progress, stage: stage ?? null, at: new Date(now).toISOString() });
         void jobs.updateProgress(knex, job.id, this.id, progress, stage ?? null).catch(() => undefined);
       },
-      addOutput: (spec) => recordOutput(knex, storage, job, spec),
+      addOutput: async (spec) => {
+        const artifact = await recordOutput(knex, storage, job, spec);
+        recorded.push(artifact.id);
+        return artifact;
+      },
       tempDir,
       workDir,
       saveCheckpoint: async (state: JsonObject) => {
@@ -237,6 +245,8 @@ export class Worker {
       log: (message, details) => this.deps.log.info(`[media-lab] job ${job.id}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
     };
     try {
+      await mkdir(tempDir, { recursive: true });
+      await mkdir(workDir, { recursive: true });
       const definition = kinds.get(job.workflow);
       if (!definition.executor) {
         throw new MediaLabError(
@@ -255,16 +265,16 @@ export class Worker {
       controller.signal.throwIfAborted();
       // Temp files go before the job is seen as finished: no caller ever sees leftovers.
       await storage.removeDir(tempDir);
-      await this.succeed(job, (result && result.summary) || {});
+      await this.succeed(job, (result && result.summary) || {}, recorded);
     } catch (error) {
-      await storage.removeDir(tempDir);
-      await this.settleFailure(job, controller.signal, error);
+      await storage.removeDir(tempDir).catch(() => undefined);
+      await this.settleFailure(job, controller.signal, error, recorded);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async succeed(job: Job, summary: JsonObject): Promise<void> {
+  private async succeed(job: Job, summary: JsonObject, recorded: string[]): Promise<void> {
     const { knex, storage, bus } = this.deps;
     const result = await jobs.transition(knex, {
       id: job.id,
@@ -285,16 +295,23 @@ export class Worker {
     } else {
       // Cancelled or taken over meanwhile: nothing of this attempt may be published.
       const current = await jobs.getJob(knex, job.id);
-      if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) return;
+      if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) {
+        // Another worker runs it now: remove only what this attempt made, never the new attempt's.
+        await discardArtifacts(knex, storage, recorded);
+        return;
+      }
       await discardUnpublished(knex, storage, job.id);
     }
   }
 
-  private async settleFailure(job: Job, signal: AbortSignal, error: unknown): Promise<void> {
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[]): Promise<void> {
     const { knex, storage, bus, options, log } = this.deps;
     const stop = signal.aborted && signal.reason instanceof StopSignal ? signal.reason.reason : null;
     if (stop === 'lease-lost') {
       log.warn(`[media-lab] job ${job.id}: lease lost; another worker owns it now`);
+      // Outputs this attempt recorded after its lease was swept would otherwise stay behind,
+      // and the next attempt's success would publish them with its own.
+      await discardArtifacts(knex, storage, recorded);
       return;
     }
     await discardUnpublished(knex, storage, job.id);

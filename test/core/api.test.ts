@@ -306,3 +306,25 @@ describe('pipeline options', () => {
     await assert.rejects(startTestLab({ interpolate: { encoder: { crf: 99 } } }), /option "interpolate\.encoder\.crf"/);
   });
 });
+
+describe('publishing presets from the ComfyUI editor (CORS)', () => {
+  it('answers the preflight for a configured editor origin, and refuses a wildcard origin at start-up', async () => {
+    const t = await startTestLab({ comfy: { corsOrigins: ['http://gpu-box:8188'] } });
+    try {
+      const preflight = await t.fetch('/presets', {
+        method: 'OPTIONS',
+        token: null,
+        headers: { Origin: 'http://gpu-box:8188', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+      });
+      assert.ok(preflight.status < 300, `preflight answered ${preflight.status}`);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://gpu-box:8188');
+      const other = await t.fetch('/presets', { method: 'OPTIONS', token: null, headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+      assert.equal(other.headers.get('access-control-allow-origin'), null);
+      const unauthenticated = await t.fetch('/presets', { method: 'POST', token: null, body: '{}', headers: { Origin: 'http://gpu-box:8188' } });
+      assert.equal(unauthenticated.status, 401, 'the publish itself still needs an admin');
+    } finally {
+      await t.close();
+    }
+    await assert.rejects(startTestLab({ comfy: { corsOrigins: ['*'] } }), /option "comfy\.corsOrigins\.0"/);
+  });
+});

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
+import { z } from 'zod';
 import { DATABASES } from '../helpers/db.js';
+import { recordOutput } from '../../plugin/worker/outputs.js';
+import type { Job, JobStatus, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
 import { startTestLab, waitFor, waitForStatus, type TestLab } from '../helpers/lab.js';
 import { steppingKind } from '../helpers/kinds.js';
 import { placeholderKind } from '../../plugin/kinds/registry.js';
-import type { JobStatus } from '../../plugin/core/types.js';
 
 interface JobBody {
   id: string;
@@ -160,5 +163,90 @@ for (const target of DATABASES) {
       assert.equal(row.lease_owner, null);
       await t.close();
     });
+
+    it('a job whose work folder cannot be made is settled (FAILED), never left RUNNING with a live heartbeat', async () => {
+      const db = await target.create();
+      const t = await startTestLab({ db, kinds: [steppingKind('voice')], worker: { enabled: false } });
+      const { Worker } = await import('../../plugin/worker/worker.js');
+      const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: { info() {}, warn() {}, error() {} } });
+      try {
+        const id = await submit(t, 'voice', {});
+        // A plain file where the job's work folder goes: mkdir fails (EEXIST) on every attempt.
+        await mkdir(join(t.dataDir, 'artifacts', 'work'), { recursive: true });
+        await writeFile(join(t.dataDir, 'artifacts', 'work', id), 'not a folder');
+        worker.start();
+        const job = (await waitForStatus(t, id, ['FAILED'], 10_000)) as unknown as JobBody;
+        assert.equal(job.errorCode, 'EXECUTOR_FAILED');
+        assert.equal(job.attempts, 3);
+        assert.deepEqual(await tmpEntries(t), [], 'no temp folders left');
+      } finally {
+        await worker.stop();
+        await t.close();
+      }
+    });
+
+    for (const ending of ['aborted by the heartbeat', 'finishing normally'] as const) {
+      it(`an attempt that lost its lease removes the outputs it recorded (${ending}), so the next attempt never publishes them`, async () => {
+        const db = await target.create();
+        let release: () => void = () => undefined;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const kind: KindDefinition<Record<string, never>> = {
+          kind: 'voice',
+          description: 'records one output, then waits',
+          paramsSchema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+          inputs: { min: 0, max: 0, kinds: ['image'] },
+          executor: {
+            async run(ctx) {
+              const path = join(ctx.tempDir, 'out.png');
+              await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toFile(path);
+              await ctx.addOutput({ path, facts: { kind: 'image', mime: 'image/png', width: 4, height: 4 } });
+              // Either the heartbeat notices the lost lease and aborts, or the test lets it finish.
+              await new Promise<void>((resolve, reject) => {
+                void released.then(resolve);
+                ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true });
+              });
+              return {};
+            },
+          },
+        };
+        // A slow heartbeat for the "finishing normally" case, so only the final guarded write notices.
+        const lease = ending === 'finishing normally' ? { durationMs: 120_000, heartbeatMs: 60_000 } : { durationMs: 3000, heartbeatMs: 200 };
+        const t = await startTestLab({ db, kinds: [kind], lease });
+        try {
+          const id = await submit(t, 'voice', {});
+          const output = await waitFor(async () => (await t.knex('media_artifacts').where({ job_id: id }).first()) as { storage_key: string } | undefined, 'the recorded output');
+          // Its lease was swept and another worker claimed the job meanwhile.
+          await t.knex('media_jobs').where({ id }).update({ lease_owner: 'other-worker', lease_expires_at: new Date(Date.now() + 3_600_000).toISOString(), attempts: 2 });
+          if (ending === 'finishing normally') release();
+          await waitFor(async () => ((await t.knex('media_artifacts').where({ job_id: id })).length === 0 ? true : null), 'the stale output to be removed', 5000);
+          await assert.rejects(stat(join(t.dataDir, 'artifacts', output.storage_key)), /ENOENT/, 'its file is gone too');
+          const row = await t.knex('media_jobs').where({ id }).first();
+          assert.equal(row.status, 'RUNNING', 'the other worker still owns the job');
+          assert.equal(row.lease_owner, 'other-worker');
+        } finally {
+          release();
+          await t.knex('media_jobs').update({ status: 'CANCELLED', lease_owner: null });
+          await t.close();
+        }
+      });
+    }
   });
 }
+
+describe('recordOutput', () => {
+  it('removes the adopted file when its row cannot be written', async () => {
+    const t = await startTestLab({ worker: { enabled: false } });
+    try {
+      const path = join(t.dataDir, 'out.png');
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 9, g: 8, b: 7 } } }).png().toFile(path);
+      const job = { id: 'no-such-job', workflow: 'voice', preset: null, inputIds: [], submittedBy: 'u', attempts: 1 } as unknown as Job;
+      // kind is NOT NULL: the insert fails after the file was adopted into storage.
+      const facts = { kind: null, mime: 'image/png' } as unknown as MediaFacts;
+      await assert.rejects(recordOutput(t.knex, t.lab.storage, job, { path, facts }));
+      const objects = await readdir(join(t.dataDir, 'artifacts', 'objects'), { recursive: true, withFileTypes: true });
+      assert.deepEqual(objects.filter((e) => e.isFile()).map((e) => e.name), [], 'no unindexed object left in storage');
+    } finally {
+      await t.close();
+    }
+  });
+});
