@@ -57,7 +57,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const pipelines = await installPipelines({ kinds, knex, options, log });
   const service = new JobService(knex, kinds, bus, options);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
-  const watcher = options.worker.enabled ? null : new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
+  // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
+  const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const router = createRouter({
     knex,
@@ -95,10 +96,10 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       started = true;
       await pipelines.start?.();
       worker?.start();
-      watcher?.start();
+      watcher.start();
     },
     async stop() {
-      watcher?.stop();
+      watcher.stop();
       await worker?.stop();
       await pipelines.stop?.();
       await hub.close();

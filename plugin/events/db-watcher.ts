@@ -1,29 +1,41 @@
-// When workers run in other processes, their changes reach this process's WebSocket clients
-// through the database: a short poll on media_jobs.updated_at turns rows into bus events.
+// Workers in other processes (`media-lab worker`, a second server) change jobs in the shared
+// database; a short poll on media_jobs.updated_at turns their changes into bus events here, so
+// this process's WebSocket clients see every job, whoever runs it.
 import type { Knex } from 'knex';
 import { jobFromRow, type Row } from '../core/rows.js';
-import type { LabEventBus } from './bus.js';
-import type { Job } from '../core/types.js';
+import type { JobProgressEvent, LabEventBus } from './bus.js';
+import type { Job, JobStatus } from '../core/types.js';
 
 export class DatabaseChangeWatcher {
   private timer: NodeJS.Timeout | null = null;
   private since = new Date().toISOString();
-  private readonly seen = new Map<string, string>();
+  // What this process already told its listeners, so in-process changes are not echoed and a
+  // late database read never moves progress backwards.
+  private readonly lastStatus = new Map<string, JobStatus>();
+  private readonly lastProgress = new Map<string, number>();
+  private readonly onUpdated = (job: Job) => {
+    this.lastStatus.set(job.id, job.status);
+    this.lastProgress.set(job.id, job.progress);
+  };
+  private readonly onProgress = (event: JobProgressEvent) => {
+    this.lastProgress.set(event.id, Math.max(event.progress, this.lastProgress.get(event.id) ?? 0));
+  };
 
   constructor(
     private readonly knex: Knex,
     private readonly bus: LabEventBus,
     private readonly intervalMs: number,
-  ) {
-    // Changes made in this process are already on the bus: remember them to avoid echoes.
-    bus.on('job.updated', (job: Job) => this.seen.set(job.id, `${job.status}|${job.updatedAt}|${job.progress}`));
-  }
+  ) {}
 
   start(): void {
     if (this.timer) return;
+    this.bus.on('job.updated', this.onUpdated);
+    this.bus.on('job.progress', this.onProgress);
     const tick = async () => {
       try {
         await this.poll();
+      } catch {
+        // The next tick tries again; a database hiccup must not stop live events for good.
       } finally {
         if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
       }
@@ -34,23 +46,25 @@ export class DatabaseChangeWatcher {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.bus.off('job.updated', this.onUpdated);
+    this.bus.off('job.progress', this.onProgress);
   }
 
   private async poll(): Promise<void> {
     const rows = (await this.knex('media_jobs').where('updated_at', '>=', this.since).orderBy('updated_at').limit(500)) as Row[];
     for (const row of rows) {
       const job = jobFromRow(row);
-      const signature = `${job.status}|${job.updatedAt}|${job.progress}`;
-      if (this.seen.get(job.id) === signature) continue;
-      const previous = this.seen.get(job.id);
-      this.seen.set(job.id, signature);
-      if (previous && previous.split('|')[0] === job.status) {
-        this.bus.emit('job.progress', { id: job.id, progress: job.progress, stage: job.stage, at: job.updatedAt });
-      } else {
-        this.bus.jobChanged(job);
-      }
       if (job.updatedAt > this.since) this.since = job.updatedAt;
+      const knownStatus = this.lastStatus.get(job.id);
+      if (knownStatus !== job.status) {
+        this.bus.jobChanged(job);
+      } else if (job.progress > (this.lastProgress.get(job.id) ?? 0)) {
+        this.bus.emit('job.progress', { id: job.id, progress: job.progress, stage: job.stage, at: job.updatedAt });
+      }
     }
-    if (this.seen.size > 10_000) this.seen.clear();
+    if (this.lastStatus.size > 50_000) {
+      this.lastStatus.clear();
+      this.lastProgress.clear();
+    }
   }
 }

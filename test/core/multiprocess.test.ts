@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES } from '../helpers/db.js';
-import { startTestLab, waitFor, type TestLab } from '../helpers/lab.js';
+import WebSocket from 'ws';
+import { ADMIN, startTestLab, waitFor, type TestLab } from '../helpers/lab.js';
 import { steppingKind } from '../helpers/kinds.js';
 
 function spawnWorker(db: string, dataDir: string, name: string): Promise<ChildProcess> {
@@ -91,6 +92,28 @@ for (const target of DATABASES) {
         assert.deepEqual(events.map((e) => e.type), ['submitted', 'claimed', 'lease-expired', 'claimed', 'succeeded']);
       } finally {
         if (second) await stopWorker(second);
+        await t.close();
+      }
+    });
+    it('WebSocket clients of a server without workers see the jobs a worker process runs', async () => {
+      const t = await setup(target);
+      const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-mp-'));
+      const ws = new WebSocket(`${t.api.replace('http', 'ws')}/events?token=${ADMIN}`);
+      const seen: Array<{ type: string; job?: { id: string; status: string }; id?: string; progress?: number }> = [];
+      ws.on('message', (data) => seen.push(JSON.parse(String(data))));
+      await new Promise((resolve) => ws.once('open', resolve));
+      let worker: ChildProcess | null = null;
+      try {
+        const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 5, stepMs: 200 } }) });
+        worker = await spawnWorker(t.db.url, dataDir, 'remote');
+        await waitFor(async () => (seen.some((e) => e.type === 'job.finished' && e.job?.id === body.id) ? true : null), 'job.finished over the WebSocket', 30_000);
+        const statuses = seen.filter((e) => e.type === 'job.updated' && e.job?.id === body.id).map((e) => e.job?.status);
+        assert.deepEqual(statuses, ['QUEUED', 'RUNNING', 'SUCCEEDED']);
+        const progress = seen.filter((e) => e.type === 'job.progress' && e.id === body.id).map((e) => e.progress ?? 0);
+        assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
+      } finally {
+        ws.close();
+        if (worker) await stopWorker(worker);
         await t.close();
       }
     });
