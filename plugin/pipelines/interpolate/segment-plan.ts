@@ -27,11 +27,21 @@ export interface PlanInput {
   minSegmentFrames: number;
 }
 
-/** Segment length that gives every lane slot work twice over, within the configured bounds. */
-export function preferredSegmentFrames(frameCount: number, fps: number, lanes: number, bounds: { segmentSeconds: number; minSegmentSeconds: number }): { segmentFrames: number; minSegmentFrames: number } {
+/**
+ * Segment length that gives every lane slot work `piecesPerLane` times over, within the
+ * configured bounds. CPU-heavy engines want more, smaller pieces: their cost varies with the
+ * motion in each piece, and small pieces keep every lane busy until the end.
+ */
+export function preferredSegmentFrames(
+  frameCount: number,
+  fps: number,
+  lanes: number,
+  bounds: { segmentSeconds: number; minSegmentSeconds: number },
+  piecesPerLane = 2,
+): { segmentFrames: number; minSegmentFrames: number } {
   const maxFrames = Math.max(1, Math.round(bounds.segmentSeconds * fps));
   const minSegmentFrames = Math.max(1, Math.min(maxFrames, Math.round(bounds.minSegmentSeconds * fps)));
-  const balanced = Math.ceil(frameCount / (2 * Math.max(1, lanes)));
+  const balanced = Math.ceil(frameCount / (piecesPerLane * Math.max(1, lanes)));
   return { segmentFrames: Math.min(maxFrames, Math.max(minSegmentFrames, balanced)), minSegmentFrames };
 }
 
