@@ -102,12 +102,13 @@ async function throughput(db: TestDatabase, workers: number, jobs: number): Prom
 
 async function listLatency(db: TestDatabase): Promise<Record<string, { p50: number; p95: number }>> {
   const lab = await makeLab(db, false);
+  // Workflow and status vary independently (as in real queues): every combination occurs.
   const statuses = ['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'QUEUED'];
   const base = Date.now() - 100_000 * 1000;
   for (let i = 0; i < 100_000; i += 1000) {
     const batch = Array.from({ length: 1000 }, (_, j) => {
       const at = new Date(base + (i + j) * 1000).toISOString();
-      return { id: newId(base + (i + j) * 1000), workflow: (['generate', 'enhance', 'voice'] as const)[(i + j) % 3], params: '{"prompt":"a cat"}', input_ids: '[]', status: statuses[(i + j) % statuses.length], run_after: at, submitted_by: 'bench', created_at: at, updated_at: at, checkpoint: '{}' };
+      return { id: newId(base + (i + j) * 1000), workflow: (['generate', 'enhance', 'voice'] as const)[(i + j) % 3], params: '{"prompt":"a cat"}', input_ids: '[]', status: statuses[Math.floor((i + j) / 3) % statuses.length], run_after: at, submitted_by: 'bench', created_at: at, updated_at: at, checkpoint: '{}' };
     });
     await lab.knex.batchInsert('media_jobs', batch, 250);
   }
