@@ -219,7 +219,9 @@ for (const target of DATABASES) {
           await t.knex('media_jobs').where({ id }).update({ lease_owner: 'other-worker', lease_expires_at: new Date(Date.now() + 3_600_000).toISOString(), attempts: 2 });
           if (ending === 'finishing normally') release();
           await waitFor(async () => ((await t.knex('media_artifacts').where({ job_id: id })).length === 0 ? true : null), 'the stale output to be removed', 5000);
-          await assert.rejects(stat(join(t.dataDir, 'artifacts', output.storage_key)), /ENOENT/, 'its file is gone too');
+          // The row goes first, then the file (once no row points to it).
+          const fileGone = async () => stat(join(t.dataDir, 'artifacts', output.storage_key)).then(() => null, () => true);
+          await waitFor(fileGone, 'its file to be removed too', 5000);
           const row = await t.knex('media_jobs').where({ id }).first();
           assert.equal(row.status, 'RUNNING', 'the other worker still owns the job');
           assert.equal(row.lease_owner, 'other-worker');
