@@ -119,10 +119,10 @@ for (const target of DATABASES) {
     });
 
     it('lanes: a long job of one kind never blocks another kind', async () => {
-      const long = await submit(t, 'music', { steps: 100, stepMs: 20 });
+      const long = await submit(t, 'music', { steps: 400, stepMs: 25 });
       await waitForStatus(t, long, ['RUNNING']);
       const quick = await submit(t, 'voice', {});
-      await waitForStatus(t, quick, ['SUCCEEDED'], 1500);
+      await waitForStatus(t, quick, ['SUCCEEDED'], 8000);
       const stillRunning = await t.json<JobBody>(`/jobs/${long}`);
       assert.equal(stillRunning.body.status, 'RUNNING');
       await t.json(`/jobs/${long}/cancel`, { method: 'POST' });
