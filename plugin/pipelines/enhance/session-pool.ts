@@ -119,6 +119,9 @@ export class SessionPool {
           // Tile shapes vary; a memory pattern per shape would double the arena (measured).
           enableMemPattern: false,
           logSeverityLevel: 3,
+          // Idle intra-op threads sleep instead of spinning: the worker shares its cores with
+          // other lanes (ffmpeg, other sessions), and spinning threads steal their time.
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
         });
         return { session, executionProvider: provider, inputName: session.inputNames[0]!, outputName: session.outputNames[0]! };
       } catch (error) {
