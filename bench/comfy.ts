@@ -21,6 +21,7 @@ import { comfyOptionsSchema } from '../bridge/options.js';
 import { BackendPool } from '../bridge/pool/backend-pool.js';
 import type { Artifact, ExecutorContext, Job, JsonObject } from '../plugin/core/types.js';
 import { migrateLatest } from '../plugin/db/migrate.js';
+import { runningJob } from '../test/helpers/running-job.js';
 import { ComfyExecutor } from '../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../plugin/pipelines/comfy/submission.js';
@@ -102,36 +103,7 @@ function context(job: Job, inputs: Artifact[], inputFile: string, onOutput?: () 
 }
 
 function job(resolved: { preset: { name: string; version: number; hash: string }; params: JsonObject; inputIds: string[] }, kind: Job['workflow']): Job {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    workflow: kind,
-    preset: resolved.preset,
-    params: resolved.params,
-    inputIds: resolved.inputIds,
-    status: 'RUNNING',
-    progress: 0,
-    stage: null,
-    priority: 0,
-    attempts: 1,
-    maxAttempts: 3,
-    runAfter: now,
-    leaseOwner: 'bench',
-    leaseExpiresAt: null,
-    cancelRequestedAt: null,
-    errorCode: null,
-    errorMessage: null,
-    submittedBy: 'bench',
-    idempotencyKey: null,
-    source: 'lab',
-    sourceRef: null,
-    backend: null,
-    checkpoint: {},
-    createdAt: now,
-    startedAt: now,
-    finishedAt: null,
-    updatedAt: now,
-  };
+  return runningJob({ workflow: kind, preset: resolved.preset, params: resolved.params, inputIds: resolved.inputIds, leaseOwner: 'bench', submittedBy: 'bench' });
 }
 
 // ---------------------------------------------------------------- setup

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import type { User, WorkflowKind } from './core/types.js';
+import type { User } from './core/types.js';
 import { isKnex } from './db/connect.js';
 
 export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
@@ -99,8 +99,4 @@ export function parseOptions(input: MediaLabOptionsInput): MediaLabOptions {
   }
   const options = result.data;
   return { ...options, artifactDir: options.artifactDir ?? join(options.dataDir, 'artifacts') };
-}
-
-export function laneLimits(options: MediaLabOptions): Record<WorkflowKind, number> {
-  return options.lanes;
 }

@@ -15,8 +15,6 @@ import { COMFY_KINDS } from '../pipelines/comfy/index.js';
 export interface InstalledPipelines {
   routes: Router[];
   health?: () => Promise<Record<string, unknown>>;
-  /** Describes the enhance presets (available or not, and why). */
-  enhancePresets?: () => unknown;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -52,7 +50,6 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
 
   return {
     routes: [comfy.presetRoutes({ corsOrigins: comfy.options.corsOrigins })],
-    enhancePresets: () => enhance.describePresets(),
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     async start() {
       await comfy.start();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { migrateLatest } from '../../plugin/db/migrate.js';
+import { runningJob } from '../helpers/running-job.js';
 import type { Artifact, ExecutorContext, Job, JsonObject, MediaKind, OutputSpec, ProgressUpdate } from '../../plugin/core/types.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fake-comfy/fixtures/', import.meta.url));
@@ -87,37 +88,7 @@ export function artifactFrom(path: string, dir: string): { artifact: Artifact; p
 }
 
 export function makeJob(overrides: Partial<Job> = {}): Job {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    workflow: 'generate',
-    preset: null,
-    params: {},
-    inputIds: [],
-    status: 'RUNNING',
-    progress: 0,
-    stage: null,
-    priority: 0,
-    attempts: 1,
-    maxAttempts: 3,
-    runAfter: now,
-    leaseOwner: 'test',
-    leaseExpiresAt: null,
-    cancelRequestedAt: null,
-    errorCode: null,
-    errorMessage: null,
-    submittedBy: 'admin',
-    idempotencyKey: null,
-    source: 'lab',
-    sourceRef: null,
-    backend: null,
-    checkpoint: {},
-    createdAt: now,
-    startedAt: now,
-    finishedAt: null,
-    updatedAt: now,
-    ...overrides,
-  };
+  return runningJob(overrides);
 }
 
 export interface RecordedOutput {

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Artifact, ExecutorContext, Job, JsonObject, OutputSpec, ProgressUpdate } from '../../plugin/core/types.js';
+import { runningJob } from '../helpers/running-job.js';
 
 export interface FakeContext<P> extends ExecutorContext<P> {
   abort: AbortController;
@@ -60,36 +61,7 @@ export async function fakeContext<P>(params: P, inputFile: string, inputFacts: P
 }
 
 function fakeJob(params: JsonObject): Job {
-  const now = new Date().toISOString();
-  return {
-    id: `job-${Math.random().toString(36).slice(2, 10)}`,
-    workflow: 'enhance',
-    preset: null,
-    params,
-    inputIds: ['input-1'],
-    status: 'RUNNING',
-    progress: 0,
-    stage: null,
-    priority: 0,
-    attempts: 1,
-    maxAttempts: 3,
-    runAfter: now,
-    leaseOwner: 'test',
-    leaseExpiresAt: null,
-    cancelRequestedAt: null,
-    errorCode: null,
-    errorMessage: null,
-    submittedBy: 'admin',
-    idempotencyKey: null,
-    source: 'lab',
-    sourceRef: null,
-    backend: null,
-    checkpoint: {},
-    createdAt: now,
-    startedAt: now,
-    finishedAt: null,
-    updatedAt: now,
-  };
+  return runningJob({ id: `job-${Math.random().toString(36).slice(2, 10)}`, workflow: 'enhance', params, inputIds: ['input-1'] });
 }
 
 function fakeArtifact(overrides: Partial<Artifact>): Artifact {

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Artifact, ExecutorContext, Job, JsonObject, OutputSpec, ProgressUpdate } from '../../../plugin/core/types.js';
 import { probeMedia } from '../../../plugin/media/ffprobe.js';
+import { runningJob } from '../../helpers/running-job.js';
 import type { InterpolateParams } from '../../../plugin/pipelines/interpolate/index.js';
 import { sha256File } from './tools.js';
 
@@ -107,35 +108,14 @@ export async function makeJobDirs(): Promise<{ root: string; workDir: string; st
 export async function fakeRun(options: FakeRunOptions): Promise<FakeRun> {
   const tempDir = await mkdtemp(join(tmpdir(), 'media-lab-interp-attempt-'));
   const controller = new AbortController();
-  const job: Job = {
+  const job: Job = runningJob({
     id: 'job-1',
     workflow: 'interpolate',
-    preset: null,
     params: { ...options.params },
     inputIds: [options.artifact.id],
-    status: 'RUNNING',
-    progress: 0,
-    stage: null,
-    priority: 0,
-    attempts: 1,
-    maxAttempts: 3,
-    runAfter: new Date().toISOString(),
-    leaseOwner: 'test',
-    leaseExpiresAt: null,
-    cancelRequestedAt: null,
-    errorCode: null,
-    errorMessage: null,
     submittedBy: 'tester',
-    idempotencyKey: null,
-    source: 'lab',
-    sourceRef: null,
-    backend: null,
     checkpoint: options.checkpoint ?? {},
-    createdAt: new Date().toISOString(),
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    updatedAt: new Date().toISOString(),
-  };
+  });
   const run: FakeRun = {
     controller,
     progress: [],
