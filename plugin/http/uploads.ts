@@ -46,7 +46,12 @@ function receiveFile(req: Request, storage: LocalStorage, limits: UploadLimits):
       pending = storage
         .writeTemp(stream, { maxBytes: limits.maxBytes })
         .then((written) => ({ ...written, filename: info.filename ?? 'upload' }));
-      pending.catch(() => stream.resume());
+      pending.catch((error: unknown) => {
+        // Answer at once (a stopped file stream stalls the parser): drain the rest unread.
+        req.unpipe(parser);
+        req.resume();
+        reject(error);
+      });
     });
     parser.on('error', (error: Error) => reject(new ValidationError([{ field: 'file', message: `Malformed multipart body: ${error.message}` }], { status: 400 })));
     parser.on('close', () => {

@@ -328,3 +328,23 @@ describe('publishing presets from the ComfyUI editor (CORS)', () => {
     await assert.rejects(startTestLab({ comfy: { corsOrigins: ['*'] } }), /option "comfy\.corsOrigins\.0"/);
   });
 });
+
+describe('upload size limit', () => {
+  it('refuses a file over uploads.maxBytes with 413 and leaves no file behind', async () => {
+    const t = await startTestLab({ uploads: { maxBytes: 1024, maxImagePixels: 100_000_000 } });
+    try {
+      const big = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+      assert.ok(big.length > 1024);
+      const { status, body } = await t.json<{ code: string; detail: string }>('/uploads', { method: 'POST', body: form(big) });
+      assert.equal(status, 413);
+      assert.equal(body.code, 'INPUT_TOO_LARGE');
+      assert.match(body.detail, /upload limit/);
+      assert.deepEqual(
+        (await filesUnder(join(t.dataDir, 'artifacts'))).filter((f) => !f.includes(`${join('artifacts', 'thumbs')}`)),
+        [],
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
