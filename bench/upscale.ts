@@ -27,12 +27,17 @@ import type { QualityPreset } from '../plugin/pipelines/enhance/params.js';
 import type { PooledSession } from '../plugin/pipelines/enhance/session-pool.js';
 import { SessionPool } from '../plugin/pipelines/enhance/session-pool.js';
 import { planTiles } from '../plugin/pipelines/enhance/tile-plan.js';
-import { estimatedBytesPerInputPixel, tileSizeForBudget } from '../plugin/pipelines/enhance/tile-size.js';
+import type { TileGrid } from '../plugin/pipelines/enhance/tile-size.js';
+import { estimatedBytesPerInputPixel, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
 import { upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
 import { fakeContext } from '../test/enhance/fake-context.js';
 import { photoLikeRgb } from '../test/enhance/helpers.js';
 
 const THREADS = os.availableParallelism();
+const DEFAULT_BUDGET_MB = enhanceOptionsSchema.parse({}).memoryBudgetMB;
+const SMALL_BUDGET_MB = 384;
+/** Timed rounds per variant; medians are reported. */
+const ROUNDS = 5;
 const MODEL_CACHE = path.join(os.tmpdir(), 'media-lab-enhance-bench-models');
 const requireHere = createRequire(import.meta.url);
 const thisFile = fileURLToPath(import.meta.url);
@@ -59,6 +64,27 @@ async function timeIt(runs: number, work: () => Promise<unknown>): Promise<Timin
   }
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return { wall: median(walls), cpu: median(cpus) };
+}
+
+/**
+ * Times several variants round by round (a, b, c, a, b, c, ...) so that a slow spell on a shared
+ * machine hits every variant alike; medians per variant.
+ */
+async function timeInterleaved<K extends string>(rounds: number, works: Record<K, () => Promise<unknown>>): Promise<Record<K, Timing>> {
+  const samples = new Map<K, { walls: number[]; cpus: number[] }>();
+  const names = Object.keys(works) as K[];
+  for (const name of names) samples.set(name, { walls: [], cpus: [] });
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const timing = await timeIt(1, works[name]);
+      samples.get(name)!.walls.push(timing.wall);
+      samples.get(name)!.cpus.push(timing.cpu);
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const result = {} as Record<K, Timing>;
+  for (const name of names) result[name] = { wall: median(samples.get(name)!.walls), cpu: median(samples.get(name)!.cpus) };
+  return result;
 }
 
 function ms(timing: Timing): string {
@@ -114,8 +140,8 @@ async function rawOnnxUntiled(session: ort.InferenceSession, nchw: Float32Array,
   await session.run({ input: new ort.Tensor('float32', nchw, [1, 3, height, width]) });
 }
 
-async function ourTiler(pooled: PooledSession, model: PreparedModel, rgb: Buffer, width: number, height: number, tileSize: number): Promise<number> {
-  const plan = planTiles(width, height, { tileSize, context: model.tileContext, feather: TILE_FEATHER });
+async function ourTiler(pooled: PooledSession, model: PreparedModel, rgb: Buffer, width: number, height: number, grid: TileGrid): Promise<number> {
+  const plan = planTiles(width, height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
   await upscaleTiled({
     image: { data: rgb, width, height },
     plan,
@@ -178,7 +204,7 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
   const { data: rgb } = await rgbOf(input512);
   const pool = new SessionPool({ threads: THREADS, executionProviders: ['cpu'] });
 
-  console.log(`\n== 512 x 512 photo, esrgan-slim (balanced), ${THREADS} onnxruntime threads, median of 3 runs ==`);
+  console.log(`\n== 512 x 512 photo, esrgan-slim (balanced), ${THREADS} onnxruntime threads, median of ${ROUNDS} interleaved rounds ==`);
   for (const scale of [2, 4]) {
     const model = await preparedModel('balanced', scale, pool);
     const pooled = await pool.get(model.onnxPath);
@@ -188,30 +214,54 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
 
     await runExecutor(kind, { scale }, input512).then((result) => result.cleanup()); // warm-up: converts and loads
     let summary: JsonObject = {};
-    const executor = await timeIt(3, async () => {
-      const result = await runExecutor(kind, { scale }, input512);
-      summary = result.summary;
-      await result.cleanup();
-    });
-    const tileSize = tileSizeForBudget(512 * 1024 * 1024, estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale), model.tileContext, TILE_FEATHER);
+    const gridFor = (budgetMB: number) =>
+      tileGridForBudget({
+        width: 512,
+        height: 512,
+        budgetBytes: budgetMB * 1024 * 1024,
+        bytesPerPixel: estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale),
+        context: model.tileContext,
+        feather: TILE_FEATHER,
+        borderPad: Math.min(model.tileContext, BORDER_PAD),
+      });
+    const grid = gridFor(DEFAULT_BUDGET_MB);
+    // What a smaller budget gets: shows what each seam costs.
+    const smallGrid = gridFor(SMALL_BUDGET_MB);
+    let smallTiles = 0;
+    const oneWindow = { tileWidth: 512, tileHeight: 512 };
     let tiles = 0;
-    const tiled = await timeIt(3, async () => {
-      tiles = await ourTiler(pooled, model, rgb, 512, 512, tileSize);
-    });
-    const oneTile = await timeIt(3, () => ourTiler(pooled, model, rgb, 512, 512, 4096));
+    // Warm every path once (JIT, arena growth), then interleave the timed rounds.
+    await ourTiler(pooled, model, rgb, 512, 512, grid);
+    await ourTiler(pooled, model, rgb, 512, 512, smallGrid);
+    await ourTiler(pooled, model, rgb, 512, 512, oneWindow);
     await rawOnnxUntiled(pooled.session, nchw, 512, 512);
-    const rawOurSettings = await timeIt(3, () => rawOnnxUntiled(pooled.session, nchw, 512, 512));
     await rawOnnxUntiled(ortDefaults, nchw, 512, 512);
-    const raw = await timeIt(3, () => rawOnnxUntiled(ortDefaults, nchw, 512, 512));
+    const timed = await timeInterleaved(ROUNDS, {
+      executor: async () => {
+        const result = await runExecutor(kind, { scale }, input512);
+        summary = result.summary;
+        await result.cleanup();
+      },
+      tiled: async () => {
+        tiles = await ourTiler(pooled, model, rgb, 512, 512, grid);
+      },
+      oneTile: () => ourTiler(pooled, model, rgb, 512, 512, oneWindow),
+      smallBudget: async () => {
+        smallTiles = await ourTiler(pooled, model, rgb, 512, 512, smallGrid);
+      },
+      rawOurSettings: () => rawOnnxUntiled(pooled.session, nchw, 512, 512),
+      raw: () => rawOnnxUntiled(ortDefaults, nchw, 512, 512),
+    });
+    const { executor, tiled, oneTile, smallBudget, rawOurSettings, raw } = timed;
     await rawOnnxUntiled(oneThread, nchw, 512, 512);
     const rawOneThread = await timeIt(1, () => rawOnnxUntiled(oneThread, nchw, 512, 512));
     await Promise.all([ortDefaults.release(), oneThread.release()]);
     // Single-threaded, CPU time is free of thread spinning and neighbours: the fairest overhead figure.
     const singlePool = new SessionPool({ threads: 1, executionProviders: ['cpu'] });
     const single = await singlePool.get(model.onnxPath);
-    await ourTiler(single, model, rgb, 512, 512, tileSize);
-    const tiledOneThread = await timeIt(1, () => ourTiler(single, model, rgb, 512, 512, tileSize));
-    const oneTileOneThread = await timeIt(1, () => ourTiler(single, model, rgb, 512, 512, 4096));
+    await ourTiler(single, model, rgb, 512, 512, grid);
+    const tiledOneThread = await timeIt(1, () => ourTiler(single, model, rgb, 512, 512, grid));
+    const oneTileOneThread = await timeIt(1, () => ourTiler(single, model, rgb, 512, 512, oneWindow));
     await singlePool.dispose();
     const lanczos = await timeIt(3, () => sharp(input512).resize(512 * scale, 512 * scale, { kernel: 'lanczos3' }).png().toFile(path.join(work, `lanczos-x${scale}.png`)));
 
@@ -224,9 +274,10 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
     await upscaler.dispose();
 
     console.log(`-- x${scale} (output ${512 * scale} x ${512 * scale})`);
-    console.log(`  enhance executor, end to end (decode, ${String(summary.tiles)} tiles of ${String(summary.tileSize)}, PNG encode)  ${ms(executor)}`);
-    console.log(`  our tiler, model stage (${tiles} tiles, core ${tileSize}, context ${model.tileContext}, border pad)      ${ms(tiled)}`);
+    console.log(`  enhance executor, end to end (decode, ${String(summary.tiles)} tiles of ${String(summary.tileWidth)} x ${String(summary.tileHeight)}, PNG encode)  ${ms(executor)}`);
+    console.log(`  our tiler, model stage (${tiles} tiles, core ${grid.tileWidth} x ${grid.tileHeight}, context ${model.tileContext}, border pad)  ${ms(tiled)}`);
     console.log(`  our tiler, one 528 x 528 window (border pad only)                  ${ms(oneTile)}`);
+    console.log(`  our tiler at a ${SMALL_BUDGET_MB} MB budget (${smallTiles} tiles, core ${smallGrid.tileWidth} x ${smallGrid.tileHeight})         ${ms(smallBudget)}`);
     console.log(`  raw onnxruntime, untiled, default session options, ${THREADS} threads       ${ms(raw)}`);
     console.log(`  raw onnxruntime, untiled, our session options (no memory pattern)  ${ms(rawOurSettings)}`);
     console.log(`  raw onnxruntime, untiled, default session options, 1 thread        ${ms(rawOneThread)}`);
@@ -235,7 +286,7 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
     console.log(`  UpscalerJS 1.0.0, tfjs wasm backend (${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}), untiled            ${ms(upscalerJs)}`);
     console.log(`  sharp Lanczos (resize + PNG encode)                                ${ms(lanczos)}`);
     console.log(`  => UpscalerJS / enhance executor: ${ratio(upscalerJs, executor)};  UpscalerJS / raw onnxruntime: ${ratio(upscalerJs, raw)};  UpscalerJS / raw onnxruntime 1 thread: ${ratio(upscalerJs, rawOneThread)}`);
-    console.log(`  => tiling overhead: tiled / raw untiled ${ratio(tiled, raw)};  tiled / raw untiled with our options ${ratio(tiled, rawOurSettings)};  tiled / one window ${ratio(tiled, oneTile)}`);
+    console.log(`  => tiling overhead: tiled / raw untiled ${ratio(tiled, raw)};  tiled / raw untiled with our options ${ratio(tiled, rawOurSettings)};  tiled / one window ${ratio(tiled, oneTile)};  ${SMALL_BUDGET_MB} MB budget / raw untiled ${ratio(smallBudget, raw)}`);
     console.log(`  => 1 thread: tiled / raw untiled ${ratio(tiledOneThread, rawOneThread)};  tiled / one window ${ratio(tiledOneThread, oneTileOneThread)};  UpscalerJS / our tiler ${ratio(upscalerJs, tiledOneThread)}`);
     console.log(`  => executor / raw untiled ${ratio(executor, raw)};  executor / Lanczos ${ratio(executor, lanczos)}`);
   }
@@ -271,11 +322,11 @@ async function qualitySection(kind: EnhanceKind, work: string): Promise<void> {
 }
 
 function rssSection(): void {
-  console.log('\n== Peak RSS, 2048 x 2048 input at x4 (balanced, default 512 MB budget), child process ==');
+  console.log(`\n== Peak RSS, 2048 x 2048 input at x4 (balanced, default ${DEFAULT_BUDGET_MB} MB budget), child process ==`);
   const output = execFileSync(process.execPath, ['--import', 'tsx', thisFile, '--rss-child', '2048', '4'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const figures = JSON.parse(output.trim().split('\n').at(-1)!) as { maxRssMB: number; durationMs: number; tiles: number; tileSize: number; outputBytes: number };
+  const figures = JSON.parse(output.trim().split('\n').at(-1)!) as { maxRssMB: number; durationMs: number; tiles: number; tileWidth: number; tileHeight: number; outputBytes: number };
   const verdict = figures.maxRssMB < 1536 ? 'under' : 'OVER';
-  console.log(`  peak RSS ${figures.maxRssMB.toFixed(0)} MB (${verdict} the 1536 MB target); ${figures.tiles} tiles of ${figures.tileSize}; ${(figures.durationMs / 1000).toFixed(1)} s; output ${(figures.outputBytes / 1e6).toFixed(0)} MB PNG`);
+  console.log(`  peak RSS ${figures.maxRssMB.toFixed(0)} MB (${verdict} the 1536 MB target); ${figures.tiles} tiles of ${figures.tileWidth} x ${figures.tileHeight}; ${(figures.durationMs / 1000).toFixed(1)} s; output ${(figures.outputBytes / 1e6).toFixed(0)} MB PNG`);
 }
 
 /** Child mode: one enhance job on a size x size photo-like input; prints its own peak RSS. */
@@ -293,7 +344,8 @@ async function rssChild(size: number, scale: number): Promise<void> {
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       durationMs: result.summary.durationMs,
       tiles: result.summary.tiles,
-      tileSize: result.summary.tileSize,
+      tileWidth: result.summary.tileWidth,
+      tileHeight: result.summary.tileHeight,
       outputBytes,
     };
     console.log(JSON.stringify(figures));
@@ -306,13 +358,16 @@ async function main(): Promise<void> {
   const childAt = process.argv.indexOf('--rss-child');
   if (childAt >= 0) return rssChild(Number(process.argv[childAt + 1]), Number(process.argv[childAt + 2]));
 
+  // `--sections speed,rss` runs a subset; all three by default.
+  const sectionsAt = process.argv.indexOf('--sections');
+  const sections = new Set(sectionsAt >= 0 ? (process.argv[sectionsAt + 1] ?? '').split(',') : ['speed', 'quality', 'rss']);
   console.log(`enhance benchmark on ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.availableParallelism()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, sharp ${sharp.versions.sharp}`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'media-lab-bench-'));
   const kind = createEnhanceKind({ modelCacheDir: MODEL_CACHE, threads: THREADS, preview: false });
   try {
-    await speedSection(kind, work);
-    await qualitySection(kind, work);
-    rssSection();
+    if (sections.has('speed')) await speedSection(kind, work);
+    if (sections.has('quality')) await qualitySection(kind, work);
+    if (sections.has('rss')) rssSection();
   } finally {
     await kind.close();
     await rm(work, { recursive: true, force: true });

@@ -84,7 +84,8 @@ describe('enhance executor', function () {
     assert.match(String(model.source), /^@upscalerjs\/esrgan-slim@/);
     assert.equal(metadata.scale, 2);
     assert.equal(metadata.modelScale, 2);
-    assert.equal(typeof metadata.tileSize, 'number');
+    assert.equal(typeof metadata.tileWidth, 'number');
+    assert.equal(typeof metadata.tileHeight, 'number');
     assert.equal(metadata.tiles, 1);
     assert.equal(typeof metadata.durationMs, 'number');
     assert.equal(metadata.threads, 2);

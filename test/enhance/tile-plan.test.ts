@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { blendWeights, planAxis, planTiles } from '../../plugin/pipelines/enhance/tile-plan.js';
-import { estimatedBytesPerInputPixel, tileSizeForBudget } from '../../plugin/pipelines/enhance/tile-size.js';
+import type { GridRequest } from '../../plugin/pipelines/enhance/tile-size.js';
+import { MIN_TILE, estimatedBytesPerInputPixel, tileGridForBudget } from '../../plugin/pipelines/enhance/tile-size.js';
 
 describe('enhance tile plan', () => {
   it('covers the axis with cores and clips windows to the image', () => {
-    const tiles = planAxis(100, { tileSize: 32, context: 10, feather: 8 });
+    const tiles = planAxis(100, 32, { context: 10, feather: 8 });
     assert.equal(tiles.length, 4);
     assert.equal(tiles[0]!.coreStart, 0);
     assert.equal(tiles.at(-1)!.coreEnd, 100);
@@ -15,7 +16,7 @@ describe('enhance tile plan', () => {
   });
 
   it('gives one untiled window when the image fits in a tile', () => {
-    const plan = planTiles(50, 40, { tileSize: 64, context: 10, feather: 8 });
+    const plan = planTiles(50, 40, { tileWidth: 64, tileHeight: 64, context: 10, feather: 8 });
     assert.equal(plan.count, 1);
     assert.deepEqual([plan.columns[0]!.windowStart, plan.columns[0]!.windowEnd], [0, 50]);
     assert.ok(blendWeights(plan.columns[0]!, 3, 8).every((weight) => weight === 1));
@@ -24,7 +25,7 @@ describe('enhance tile plan', () => {
   it('blend weights of all tiles sum to 1 at every output pixel', () => {
     for (const scale of [2, 3, 4]) {
       const length = 97;
-      const tiles = planAxis(length, { tileSize: 24, context: 6, feather: 8 });
+      const tiles = planAxis(length, 24, { context: 6, feather: 8 });
       const sums = new Float64Array(length * scale);
       for (const tile of tiles) {
         const weights = blendWeights(tile, scale, 8);
@@ -39,20 +40,63 @@ describe('enhance tile plan', () => {
   });
 
   it('rejects feathers that cannot blend', () => {
-    assert.throws(() => planTiles(10, 10, { tileSize: 32, context: 4, feather: 3 }), RangeError);
-    assert.throws(() => planTiles(10, 10, { tileSize: 8, context: 4, feather: 8 }), RangeError);
+    assert.throws(() => planTiles(10, 10, { tileWidth: 32, tileHeight: 32, context: 4, feather: 3 }), RangeError);
+    assert.throws(() => planTiles(10, 10, { tileWidth: 32, tileHeight: 8, context: 4, feather: 8 }), RangeError);
   });
 
-  it('chooses smaller tiles for smaller budgets, larger scales and heavier models', () => {
-    const budget = 96 * 1024 * 1024;
-    const x2 = tileSizeForBudget(budget, estimatedBytesPerInputPixel(2000, 2), 10, 8);
-    const x8 = tileSizeForBudget(budget, estimatedBytesPerInputPixel(2000, 8), 10, 8);
-    const heavy = tileSizeForBudget(budget, estimatedBytesPerInputPixel(8000, 2), 10, 8);
-    const small = tileSizeForBudget(budget / 4, estimatedBytesPerInputPixel(2000, 2), 10, 8);
-    assert.ok(x8 < x2 && heavy < x2 && small < x2, `${x2} ${x8} ${heavy} ${small}`);
-    const window = x8 + 2 * (10 + 4);
-    assert.ok(window * window * estimatedBytesPerInputPixel(2000, 8) <= budget);
-    assert.equal(tileSizeForBudget(1024, 4000, 10, 8), 32, 'never below the minimum tile');
-    assert.equal(tileSizeForBudget(64 * 1024 ** 3, 2000, 10, 8) + 2 * (10 + 4), 320, 'windows stay at most 320 px, where onnxruntime is fastest');
+  describe('grid from the memory budget', () => {
+    const MB = 1024 * 1024;
+    const request = (overrides: Partial<GridRequest>): GridRequest => ({
+      width: 512,
+      height: 512,
+      budgetBytes: 512 * MB,
+      bytesPerPixel: estimatedBytesPerInputPixel(2000, 2),
+      context: 10,
+      feather: 4,
+      borderPad: 8,
+      ...overrides,
+    });
+    /** The largest window the plan feeds the model, border pad included. */
+    const largestWindow = (settings: GridRequest): number => {
+      const grid = tileGridForBudget(settings);
+      const plan = planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather });
+      const size = (tile: { windowStart: number; windowEnd: number }, length: number) =>
+        tile.windowEnd - tile.windowStart + (tile.windowStart === 0 ? settings.borderPad : 0) + (tile.windowEnd === length ? settings.borderPad : 0);
+      return Math.max(...plan.columns.map((column) => size(column, settings.width))) * Math.max(...plan.rows.map((row) => size(row, settings.height)));
+    };
+    const tileCount = (settings: GridRequest): number => {
+      const grid = tileGridForBudget(settings);
+      return planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather }).count;
+    };
+
+    it('runs the whole image as one window when it fits', () => {
+      assert.equal(tileCount(request({ width: 300, height: 200 })), 1);
+      assert.equal(tileCount(request({ budgetBytes: 2048 * MB })), 1);
+    });
+
+    it('keeps every window within the budget, with more tiles for larger scales, heavier models and smaller budgets', () => {
+      const base = request({ width: 2048, height: 2048 });
+      const variants = [
+        base,
+        { ...base, bytesPerPixel: estimatedBytesPerInputPixel(2000, 4) },
+        { ...base, bytesPerPixel: estimatedBytesPerInputPixel(6800, 2) },
+        { ...base, budgetBytes: 96 * MB },
+      ];
+      for (const variant of variants) assert.ok(largestWindow(variant) * variant.bytesPerPixel <= variant.budgetBytes, JSON.stringify(variant));
+      const [plain, x4, heavy, small] = variants.map(tileCount) as [number, number, number, number];
+      assert.ok(x4 > plain && heavy > plain && small > plain, `${plain} ${x4} ${heavy} ${small}`);
+    });
+
+    it('splits into full-width strips rather than columns when the cost is the same', () => {
+      const grid = tileGridForBudget(request({}));
+      assert.equal(grid.tileWidth, 512, 'one column');
+      assert.equal(grid.tileHeight, 256, 'two rows');
+    });
+
+    it('falls back to the smallest tiles when the budget cannot hold even those', () => {
+      const grid = tileGridForBudget(request({ budgetBytes: 1024 }));
+      assert.equal(grid.tileWidth, 512 / Math.floor(512 / MIN_TILE));
+      assert.equal(grid.tileHeight, grid.tileWidth);
+    });
   });
 });

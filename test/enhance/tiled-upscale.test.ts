@@ -14,7 +14,7 @@ import { roundingSink, upscaleTiled } from '../../plugin/pipelines/enhance/tiled
 import { TEST_MODEL_CACHE, photoLikeRgb } from './helpers.js';
 
 async function runToFloats(image: RgbImage, upscaleWindow: WindowUpscaler, scale: number, tileSize: number, context: number): Promise<{ values: Float32Array; tiles: number }> {
-  const plan = planTiles(image.width, image.height, { tileSize, context, feather: TILE_FEATHER });
+  const plan = planTiles(image.width, image.height, { tileWidth: tileSize, tileHeight: tileSize, context, feather: TILE_FEATHER });
   const width = image.width * scale;
   const values = new Float32Array(width * image.height * scale * 3);
   await upscaleTiled({
@@ -96,7 +96,7 @@ describe('enhance tiled upscale', function () {
   });
 
   it('rounds into an RGBA target without touching alpha', async () => {
-    const plan = planTiles(image.width, image.height, { tileSize: 32, context: 2, feather: TILE_FEATHER });
+    const plan = planTiles(image.width, image.height, { tileWidth: 32, tileHeight: 24, context: 2, feather: TILE_FEATHER });
     const target = new Uint8Array(image.width * 2 * image.height * 2 * 4).fill(7);
     await upscaleTiled({ image, plan, scale: 2, upscaleWindow: nearestUpscaler(2), signal: new AbortController().signal, sink: roundingSink(target, image.width * 2, 4) });
     assert.deepEqual([...target.subarray(0, 4)], [...image.data.subarray(0, 3), 7]);
@@ -107,7 +107,7 @@ describe('enhance tiled upscale', function () {
   it('stops between tiles when the signal aborts', async () => {
     const abort = new AbortController();
     const calls = { count: 0 };
-    const plan = planTiles(image.width, image.height, { tileSize: 24, context: 2, feather: TILE_FEATHER });
+    const plan = planTiles(image.width, image.height, { tileWidth: 24, tileHeight: 24, context: 2, feather: TILE_FEATHER });
     assert.ok(plan.count > 3);
     const progress: number[] = [];
     await assert.rejects(

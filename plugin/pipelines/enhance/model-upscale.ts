@@ -10,7 +10,7 @@ import { onnxWindowUpscaler } from './onnx-window-upscaler.js';
 import type { PooledSession } from './session-pool.js';
 import type { TilePlan } from './tile-plan.js';
 import { planTiles } from './tile-plan.js';
-import { estimatedBytesPerInputPixel, tileSizeForBudget } from './tile-size.js';
+import { estimatedBytesPerInputPixel, tileGridForBudget } from './tile-size.js';
 import { roundingSink, upscaleTiled } from './tiled-upscale.js';
 
 /**
@@ -55,9 +55,19 @@ export interface ModelUpscaleResult {
 export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelUpscaleResult> {
   const { facts, model, decoded } = request;
 
-  const bytesPerPixel = estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale);
-  const tileSize = request.tileSize ?? tileSizeForBudget(request.memoryBudgetBytes, bytesPerPixel, model.tileContext, TILE_FEATHER);
-  const plan = planTiles(decoded.width, decoded.height, { tileSize, context: model.tileContext, feather: TILE_FEATHER });
+  const borderPad = Math.min(model.tileContext, BORDER_PAD);
+  const grid = request.tileSize
+    ? { tileWidth: request.tileSize, tileHeight: request.tileSize }
+    : tileGridForBudget({
+        width: decoded.width,
+        height: decoded.height,
+        budgetBytes: request.memoryBudgetBytes,
+        bytesPerPixel: estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale),
+        context: model.tileContext,
+        feather: TILE_FEATHER,
+        borderPad,
+      });
+  const plan = planTiles(decoded.width, decoded.height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
   const modelWidth = decoded.width * model.scale;
   const modelHeight = decoded.height * model.scale;
   const channels = facts.hasAlpha ? 4 : 3;
@@ -67,7 +77,7 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
     image: { data: decoded.rgb, width: decoded.width, height: decoded.height },
     plan,
     scale: model.scale,
-    upscaleWindow: onnxWindowUpscaler(request.session, model, Math.min(model.tileContext, BORDER_PAD)),
+    upscaleWindow: onnxWindowUpscaler(request.session, model, borderPad),
     sink: roundingSink(pixels, modelWidth, channels),
     signal: request.signal,
     onTileDone: request.onTileDone,

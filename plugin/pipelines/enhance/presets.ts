@@ -9,8 +9,8 @@ import { QUALITY_PRESETS } from './params.js';
 
 export const NPM_MODEL_FAMILIES: Record<ModelPreset, NpmModelFamily> = {
   balanced: { name: 'esrgan-slim', packageName: '@upscalerjs/esrgan-slim', range: '0-255', bytesPerInputPixel: 2_000 },
-  quality: { name: 'esrgan-medium', packageName: '@upscalerjs/esrgan-medium', range: '0-255', bytesPerInputPixel: 8_000 },
-  max: { name: 'esrgan-thick', packageName: '@upscalerjs/esrgan-thick', range: '0-1', bytesPerInputPixel: 8_000 },
+  quality: { name: 'esrgan-medium', packageName: '@upscalerjs/esrgan-medium', range: '0-255', bytesPerInputPixel: 6_800 },
+  max: { name: 'esrgan-thick', packageName: '@upscalerjs/esrgan-thick', range: '0-1', bytesPerInputPixel: 3_800 },
 };
 
 const PRESET_DESCRIPTIONS: Record<QualityPreset, string> = {

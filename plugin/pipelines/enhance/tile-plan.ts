@@ -5,8 +5,9 @@
 // context both neighbours compute the same values there, and no seam can appear.
 
 export interface TileGeometry {
-  /** Core size in input pixels. */
-  tileSize: number;
+  /** Core size in input pixels (the cores of a row or column split the image equally). */
+  tileWidth: number;
+  tileHeight: number;
   /** Input pixels of extra context on inner sides (output discarded). */
   context: number;
   /** Width of the blend ramp in input pixels (even, at least 2). */
@@ -31,14 +32,14 @@ export interface TilePlan extends TileGeometry {
 
 export function planTiles(width: number, height: number, geometry: TileGeometry): TilePlan {
   if (geometry.feather < 2 || geometry.feather % 2 !== 0) throw new RangeError('feather must be an even number of at least 2');
-  if (geometry.tileSize < 2 * geometry.feather) throw new RangeError('tileSize must be at least twice the feather');
-  const columns = planAxis(width, geometry);
-  const rows = planAxis(height, geometry);
+  if (Math.min(geometry.tileWidth, geometry.tileHeight) < 2 * geometry.feather) throw new RangeError('tiles must be at least twice the feather');
+  const columns = planAxis(width, geometry.tileWidth, geometry);
+  const rows = planAxis(height, geometry.tileHeight, geometry);
   return { ...geometry, columns, rows, count: columns.length * rows.length };
 }
 
 /** Equal cores (within a pixel) covering [0, length). */
-export function planAxis(length: number, { tileSize, context, feather }: TileGeometry): AxisTile[] {
+export function planAxis(length: number, tileSize: number, { context, feather }: Pick<TileGeometry, 'context' | 'feather'>): AxisTile[] {
   const count = Math.max(1, Math.ceil(length / tileSize));
   const reach = feather / 2 + context;
   const tiles: AxisTile[] = [];

@@ -1,21 +1,86 @@
-// Picks the tile core size: as large as the memory budget allows, but with model windows of at
-// most 320 px. Measured on esrgan-slim with the arena off: windows up to ~320 px keep every
-// feature map under glibc's 32 MB mmap threshold, so freed memory is reused (6.3-7.2 us of CPU
-// per input pixel); at 512 px each run page-faults ~1.1 times per pixel and costs 8.3-10 us.
+// Picks the tile grid from the memory budget: the grid whose windows fit the budget and that
+// feeds the model the fewest pixels. Every inner seam costs context plus half a feather on both
+// sides, and the border costs a mirrored pad, so fewer, larger windows are cheaper; with
+// onnxruntime's memory arena on, a large window runs no slower per pixel than a small one
+// (measured on esrgan-slim from 268 to 528 px windows). Among equal costs, full-width strips win:
+// rows finish early and are handed to the sink in order.
 //
-// onnxruntime's peak working memory per input pixel (converter v2, upsampling folded into the
-// last conv): esrgan-slim about 1.4 KB, esrgan-medium 5.5 KB, esrgan-thick 5.3 KB at x2; each
-// scale step adds the wider last layers (3 * scale^2 channels, in, out and our copies). Models
-// declare a base figure above those measurements; the scale term is added here.
+// onnxruntime's peak working memory per input pixel, measured as the growth of peak RSS over one
+// 300 x 300 run (input and output tensors included): esrgan-slim 1.85 KB at x2 and 2.0 KB at x4,
+// esrgan-medium 6.3 / 6.5 KB, esrgan-thick 3.5 / 3.5 KB. Models declare a base figure a little
+// above those; the scale term (the wider output and our copies of it) is added here.
 
-const MIN_TILE = 32;
-const MAX_EFFICIENT_WINDOW = 320;
+export const MIN_TILE = 32;
+/** Pixels of fixed cost per model run (tensor set-up, scheduling), counted only to break near-ties. */
+const PER_TILE_COST_PIXELS = 1024;
 
-export function estimatedBytesPerInputPixel(baseBytesPerPixel: number, scale: number): number {
-  return baseBytesPerPixel + 64 * scale * scale;
+export interface TileGrid {
+  /** Core width and height in input pixels. */
+  tileWidth: number;
+  tileHeight: number;
 }
 
-export function tileSizeForBudget(budgetBytes: number, bytesPerPixel: number, context: number, feather: number): number {
-  const window = Math.min(MAX_EFFICIENT_WINDOW, Math.floor(Math.sqrt(budgetBytes / bytesPerPixel)));
-  return Math.max(MIN_TILE, window - 2 * (context + feather / 2));
+export interface GridRequest {
+  width: number;
+  height: number;
+  budgetBytes: number;
+  bytesPerPixel: number;
+  context: number;
+  feather: number;
+  /** Mirrored pixels the window upscaler adds on sides that touch the image border. */
+  borderPad: number;
+}
+
+export function estimatedBytesPerInputPixel(baseBytesPerPixel: number, scale: number): number {
+  return baseBytesPerPixel + 32 * scale * scale;
+}
+
+export function tileGridForBudget(request: GridRequest): TileGrid {
+  const reach = request.context + request.feather / 2;
+  const minCore = Math.max(MIN_TILE, 2 * request.feather);
+  const maxWindowPixels = request.budgetBytes / request.bytesPerPixel;
+  const columns = axisOptions(request.width, minCore, reach, request.borderPad);
+  const rows = axisOptions(request.height, minCore, reach, request.borderPad);
+  let best: { grid: TileGrid; cost: number; rows: number } | null = null;
+  let smallest: { grid: TileGrid; window: number } | null = null;
+  for (const column of columns) {
+    for (const row of rows) {
+      const grid = { tileWidth: column.core, tileHeight: row.core };
+      const window = column.window * row.window;
+      if (!smallest || window < smallest.window) smallest = { grid, window };
+      if (window > maxWindowPixels) continue;
+      const cost = column.fedLength * row.fedLength + column.count * row.count * PER_TILE_COST_PIXELS;
+      const better = !best || cost < best.cost || (cost === best.cost && row.count > best.rows);
+      if (better) best = { grid, cost, rows: row.count };
+    }
+  }
+  // A budget too small for even the smallest tiles still gets them: correctness over the budget.
+  return best?.grid ?? smallest!.grid;
+}
+
+interface AxisOption {
+  count: number;
+  /** The core size that gives `count` equal tiles (what planTiles is handed). */
+  core: number;
+  /** The largest window along the axis. */
+  window: number;
+  /** Pixels fed to the model along the axis, over all tiles. */
+  fedLength: number;
+}
+
+/** Every distinct way to split one axis into equal cores of at least `minCore` pixels. */
+function axisOptions(length: number, minCore: number, reach: number, borderPad: number): AxisOption[] {
+  const options: AxisOption[] = [];
+  const seen = new Set<number>();
+  const maxCount = Math.max(1, Math.floor(length / minCore));
+  for (let wanted = 1; wanted <= maxCount; wanted++) {
+    const core = Math.ceil(length / wanted);
+    const count = Math.ceil(length / core);
+    if (seen.has(count)) continue;
+    seen.add(count);
+    const sides = count === 1 ? 2 * borderPad : count === 2 ? reach + borderPad : Math.max(reach + borderPad, 2 * reach);
+    const window = Math.min(Math.ceil(length / count), length) + sides;
+    options.push({ count, core, window, fedLength: length + 2 * borderPad + 2 * reach * (count - 1) });
+  }
+  return options;
 }
