@@ -6,7 +6,7 @@ import { planMux } from '../../plugin/pipelines/interpolate/mux-plan.js';
 import { concatList } from '../../plugin/pipelines/interpolate/join.js';
 import { fitConstantRate, parsePacketLine } from '../../plugin/pipelines/interpolate/analysis/frame-index.js';
 import { showinfoTime } from '../../plugin/pipelines/interpolate/analysis/scene-cuts.js';
-import { progressFrame } from '../../plugin/pipelines/interpolate/engines/filter-engine.js';
+import { contextBefore, progressFrame } from '../../plugin/pipelines/interpolate/engines/filter-engine.js';
 import { planarToRgb, rgbToPlanar, tensorGeometry } from '../../plugin/pipelines/interpolate/engines/model/frame-tensor.js';
 
 function assertCovers(segments: PlannedSegment[], frameCount: number, outputFrames: number): void {
@@ -30,6 +30,16 @@ describe('interpolate: segment planning', () => {
   it('prefers keyframes near the ideal split', () => {
     const segments = planSegments({ frameCount: 300, ratio: { num: 2, den: 1 }, keyframes: [0, 70, 140, 230], cuts: [], segmentFrames: 75, minSegmentFrames: 30 });
     assert.deepEqual(segments.map((s) => s.start), [0, 70, 140, 230]);
+  });
+
+  it('cuts equal pieces, ignoring keyframes, when asked for no keyframe slack', () => {
+    const input = { frameCount: 300, ratio: { num: 2, den: 1 }, keyframes: [0, 60, 120, 180, 240], cuts: [], segmentFrames: 38, minSegmentFrames: 30 };
+    const lengths = (slack?: number) => planSegments({ ...input, keyframeSlack: slack }).map((s) => s.end - s.start);
+    assert.deepEqual(lengths(0), [38, 37, 38, 37, 38, 37, 38, 37]);
+    assert.ok(Math.max(...lengths()) - Math.min(...lengths()) > 1, 'the default slack moves boundaries to keyframes');
+    // A 2.5x grid lines up every other frame: boundaries stay on aligned frames even without slack.
+    const aligned = planSegments({ ...input, ratio: { num: 5, den: 2 }, keyframeSlack: 0 });
+    assert.ok(aligned.every((s) => s.start % 2 === 0), aligned.map((s) => s.start).join(' '));
   });
 
   it('keeps a shot shorter than the minimum whole', () => {
@@ -56,6 +66,9 @@ describe('interpolate: segment planning', () => {
     assert.deepEqual(window, { firstFrame: 59, frameCount: 31, realAfter: 0, cloneBefore: 1, cloneAfter: 2, skipOutput: 4 });
     assert.equal(leadingContext(2, { num: 12, den: 5 }), 5);
     assert.equal(leadingContext(2, { num: 1001, den: 400 }), 2);
+    // Whole multiples start cold: no frame of motion search is spent on context before.
+    assert.equal(contextBefore({ num: 2, den: 1 }), 0);
+    assert.equal(contextBefore({ num: 5, den: 2 }), 2);
   });
 
   it('places model time steps exactly (2.5x: 0, .4, .8, .2, .6)', () => {

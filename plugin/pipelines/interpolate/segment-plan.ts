@@ -25,6 +25,12 @@ export interface PlanInput {
   cuts: number[];
   segmentFrames: number;
   minSegmentFrames: number;
+  /**
+   * How far (as a fraction of segmentFrames) a boundary may move to land on a keyframe; default
+   * 0.25. Engines whose cost is all in the filter want 0: equal pieces balance the lanes, and
+   * seeking to a frame between keyframes costs only some decoding.
+   */
+  keyframeSlack?: number;
 }
 
 /**
@@ -58,11 +64,14 @@ function chooseBoundary(ideal: number, low: number, high: number, tolerance: num
     if (within(k) && isAligned(k, ratio) && (best === null || Math.abs(k - ideal) < Math.abs(best - ideal))) best = k;
   }
   if (best !== null) return best;
-  // Nearest aligned frame; when the grid lines up rarely (23.976 -> 60), any frame will do.
+  // Nearest aligned frame (a short grid period is searched even without slack); when the grid
+  // lines up rarely (23.976 -> 60), any frame will do.
   const step = ratio.den;
-  if (step <= tolerance) {
+  const alignTolerance = step <= 8 ? Math.max(tolerance, step - 1) : tolerance;
+  if (step - 1 <= alignTolerance) {
     const below = Math.floor(ideal / step) * step;
-    for (const f of [below, below + step].sort((a, b) => Math.abs(a - ideal) - Math.abs(b - ideal))) if (within(f)) return f;
+    const near = (f: number) => f >= low && f <= high && Math.abs(f - ideal) <= alignTolerance;
+    for (const f of [below, below + step].sort((a, b) => Math.abs(a - ideal) - Math.abs(b - ideal))) if (near(f)) return f;
   }
   return Math.min(high, Math.max(low, ideal));
 }
@@ -71,7 +80,7 @@ function splitShot(shotStart: number, shotEnd: number, input: PlanInput): number
   const length = shotEnd - shotStart;
   const maxPieces = Math.max(1, Math.floor(length / input.minSegmentFrames));
   const pieces = Math.min(maxPieces, Math.max(1, Math.round(length / input.segmentFrames)));
-  const tolerance = Math.floor(input.segmentFrames / 4);
+  const tolerance = Math.floor(input.segmentFrames * (input.keyframeSlack ?? 0.25));
   const bounds = [shotStart];
   for (let i = 1; i < pieces; i++) {
     const ideal = shotStart + Math.round((length * i) / pieces);

@@ -56,12 +56,20 @@ export async function analyzeAndPlan(ctx: Ctx, options: InterpolateOptions, inpu
     startOffset: video.startOffset,
     signal: ctx.signal,
   });
-  // minterpolate's cost follows the motion in each piece: four smaller pieces per lane keep
-  // both lanes busy to the end (measured 1.31x -> 1.59x over one ffmpeg process). Frame
-  // blending is cheap and even, and the model engine pays a start-up per piece: two.
-  const piecesPerLane = ctx.params.mode === 'quality' ? 4 : 2;
-  const sizes = preferredSegmentFrames(index.frameCount, rateToNumber(index.rate), ctx.laneConcurrency, options, piecesPerLane);
-  const segments = planSegments({ frameCount: index.frameCount, ratio: frameRatio(index.rate, target), keyframes: index.keyframes, cuts, ...sizes });
+  // minterpolate costs about the same per frame everywhere and far more than decoding: four
+  // equal pieces per lane keep both lanes busy to the end (keyframe-aligned pieces of 30 to 45
+  // frames left one lane idle for the last 10 s of 65). Frame blending is cheap and gains from
+  // keyframe seeks, and the model engine pays a start-up per piece: two, near keyframes.
+  const quality = ctx.params.mode === 'quality';
+  const sizes = preferredSegmentFrames(index.frameCount, rateToNumber(index.rate), ctx.laneConcurrency, options, quality ? 4 : 2);
+  const segments = planSegments({
+    frameCount: index.frameCount,
+    ratio: frameRatio(index.rate, target),
+    keyframes: index.keyframes,
+    cuts,
+    ...sizes,
+    keyframeSlack: ctx.params.mode === 'model' ? 0.25 : 0,
+  });
   ctx.log('interpolate: planned segments', { frames: index.frameCount, cuts, segments: segments.length });
   return newCheckpoint({ fingerprint, frameCount: index.frameCount, sourceRate: formatRate(index.rate), cuts, segments });
 }
