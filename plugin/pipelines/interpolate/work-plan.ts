@@ -54,6 +54,7 @@ export async function analyzeAndPlan(ctx: Ctx, options: InterpolateOptions, inpu
     rate: index.rate,
     frameCount: index.frameCount,
     startOffset: video.startOffset,
+    parts: ctx.laneConcurrency,
     signal: ctx.signal,
   });
   // minterpolate costs about the same per frame everywhere and far more than decoding: four
