@@ -29,9 +29,12 @@ describe('interpolate: cancellation', function () {
           () => null,
           (error: unknown) => error,
         );
-        // Wait until segments are being interpolated (ffmpeg children at work), then cancel.
-        for (let i = 0; i < 600 && !run.progress.some((p) => p.stage === 'interpolating' && p.fraction > 0); i++) await sleep(10);
-        assert.ok((await ffmpegChildren()).length > 0, 'no ffmpeg was running when cancelling');
+        // Wait until segments are being interpolated with ffmpeg children at work (between two
+        // segments there may be a moment with none), then cancel.
+        const interpolating = () => run.progress.some((p) => p.stage === 'interpolating' && p.fraction > 0);
+        let children = 0;
+        for (let i = 0; i < 600 && !(interpolating() && (children = (await ffmpegChildren()).length) > 0); i++) await sleep(10);
+        assert.ok(children > 0, 'no ffmpeg was running when cancelling');
         run.controller.abort();
         const error = await running;
         assert.ok(isAbortError(error), `expected an abort, got ${String(error)}`);
