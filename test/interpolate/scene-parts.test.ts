@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSceneCuts, scanParts } from '../../plugin/pipelines/interpolate/analysis/scene-cuts.js';
-import { ffmpeg } from './helpers/tools.js';
+import { ffmpeg, ffprobeJson } from './helpers/tools.js';
 
 // Long inputs are scanned for cuts in parallel parts; a cut must be found wherever it falls,
 // the first frame of a part included.
@@ -11,6 +11,7 @@ describe('interpolate: scene cuts scanned in parallel parts', function () {
   this.timeout(60_000);
   let dir: string;
   let clip: string;
+  let offsetClip: string;
   const base = { threshold: 0.3, streamIndex: 0, rate: { num: 60, den: 1 }, frameCount: 300, startOffset: 0 };
 
   before(async () => {
@@ -24,6 +25,10 @@ describe('interpolate: scene cuts scanned in parallel parts', function () {
       '-filter_complex', '[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]',
       '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', clip,
     ]);
+    // The same shots with timestamps that start at 1.4 s (as a broadcast recording's do): frame
+    // numbers must not depend on the file's start time.
+    offsetClip = join(dir, 'three-shots-offset.mkv');
+    await ffmpeg(['-i', clip, '-c', 'copy', '-output_ts_offset', '1.4', offsetClip]);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -39,6 +44,13 @@ describe('interpolate: scene cuts scanned in parallel parts', function () {
     const split = await detectSceneCuts(clip, { ...base, parts: 2, signal });
     assert.deepEqual(whole, [150, 200]);
     assert.deepEqual(split, whole);
+  });
+
+  it('numbers frames the same in every part when the file does not start at zero', async () => {
+    const signal = new AbortController().signal;
+    const { format } = await ffprobeJson<{ format: { start_time: string } }>(['-show_format', offsetClip]);
+    assert.ok(Number(format.start_time) > 1, `the file starts at ${format.start_time} s`);
+    for (const parts of [1, 2]) assert.deepEqual(await detectSceneCuts(offsetClip, { ...base, parts, signal }), [150, 200], `${parts} part(s)`);
   });
 
   it('stops every part when cancelled', async () => {

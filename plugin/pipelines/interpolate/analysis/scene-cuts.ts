@@ -66,11 +66,13 @@ async function scanPart(path: string, part: { start: number; end: number }, opti
   const first = Math.max(0, part.start - 1);
   const cuts: number[] = [];
   let damage: string | null = null;
-  const seek = first > 0 ? ['-ss', (options.startOffset + (first - 0.5) / fps).toFixed(6), '-copyts'] : [];
+  // -ss counts from the file's start; -copyts -start_at_zero keeps every part on that same
+  // timeline (time 0 = the file's start), so frame numbers agree across parts.
+  const seek = first > 0 ? ['-ss', (options.startOffset + (first - 0.5) / fps).toFixed(6)] : [];
   const filter = `trim=end_frame=${part.end - first},scale=160:-2:flags=fast_bilinear,select='gt(scene,${options.threshold})',showinfo`;
   const proc = startProcess(
     // Skipping the deblocking filter makes decoding about a third cheaper and barely moves scene scores.
-    ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-skip_loop_filter', 'all', '-noautorotate', ...seek, '-i', path, '-map', `0:${options.streamIndex}`, '-an', '-sn', '-dn', '-vf', filter, '-f', 'null', '-'],
+    ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-skip_loop_filter', 'all', '-noautorotate', '-copyts', '-start_at_zero', ...seek, '-i', path, '-map', `0:${options.streamIndex}`, '-an', '-sn', '-dn', '-vf', filter, '-f', 'null', '-'],
     {
       label: 'detecting scene cuts',
       signal: options.signal,
