@@ -3,7 +3,7 @@
 // the same bytes are stored once.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -82,18 +82,49 @@ export class LocalStorage {
     return join(this.root, 'thumbs', sha256.slice(0, 2), `${sha256}-${size}.webp`);
   }
 
-  /** Moves a finished file into content-addressed storage (the source path is consumed). */
-  async adoptFile(path: string, mime: string, known?: { sha256: string; bytes: number }): Promise<StoredObject> {
-    const { sha256, bytes } = known ?? (await sha256OfFile(path));
-    const storageKey = `objects/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}${extensionFor(mime, path)}`;
-    const target = this.pathOf(storageKey);
-    await mkdir(dirname(target), { recursive: true });
-    if (await exists(target)) {
+  /**
+   * Puts a finished file into content-addressed storage and runs `record`, which must commit the
+   * row that references the object, while the source is still held; the source is consumed
+   * either way. Identical bytes share one object, so a concurrent removeUnreferenced() that
+   * counted no rows just before ours was written may take the file away: it is put back from
+   * the source once the row exists. (A removal that counts after the row sees it and backs off.)
+   */
+  async adopt<T>(path: string, mime: string, known: { sha256: string; bytes: number } | undefined, record: (stored: StoredObject) => Promise<T>): Promise<T> {
+    try {
+      const { sha256, bytes } = known ?? (await sha256OfFile(path));
+      const storageKey = `objects/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}${extensionFor(mime, path)}`;
+      const target = this.pathOf(storageKey);
+      await mkdir(dirname(target), { recursive: true });
+      await placeCopy(path, target);
+      const result = await record({ storageKey, sha256, bytes });
+      if (!(await exists(target))) await placeCopy(path, target);
+      return result;
+    } finally {
       await unlink(path).catch(() => undefined);
-    } else {
-      await moveFile(path, target);
     }
-    return { storageKey, sha256, bytes };
+  }
+
+  /**
+   * Removes an object once no row refers to it, without losing it to a concurrent adopt() of
+   * the same bytes: the file is moved aside first, the rows are counted again, and it goes back
+   * if one appeared in between. Returns whether the file was removed.
+   */
+  async removeUnreferenced(storageKey: string, countReferences: () => Promise<number>): Promise<boolean> {
+    if ((await countReferences()) > 0) return false;
+    const target = this.pathOf(storageKey);
+    const aside = `${target}.${randomBytes(6).toString('hex')}.removing`;
+    try {
+      await rename(target, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    if ((await countReferences().catch(() => 1)) > 0) {
+      await rename(aside, target);
+      return false;
+    }
+    await unlink(aside);
+    return true;
   }
 
   /** Writes a stream to a temp file while hashing it; the caller adopts or removes it. */
@@ -122,10 +153,6 @@ export class LocalStorage {
     return { path, sha256: hash.digest('hex'), bytes };
   }
 
-  async remove(storageKey: string): Promise<void> {
-    await rm(this.pathOf(storageKey), { force: true });
-  }
-
   async removeDir(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true });
   }
@@ -146,16 +173,26 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function moveFile(from: string, to: string): Promise<void> {
+/**
+ * Makes `to` hold the bytes of `from`, leaving `from` in place: a hard link where possible, else
+ * a copy under a temp name renamed into place. An existing `to` already holds the same bytes
+ * (the name is their hash) and is kept.
+ */
+async function placeCopy(from: string, to: string): Promise<void> {
   try {
-    await rename(from, to);
+    await link(from, to);
+    return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    // Different filesystem (a temp dir elsewhere): copy through a temp name next to the target.
-    const staging = `${to}.${randomBytes(4).toString('hex')}.part`;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
+  }
+  // Another filesystem (a temp dir elsewhere), or one without hard links.
+  const staging = `${to}.${randomBytes(4).toString('hex')}.part`;
+  try {
     await pipeline(createReadStream(from), createWriteStream(staging));
     await rename(staging, to);
-    await unlink(from);
+  } finally {
+    await rm(staging, { force: true });
   }
 }
-

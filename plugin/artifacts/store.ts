@@ -1,7 +1,20 @@
 // The artifact index. Files live in storage; rows hold what the files are and where they came from.
 import type { Knex } from 'knex';
-import type { Artifact, ArtifactRole, MediaKind } from '../core/types.js';
+import type { Artifact, ArtifactRole, MediaFacts, MediaKind } from '../core/types.js';
 import { artifactFromRow, type Row } from '../core/rows.js';
+
+/** The artifact columns that describe the media itself, from an inspection's facts. */
+export function mediaColumns(facts: MediaFacts): Pick<Artifact, 'kind' | 'mime' | 'width' | 'height' | 'duration' | 'fps' | 'sampleRate'> {
+  return {
+    kind: facts.kind,
+    mime: facts.mime,
+    width: facts.width ?? null,
+    height: facts.height ?? null,
+    duration: facts.duration ?? null,
+    fps: facts.fps ?? null,
+    sampleRate: facts.sampleRate ?? null,
+  };
+}
 
 type Db = Knex | Knex.Transaction;
 const ARTIFACTS = 'media_artifacts';

@@ -8,7 +8,8 @@ import { MediaLabError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
 import { FileTooLargeError, type LocalStorage } from '../artifacts/storage.js';
-import { countByStorageKey, findUploadBySha, insertArtifact } from '../artifacts/store.js';
+import { findUploadBySha, insertArtifact, mediaColumns } from '../artifacts/store.js';
+import { removeIfUnreferenced } from '../artifacts/unreferenced.js';
 import { inspectMedia } from '../media/inspect.js';
 import { rm } from 'node:fs/promises';
 
@@ -85,34 +86,30 @@ export async function handleUpload(
       return { artifact: existing, created: false };
     }
     const facts = await inspectMedia(received.path, { maxImagePixels: deps.limits.maxImagePixels });
-    const stored = await deps.storage.adoptFile(received.path, facts.mime, { sha256: received.sha256, bytes: received.bytes });
-    const artifact: Artifact = {
-      id: newId(),
-      jobId: null,
-      role: 'input',
-      kind: facts.kind,
-      storageKey: stored.storageKey,
-      sha256: stored.sha256,
-      bytes: stored.bytes,
-      mime: facts.mime,
-      width: facts.width ?? null,
-      height: facts.height ?? null,
-      duration: facts.duration ?? null,
-      fps: facts.fps ?? null,
-      sampleRate: facts.sampleRate ?? null,
-      metadata: { ...(facts.metadata ?? {}), originalName: received.filename, uploadedBy: deps.user.id },
-      parentIds: [],
-      published: true,
-      createdBy: deps.user.id,
-      createdAt: nowIso(),
-    };
-    try {
-      await insertArtifact(deps.knex, artifact);
-    } catch (error) {
-      // No row, no file: never leave an unindexed object behind.
-      if ((await countByStorageKey(deps.knex, stored.storageKey)) === 0) await deps.storage.remove(stored.storageKey);
-      throw error;
-    }
+    const artifact = await deps.storage.adopt(received.path, facts.mime, { sha256: received.sha256, bytes: received.bytes }, async (stored) => {
+      const row: Artifact = {
+        id: newId(),
+        jobId: null,
+        role: 'input',
+        ...mediaColumns(facts),
+        storageKey: stored.storageKey,
+        sha256: stored.sha256,
+        bytes: stored.bytes,
+        metadata: { ...(facts.metadata ?? {}), originalName: received.filename, uploadedBy: deps.user.id },
+        parentIds: [],
+        published: true,
+        createdBy: deps.user.id,
+        createdAt: nowIso(),
+      };
+      try {
+        await insertArtifact(deps.knex, row);
+      } catch (error) {
+        // No row, no file: never leave an unindexed object behind.
+        await removeIfUnreferenced(deps.knex, deps.storage, stored.storageKey).catch(() => undefined);
+        throw error;
+      }
+      return row;
+    });
     return { artifact, created: true };
   } catch (error) {
     await rm(received.path, { force: true });

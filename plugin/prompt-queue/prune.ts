@@ -6,6 +6,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import type { LocalStorage } from '../artifacts/storage.js';
+import { removeIfUnreferenced } from '../artifacts/unreferenced.js';
 import type { PromptQueueOptions } from './options.js';
 import type { PromptMediaRoot } from './media-root.js';
 import { artifactsCreatedBefore, deletePromptArtifacts, pathsStillReferenced } from './artifact-rows.js';
@@ -155,8 +156,8 @@ async function pruneLabArtifacts(request: PruneRequest, cutoff: string): Promise
   const ids = doomed.map((a) => a.id);
   for (let i = 0; i < ids.length; i += 400) await knex('media_artifacts').whereIn('id', ids.slice(i, i + 400)).delete();
   for (const { key, sha256 } of removableKeys) {
-    await storage.remove(key);
-    if (sha256) await removeThumbnails(storage, sha256);
+    // Counted again at removal: an upload of the same bytes may have arrived since.
+    if ((await removeIfUnreferenced(knex, storage, key)) && sha256) await removeThumbnails(storage, sha256);
   }
   return result;
 }

@@ -4,62 +4,54 @@ import type { Knex } from 'knex';
 import type { Artifact, Job, OutputSpec } from '../core/types.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
-import { countByStorageKey, deleteUnpublishedByIds, deleteUnpublishedOfJob, insertArtifact } from '../artifacts/store.js';
+import { deleteUnpublishedByIds, deleteUnpublishedOfJob, insertArtifact, mediaColumns } from '../artifacts/store.js';
+import { removeIfUnreferenced } from '../artifacts/unreferenced.js';
 import type { LocalStorage } from '../artifacts/storage.js';
 
 export async function recordOutput(knex: Knex, storage: LocalStorage, job: Job, spec: OutputSpec): Promise<Artifact> {
-  const stored = await storage.adoptFile(spec.path, spec.facts.mime);
-  const artifact: Artifact = {
-    id: newId(),
-    jobId: job.id,
-    role: spec.role ?? 'output',
-    kind: spec.facts.kind,
-    storageKey: stored.storageKey,
-    sha256: stored.sha256,
-    bytes: stored.bytes,
-    mime: spec.facts.mime,
-    width: spec.facts.width ?? null,
-    height: spec.facts.height ?? null,
-    duration: spec.facts.duration ?? null,
-    fps: spec.facts.fps ?? null,
-    sampleRate: spec.facts.sampleRate ?? null,
-    metadata: {
-      ...(spec.facts.metadata ?? {}),
-      ...(spec.metadata ?? {}),
-      workflow: job.workflow,
-      ...(job.preset ? { preset: { name: job.preset.name, version: job.preset.version, hash: job.preset.hash } } : {}),
-      submittedBy: job.submittedBy,
-      attempt: job.attempts,
-    },
-    parentIds: spec.parentIds ?? job.inputIds,
-    published: false,
-    createdBy: job.submittedBy,
-    createdAt: nowIso(),
-  };
-  try {
-    await insertArtifact(knex, artifact);
-  } catch (error) {
-    // No row, no file: never leave an unindexed object behind.
-    if ((await countByStorageKey(knex, stored.storageKey).catch(() => 1)) === 0) await storage.remove(stored.storageKey);
-    throw error;
-  }
-  return artifact;
+  return storage.adopt(spec.path, spec.facts.mime, undefined, async (stored) => {
+    const artifact: Artifact = {
+      id: newId(),
+      jobId: job.id,
+      role: spec.role ?? 'output',
+      ...mediaColumns(spec.facts),
+      storageKey: stored.storageKey,
+      sha256: stored.sha256,
+      bytes: stored.bytes,
+      metadata: {
+        ...(spec.facts.metadata ?? {}),
+        ...(spec.metadata ?? {}),
+        workflow: job.workflow,
+        ...(job.preset ? { preset: { name: job.preset.name, version: job.preset.version, hash: job.preset.hash } } : {}),
+        submittedBy: job.submittedBy,
+        attempt: job.attempts,
+      },
+      parentIds: spec.parentIds ?? job.inputIds,
+      published: false,
+      createdBy: job.submittedBy,
+      createdAt: nowIso(),
+    };
+    try {
+      await insertArtifact(knex, artifact);
+    } catch (error) {
+      // No row, no file: never leave an unindexed object behind.
+      await removeIfUnreferenced(knex, storage, stored.storageKey).catch(() => undefined);
+      throw error;
+    }
+    return artifact;
+  });
 }
 
 /** Deletes a job's unpublished artifacts and any file no other row still points to. */
 export async function discardUnpublished(knex: Knex, storage: LocalStorage, jobId: string): Promise<number> {
   const removed = await deleteUnpublishedOfJob(knex, jobId);
-  for (const artifact of removed) {
-    if ((await countByStorageKey(knex, artifact.storageKey)) === 0) await storage.remove(artifact.storageKey);
-  }
+  for (const artifact of removed) await removeIfUnreferenced(knex, storage, artifact.storageKey);
   return removed.length;
 }
 
 /** Deletes these artifacts while still unpublished, and any of their files no other row points to. */
 export async function discardArtifacts(knex: Knex, storage: LocalStorage, ids: string[]): Promise<number> {
   const removed = await deleteUnpublishedByIds(knex, ids);
-  for (const artifact of removed) {
-    if ((await countByStorageKey(knex, artifact.storageKey)) === 0) await storage.remove(artifact.storageKey);
-  }
+  for (const artifact of removed) await removeIfUnreferenced(knex, storage, artifact.storageKey);
   return removed.length;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { migrateLatest } from '../../plugin/db/migrate.js';
+import { mediaColumns } from '../../plugin/artifacts/store.js';
 import { runningJob } from '../helpers/running-job.js';
 import type { Artifact, ExecutorContext, Job, JsonObject, MediaKind, OutputSpec, ProgressUpdate } from '../../plugin/core/types.js';
 
@@ -139,16 +140,10 @@ export function makeContext(job: Job, inputs: Array<{ artifact: Artifact; path: 
         id: randomUUID(),
         jobId: job.id,
         role: spec.role ?? 'output',
-        kind: spec.facts.kind,
+        ...mediaColumns(spec.facts),
         storageKey: target,
         sha256: createHash('sha256').update(bytes).digest('hex'),
         bytes: statSync(target).size,
-        mime: spec.facts.mime,
-        width: spec.facts.width ?? null,
-        height: spec.facts.height ?? null,
-        duration: spec.facts.duration ?? null,
-        fps: spec.facts.fps ?? null,
-        sampleRate: spec.facts.sampleRate ?? null,
         metadata: spec.metadata ?? {},
         parentIds: spec.parentIds ?? job.inputIds,
         published: false,
