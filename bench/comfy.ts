@@ -25,6 +25,7 @@ import { runningJob } from '../test/helpers/running-job.js';
 import { ComfyExecutor } from '../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../plugin/pipelines/comfy/submission.js';
+import { inputArtifact } from '../test/helpers/input-artifact.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'media-lab-comfy-bench-'));
@@ -52,27 +53,16 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function inputArtifact(file: string): Artifact {
-  return {
-    id: randomUUID(),
-    jobId: null,
-    role: 'input',
-    kind: 'image',
+function imageInput(file: string): Artifact {
+  return inputArtifact({
     storageKey: file,
     sha256: createHash('sha256').update(file).digest('hex'),
     bytes: statSync(file).size,
-    mime: 'image/png',
     width: 64,
     height: 48,
-    duration: null,
-    fps: null,
-    sampleRate: null,
-    metadata: {},
-    parentIds: [],
     published: false,
     createdBy: 'bench',
-    createdAt: new Date().toISOString(),
-  };
+  });
 }
 
 /** A job context like the job core's: outputs are hashed (streamed) and moved into storage. */
@@ -129,7 +119,7 @@ await registry.publish(
   'api',
 );
 const inputFile = path.join(root, 'test/fake-comfy/fixtures/red.png');
-const input = inputArtifact(inputFile);
+const input = imageInput(inputFile);
 
 const [one, two, three] = await Promise.all([startServer(['--bench-nodes']), startServer(), startServer()]);
 

@@ -39,7 +39,8 @@ export interface ProbeResult {
   subtitleStreams: number;
 }
 
-interface RawStream {
+/** The fields we read from `ffprobe -print_format json -show_format -show_streams`. */
+export interface RawStream {
   index: number;
   codec_type?: string;
   codec_name?: string;
@@ -49,15 +50,18 @@ interface RawStream {
   r_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
+  start_time?: string;
   pix_fmt?: string;
   sample_rate?: string;
   channels?: number;
+  tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
   disposition?: { attached_pic?: number };
 }
 
-interface RawProbe {
+export interface RawProbe {
   streams?: RawStream[];
-  format?: { format_name?: string; duration?: string; bit_rate?: string };
+  format?: { format_name?: string; duration?: string; bit_rate?: string; start_time?: string };
 }
 
 export function parseRate(fraction: string | undefined): number {

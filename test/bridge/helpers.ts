@@ -10,6 +10,7 @@ import knexFactory, { type Knex } from 'knex';
 import { migrateLatest } from '../../plugin/db/migrate.js';
 import { mediaColumns } from '../../plugin/artifacts/store.js';
 import { runningJob } from '../helpers/running-job.js';
+import { inputArtifact } from '../helpers/input-artifact.js';
 import type { Artifact, ExecutorContext, Job, JsonObject, MediaKind, OutputSpec, ProgressUpdate } from '../../plugin/core/types.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fake-comfy/fixtures/', import.meta.url));
@@ -65,26 +66,15 @@ export function artifactFrom(path: string, dir: string): { artifact: Artifact; p
   copyFileSync(path, copy);
   return {
     path: copy,
-    artifact: {
-      id: randomUUID(),
-      jobId: null,
-      role: 'input',
+    artifact: inputArtifact({
       kind,
       storageKey: copy,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       bytes: bytes.length,
       mime,
-      width: null,
-      height: null,
-      duration: null,
-      fps: null,
-      sampleRate: null,
-      metadata: {},
-      parentIds: [],
       published: false,
       createdBy: 'test',
-      createdAt: new Date().toISOString(),
-    },
+    }),
   };
 }
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Artifact, ExecutorContext, Job, JsonObject, OutputSpec, ProgressUpdate } from '../../plugin/core/types.js';
 import { runningJob } from '../helpers/running-job.js';
+import { inputArtifact } from '../helpers/input-artifact.js';
 
 export interface FakeContext<P> extends ExecutorContext<P> {
   abort: AbortController;
@@ -65,25 +66,5 @@ function fakeJob(params: JsonObject): Job {
 }
 
 function fakeArtifact(overrides: Partial<Artifact>): Artifact {
-  return {
-    id: 'artifact',
-    jobId: null,
-    role: 'input',
-    kind: 'image',
-    storageKey: 'fake',
-    sha256: '0'.repeat(64),
-    bytes: 0,
-    mime: 'image/png',
-    width: null,
-    height: null,
-    duration: null,
-    fps: null,
-    sampleRate: null,
-    metadata: {},
-    parentIds: [],
-    published: true,
-    createdBy: 'admin',
-    createdAt: new Date().toISOString(),
-    ...overrides,
-  };
+  return inputArtifact({ id: 'artifact', createdBy: 'admin', ...overrides });
 }

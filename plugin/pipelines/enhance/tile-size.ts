@@ -79,7 +79,7 @@ function axisOptions(length: number, minCore: number, reach: number, borderPad: 
     if (seen.has(count)) continue;
     seen.add(count);
     const sides = count === 1 ? 2 * borderPad : count === 2 ? reach + borderPad : Math.max(reach + borderPad, 2 * reach);
-    const window = Math.min(Math.ceil(length / count), length) + sides;
+    const window = Math.ceil(length / count) + sides;
     options.push({ count, core, window, fedLength: length + 2 * borderPad + 2 * reach * (count - 1) });
   }
   return options;

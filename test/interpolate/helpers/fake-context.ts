@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Artifact, ExecutorContext, Job, JsonObject, OutputSpec, ProgressUpdate } from '../../../plugin/core/types.js';
 import { probeMedia } from '../../../plugin/media/ffprobe.js';
 import { runningJob } from '../../helpers/running-job.js';
+import { inputArtifact } from '../../helpers/input-artifact.js';
 import type { InterpolateParams } from '../../../plugin/pipelines/interpolate/index.js';
 import { sha256File } from './tools.js';
 
@@ -32,38 +33,28 @@ export interface FakeRun {
 export async function videoArtifact(path: string): Promise<Artifact> {
   const probe = await probeMedia(path);
   const v = probe.video;
-  return {
+  return inputArtifact({
     id: `art-${randomUUID()}`,
-    jobId: null,
-    role: 'input',
     kind: v ? 'video' : 'audio',
     storageKey: basename(path),
     sha256: await sha256File(path),
-    bytes: 0,
     mime: 'video/mp4',
     width: v?.width ?? null,
     height: v?.height ?? null,
     duration: v?.duration ?? probe.duration,
     fps: v?.fps ?? null,
-    sampleRate: null,
     metadata: {
       video: v ? { codec: v.codec, frameCount: v.frameCount, variableFrameRate: v.variableFrameRate, rateFraction: v.rateFraction, pixFmt: v.pixFmt } : null,
       audioStreams: probe.audio.map((a) => ({ codec: a.codec, sampleRate: a.sampleRate, channels: a.channels })),
       subtitleStreams: probe.subtitleStreams,
     },
-    parentIds: [],
-    published: true,
-    createdBy: 'tester',
-    createdAt: new Date().toISOString(),
-  };
+  });
 }
 
 /** A bare Artifact row for pure validation tests. */
 export function artifactRow(fields: Partial<Artifact> & { metadata?: JsonObject }): Artifact {
-  return {
+  return inputArtifact({
     id: 'art-1',
-    jobId: null,
-    role: 'input',
     kind: 'video',
     storageKey: 'x',
     sha256: 'x',
@@ -73,14 +64,9 @@ export function artifactRow(fields: Partial<Artifact> & { metadata?: JsonObject 
     height: 720,
     duration: 5,
     fps: 60,
-    sampleRate: null,
-    parentIds: [],
-    published: true,
-    createdBy: 'tester',
-    createdAt: new Date().toISOString(),
     ...fields,
     metadata: fields.metadata ?? {},
-  };
+  });
 }
 
 export interface FakeRunOptions {

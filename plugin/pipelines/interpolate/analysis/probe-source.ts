@@ -3,6 +3,7 @@
 import { open } from 'node:fs/promises';
 import { ffprobePath } from '../../../media/binaries.js';
 import { sniffFormat } from '../../../media/sniff.js';
+import type { RawProbe, RawStream } from '../../../media/ffprobe.js';
 import { MediaLabError } from '../../../core/errors.js';
 import { startProcess } from '../ffmpeg/process.js';
 import { lastLines } from '../ffmpeg/errors.js';
@@ -30,26 +31,6 @@ export interface SourceStreams {
   video: SourceVideoStream;
   audio: { index: number; codec: string }[];
   subtitles: { index: number; codec: string }[];
-}
-
-interface RawStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  r_frame_rate?: string;
-  avg_frame_rate?: string;
-  start_time?: string;
-  pix_fmt?: string;
-  tags?: Record<string, string>;
-  side_data_list?: { rotation?: number }[];
-  disposition?: { attached_pic?: number };
-}
-
-interface RawProbe {
-  streams?: RawStream[];
-  format?: { format_name?: string; start_time?: string };
 }
 
 function seconds(value: string | undefined): number {
