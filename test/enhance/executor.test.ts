@@ -152,6 +152,23 @@ describe('enhance executor', function () {
     for (let pixel = 0; pixel < 80 * 48; pixel++) assert.equal(output.data[pixel * 4 + 3], expected[pixel], `alpha of pixel ${pixel}`);
   });
 
+  it('gives an opaque alpha channel back opaque, with the same colours as the image without it', async () => {
+    const opaque = Buffer.alloc(40 * 24, 255);
+    const rgbaFile = await writeTemp(directory, 'opaque-alpha.png', await rawImage(40, 24).joinChannel(opaque, { raw: { width: 40, height: 24, channels: 1 } }).png().toBuffer());
+    const rgbFile = await writeTemp(directory, 'no-alpha.png', await rawImage(40, 24).png().toBuffer());
+    const withAlpha = await run(kind, {}, rgbaFile);
+    const without = await run(kind, {}, rgbFile);
+    assert.equal(withAlpha.summary.alpha, true);
+    const output = await sharp(withAlpha.ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+    const reference = await sharp(without.ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(output.info.channels, 4);
+    assert.equal(reference.info.channels, 3);
+    for (let pixel = 0; pixel < 80 * 48; pixel++) {
+      assert.equal(output.data[pixel * 4 + 3], 255, `alpha of pixel ${pixel}`);
+      for (let channel = 0; channel < 3; channel++) assert.equal(output.data[pixel * 4 + channel], reference.data[pixel * 3 + channel]);
+    }
+  });
+
   it('respects EXIF orientation', async () => {
     // Stored landscape, left half red, right half blue; orientation 6 displays it rotated 90 degrees clockwise.
     const stored = Buffer.alloc(40 * 24 * 3);

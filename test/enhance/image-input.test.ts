@@ -42,6 +42,18 @@ describe('enhance input checks', () => {
     assert.deepEqual([decoded.width, decoded.height], [12, 20]);
   });
 
+  it('decodes alpha once: a translucent plane is kept, an opaque one is dropped as carrying nothing', async () => {
+    const translucent = Buffer.from(Array.from({ length: 20 * 12 }, (_, index) => index % 256));
+    const withAlpha = await writeTemp(directory, 'translucent.png', await rawImage(20, 12).joinChannel(translucent, { raw: { width: 20, height: 12, channels: 1 } }).png().toBuffer());
+    const decoded = await decodeRgb(withAlpha, 1_000_000);
+    assert.equal(decoded.rgb.length, 20 * 12 * 3);
+    assert.deepEqual(decoded.alpha, translucent);
+    const { data: colours } = await rawImage(20, 12).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual(decoded.rgb, colours);
+    const opaque = await writeTemp(directory, 'opaque.png', await rawImage(20, 12).ensureAlpha(1).png().toBuffer());
+    assert.equal((await decodeRgb(opaque, 1_000_000)).alpha, null);
+  });
+
   it('refuses GIF and non-images with UNSUPPORTED_FORMAT and a message naming the accepted formats', async () => {
     const gif = await writeTemp(directory, 'in.gif', await rawImage(8, 8).gif().toBuffer());
     await assert.rejects(probeImage(gif, 1_000_000), (error: unknown) => isMediaLabError('UNSUPPORTED_FORMAT')(error) && /GIF.*PNG, JPEG, WebP, AVIF or TIFF/.test((error as Error).message));

@@ -139,7 +139,6 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
     ctx.signal.throwIfAborted();
     report(TILE_PROGRESS_START, 'upscaling');
     const result = await modelUpscale({
-      file,
       facts,
       decoded,
       model,
@@ -148,7 +147,6 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       height: job.height,
       memoryBudgetBytes: options.memoryBudgetMB * 1024 * 1024,
       tileSize: deps.tileSize,
-      maxInputPixels: options.maxInputPixels,
       directory: ctx.tempDir,
       baseName: job.baseName,
       preview: options.preview,

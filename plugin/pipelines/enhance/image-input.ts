@@ -26,6 +26,12 @@ export interface DecodedImage {
   rgb: Buffer;
   width: number;
   height: number;
+  /**
+   * The alpha plane (8 bits, oriented like `rgb`) when the image has one that is not fully
+   * opaque. An opaque alpha channel (common in PNG exports) carries nothing to upscale: it is
+   * null then, and the output gets an opaque channel back without any resizing.
+   */
+  alpha: Buffer | null;
 }
 
 const FORMAT_HELP = 'Upload a PNG, JPEG, WebP, AVIF or TIFF image.';
@@ -63,20 +69,41 @@ export async function probeImage(file: string, maxInputPixels: number): Promise<
   };
 }
 
-/** Decodes the whole image to sRGB: a corrupt or truncated file fails here, before any tile runs. */
+/**
+ * Decodes the whole image to sRGB (alpha split off): a corrupt or truncated file fails here,
+ * before any tile runs. One decode serves both the colour and the alpha pipeline.
+ */
 export async function decodeRgb(file: string, maxInputPixels: number): Promise<DecodedImage> {
+  let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    const { data, info } = await sharp(file, { limitInputPixels: maxInputPixels })
+    decoded = await sharp(file, { limitInputPixels: maxInputPixels })
       .autoOrient()
-      .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { rgb: data, width: info.width, height: info.height };
+    if (decoded.info.channels !== 3 && decoded.info.channels !== 4) throw new Error(`decoded to ${decoded.info.channels} channels`);
   } catch (error) {
     throw new MediaLabError('UNSUPPORTED_FORMAT', `The image could not be decoded; the file is damaged or truncated (${shortReason(error)}). ${FORMAT_HELP}`, { cause: error });
   }
+  const { data, info } = decoded;
+  if (info.channels === 3) return { rgb: data, width: info.width, height: info.height, alpha: null };
+  return { ...splitAlpha(data, info.width * info.height), width: info.width, height: info.height };
+}
+
+/** RGBA to RGB plus an alpha plane; the plane is dropped when every pixel is opaque. */
+function splitAlpha(rgba: Buffer, pixels: number): { rgb: Buffer; alpha: Buffer | null } {
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  const alpha = Buffer.allocUnsafe(pixels);
+  let opaque = 255;
+  for (let pixel = 0, source = 0, target = 0; pixel < pixels; pixel++, source += 4, target += 3) {
+    rgb[target] = rgba[source]!;
+    rgb[target + 1] = rgba[source + 1]!;
+    rgb[target + 2] = rgba[source + 2]!;
+    const value = rgba[source + 3]!;
+    alpha[pixel] = value;
+    opaque &= value;
+  }
+  return { rgb, alpha: opaque === 255 ? null : alpha };
 }
 
 /** Reads every pixel without keeping them (sharp streams): proves the file is not truncated. */
@@ -88,15 +115,10 @@ export async function assertDecodable(file: string, maxInputPixels: number): Pro
   }
 }
 
-/** The alpha channel, oriented, then resized on its own (as a grey image) with Lanczos. */
-export async function resizedAlpha(file: string, width: number, height: number, maxInputPixels: number): Promise<Buffer> {
-  // Two pipelines on purpose: in one, sharp would resize before extracting, premultiplying RGB.
-  const alpha = await sharp(file, { limitInputPixels: maxInputPixels })
-    .autoOrient()
-    .extractChannel('alpha')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  return sharp(alpha.data, { raw: { width: alpha.info.width, height: alpha.info.height, channels: 1 } })
+/** A decoded alpha plane resized on its own (as a grey image) with Lanczos. */
+export async function resizedAlpha(alpha: Buffer, size: { width: number; height: number }, width: number, height: number): Promise<Buffer> {
+  // Kept apart from the colour pipeline on purpose: resizing RGBA in sharp premultiplies RGB.
+  return sharp(alpha, { raw: { width: size.width, height: size.height, channels: 1 } })
     .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
     .raw()
     .toBuffer();

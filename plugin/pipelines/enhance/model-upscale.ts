@@ -26,7 +26,6 @@ export const TILE_FEATHER = 4;
 export const BORDER_PAD = 8;
 
 export interface ModelUpscaleRequest {
-  file: string;
   facts: ImageFacts;
   decoded: DecodedImage;
   model: PreparedModel;
@@ -37,7 +36,6 @@ export interface ModelUpscaleRequest {
   memoryBudgetBytes: number;
   /** Forces a tile core size (tests, benchmarks); otherwise chosen from the memory budget. */
   tileSize?: number;
-  maxInputPixels: number;
   directory: string;
   baseName: string;
   preview: boolean;
@@ -70,7 +68,7 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
   const plan = planTiles(decoded.width, decoded.height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
   const modelWidth = decoded.width * model.scale;
   const modelHeight = decoded.height * model.scale;
-  const channels = facts.hasAlpha ? 4 : 3;
+  const channels = decoded.alpha ? 4 : 3;
   const pixels = Buffer.allocUnsafe(modelWidth * modelHeight * channels);
 
   await upscaleTiled({
@@ -82,8 +80,8 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
     signal: request.signal,
     onTileDone: request.onTileDone,
   });
-  if (facts.hasAlpha) {
-    const alpha = await resizedAlpha(request.file, modelWidth, modelHeight, request.maxInputPixels);
+  if (decoded.alpha) {
+    const alpha = await resizedAlpha(decoded.alpha, decoded, modelWidth, modelHeight);
     for (let pixel = 0, index = 3; pixel < alpha.length; pixel++, index += 4) pixels[index] = alpha[pixel]!;
   }
   request.signal.throwIfAborted();
@@ -91,6 +89,8 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
   request.onStage('encoding');
   const raw = { raw: { width: modelWidth, height: modelHeight, channels } } as const;
   let pipeline = sharp(pixels, raw);
+  // An opaque alpha channel comes back as it went in: opaque, at no cost.
+  if (facts.hasAlpha && !decoded.alpha) pipeline = pipeline.ensureAlpha(1);
   if (request.width !== modelWidth || request.height !== modelHeight) {
     pipeline = pipeline.resize(request.width, request.height, { kernel: 'lanczos3', fit: 'fill' });
   }
