@@ -29,7 +29,7 @@ import { SessionPool } from '../plugin/pipelines/enhance/session-pool.js';
 import { planTiles } from '../plugin/pipelines/enhance/tile-plan.js';
 import type { TileGrid } from '../plugin/pipelines/enhance/tile-size.js';
 import { estimatedBytesPerInputPixel, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
-import { upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
+import { roundingWriter, upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
 import { fakeContext } from '../test/enhance/fake-context.js';
 import { photoLikeRgb } from '../test/enhance/helpers.js';
 
@@ -142,13 +142,15 @@ async function rawOnnxUntiled(session: ort.InferenceSession, nchw: Float32Array,
 
 async function ourTiler(pooled: PooledSession, model: PreparedModel, rgb: Buffer, width: number, height: number, grid: TileGrid): Promise<number> {
   const plan = planTiles(width, height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
+  // Rounding into 8 bits is part of the stage: the tiler writes final pixels as tiles finish.
+  const target = Buffer.allocUnsafe(width * model.scale * height * model.scale * 3);
   await upscaleTiled({
     image: { data: rgb, width, height },
     plan,
     scale: model.scale,
     upscaleWindow: onnxWindowUpscaler(pooled, model, Math.min(model.tileContext, BORDER_PAD)),
     signal: new AbortController().signal,
-    sink: () => {},
+    write: roundingWriter(target, width * model.scale, 3),
   });
   return plan.count;
 }

@@ -1,5 +1,5 @@
-// The tiler: tiled output equals untiled output (real model, unrounded values), and it stops
-// between tiles when cancelled.
+// The tiler: tiled output equals untiled output (real model, unrounded values), every output
+// pixel is written exactly once, and it stops between tiles when cancelled.
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { convertWithCache } from '../../plugin/pipelines/enhance/converter/converted-model-cache.js';
@@ -10,22 +10,42 @@ import { onnxWindowUpscaler } from '../../plugin/pipelines/enhance/onnx-window-u
 import type { PooledSession } from '../../plugin/pipelines/enhance/session-pool.js';
 import { planTiles } from '../../plugin/pipelines/enhance/tile-plan.js';
 import type { RgbImage, WindowUpscaler } from '../../plugin/pipelines/enhance/tiled-upscale.js';
-import { roundingSink, upscaleTiled } from '../../plugin/pipelines/enhance/tiled-upscale.js';
+import { roundingWriter, upscaleTiled } from '../../plugin/pipelines/enhance/tiled-upscale.js';
 import { TEST_MODEL_CACHE, photoLikeRgb } from './helpers.js';
 
-async function runToFloats(image: RgbImage, upscaleWindow: WindowUpscaler, scale: number, tileSize: number, context: number): Promise<{ values: Float32Array; tiles: number }> {
-  const plan = planTiles(image.width, image.height, { tileWidth: tileSize, tileHeight: tileSize, context, feather: TILE_FEATHER });
+/** Runs the tiler into unrounded floats, counting how often each output pixel is written. */
+async function runToFloats(
+  image: RgbImage,
+  upscaleWindow: WindowUpscaler,
+  scale: number,
+  tile: number | { tileWidth: number; tileHeight: number },
+  context: number,
+): Promise<{ values: Float32Array; writes: Uint8Array; tiles: number }> {
+  const grid = typeof tile === 'number' ? { tileWidth: tile, tileHeight: tile } : tile;
+  const plan = planTiles(image.width, image.height, { ...grid, context, feather: TILE_FEATHER });
   const width = image.width * scale;
   const values = new Float32Array(width * image.height * scale * 3);
+  const writes = new Uint8Array(width * image.height * scale);
   await upscaleTiled({
     image,
     plan,
     scale,
     upscaleWindow,
     signal: new AbortController().signal,
-    sink: (firstRow, rowCount, rows) => values.set(rows.subarray(0, rowCount * width * 3), firstRow * width * 3),
+    write: {
+      interleaved(y, x, count, pixels) {
+        values.set(pixels.subarray(0, count * 3), (y * width + x) * 3);
+        for (let pixel = 0; pixel < count; pixel++) writes[y * width + x + pixel]!++;
+      },
+      planar(y, x, count, planes, source, plane, factor) {
+        for (let pixel = 0; pixel < count; pixel++) {
+          for (let channel = 0; channel < 3; channel++) values[(y * width + x + pixel) * 3 + channel] = factor * planes[source + pixel + channel * plane]!;
+          writes[y * width + x + pixel]!++;
+        }
+      },
+    },
   });
-  return { values, tiles: plan.count };
+  return { values, writes, tiles: plan.count };
 }
 
 /** Replicates each pixel scale x scale times: a model whose exact output is known. */
@@ -84,13 +104,16 @@ describe('enhance tiled upscale', function () {
     }
   });
 
-  it('reproduces an exact model at every tile size, scale and shape', async () => {
-    for (const scale of [2, 3]) {
-      for (const tileSize of [16, 24, 40, 128]) {
-        const { values } = await runToFloats(image, nearestUpscaler(scale), scale, tileSize, 3);
-        const reference = (await runToFloats(image, nearestUpscaler(scale), scale, 512, 3)).values;
+  it('reproduces an exact model at every tile size, scale and shape, writing each output pixel once', async () => {
+    const grids = [16, 24, 40, 128, { tileWidth: 90, tileHeight: 20 }, { tileWidth: 17, tileHeight: 70 }, { tileWidth: 30, tileHeight: 23 }];
+    for (const scale of [2, 3, 4]) {
+      const reference = (await runToFloats(image, nearestUpscaler(scale), scale, 512, 3)).values;
+      for (const grid of grids) {
+        const { values, writes, tiles } = await runToFloats(image, nearestUpscaler(scale), scale, grid, 3);
+        const label = `scale ${scale}, tiles ${JSON.stringify(grid)} (${tiles})`;
+        assert.ok(writes.every((count) => count === 1), `${label}: every pixel written once`);
         const worst = values.reduce((max, value, index) => Math.max(max, Math.abs(value - reference[index]!)), 0);
-        assert.ok(worst < 1e-3, `scale ${scale} tile ${tileSize}: ${worst}`);
+        assert.ok(worst < 1e-3, `${label}: ${worst}`);
       }
     }
   });
@@ -98,7 +121,7 @@ describe('enhance tiled upscale', function () {
   it('rounds into an RGBA target without touching alpha', async () => {
     const plan = planTiles(image.width, image.height, { tileWidth: 32, tileHeight: 24, context: 2, feather: TILE_FEATHER });
     const target = new Uint8Array(image.width * 2 * image.height * 2 * 4).fill(7);
-    await upscaleTiled({ image, plan, scale: 2, upscaleWindow: nearestUpscaler(2), signal: new AbortController().signal, sink: roundingSink(target, image.width * 2, 4) });
+    await upscaleTiled({ image, plan, scale: 2, upscaleWindow: nearestUpscaler(2), signal: new AbortController().signal, write: roundingWriter(target, image.width * 2, 4) });
     assert.deepEqual([...target.subarray(0, 4)], [...image.data.subarray(0, 3), 7]);
     const last = target.length - 4;
     assert.deepEqual([...target.subarray(last, last + 4)], [...image.data.subarray(image.data.length - 3), 7]);
@@ -117,7 +140,7 @@ describe('enhance tiled upscale', function () {
         scale: 2,
         upscaleWindow: nearestUpscaler(2, calls),
         signal: abort.signal,
-        sink: () => {},
+        write: { interleaved: () => {}, planar: () => {} },
         onTileDone: (done) => {
           progress.push(done);
           if (done === 2) abort.abort();

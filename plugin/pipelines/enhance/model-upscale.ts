@@ -11,7 +11,7 @@ import type { PooledSession } from './session-pool.js';
 import type { TilePlan } from './tile-plan.js';
 import { planTiles } from './tile-plan.js';
 import { estimatedBytesPerInputPixel, tileGridForBudget } from './tile-size.js';
-import { roundingSink, upscaleTiled } from './tiled-upscale.js';
+import { roundingWriter, upscaleTiled } from './tiled-upscale.js';
 
 /**
  * Blend ramp width in input pixels. With enough context both neighbours compute (nearly) the
@@ -76,7 +76,7 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
     plan,
     scale: model.scale,
     upscaleWindow: onnxWindowUpscaler(request.session, model, borderPad),
-    sink: roundingSink(pixels, modelWidth, channels),
+    write: roundingWriter(pixels, modelWidth, channels),
     signal: request.signal,
     onTileDone: request.onTileDone,
   });

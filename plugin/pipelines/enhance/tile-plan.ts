@@ -74,11 +74,6 @@ export function blendWeights(tile: AxisTile, scale: number, feather: number): Fl
   return weights;
 }
 
-/** Output rows (or columns) before this index no longer receive contributions from `tile` or later ones. */
-export function firstOutputTouchedBy(tile: AxisTile, scale: number): number {
-  return tile.windowStart * scale;
-}
-
 function clamp01(value: number): number {
   return value < 0 ? 0 : value > 1 ? 1 : value;
 }
