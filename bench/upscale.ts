@@ -1,4 +1,4 @@
-// Upscaling benchmark: `npx tsx bench/upscale.ts`. Prints figures; never part of `npm test`.
+// Upscaling benchmark: `npm run bench:upscale`. Prints figures; never part of `npm test`.
 //
 // 1. A 512 x 512 photo at x2 and x4: our enhance executor end to end, raw onnxruntime on the
 //    same model untiled, UpscalerJS (wasm backend) on the same weights, and sharp Lanczos.
@@ -37,7 +37,7 @@ const THREADS = os.availableParallelism();
 const DEFAULT_BUDGET_MB = enhanceOptionsSchema.parse({}).memoryBudgetMB;
 const SMALL_BUDGET_MB = 384;
 /** Timed rounds per variant; medians are reported. */
-const ROUNDS = 5;
+const ROUNDS = 7;
 const MODEL_CACHE = path.join(os.tmpdir(), 'media-lab-enhance-bench-models');
 const requireHere = createRequire(import.meta.url);
 const thisFile = fileURLToPath(import.meta.url);
@@ -67,15 +67,20 @@ async function timeIt(runs: number, work: () => Promise<unknown>): Promise<Timin
 }
 
 /**
- * Times several variants round by round (a, b, c, a, b, c, ...) so that a slow spell on a shared
- * machine hits every variant alike; medians per variant.
+ * Times several variants round by round (a, b, c, b, c, a, ...: each round starts one further on)
+ * so that a slow spell on a shared machine hits every variant alike and no variant always runs
+ * right after the same neighbour; medians per variant. Before each run the garbage of the last
+ * one is collected (with --expose-gc, as `npm run bench:upscale` runs it) and thread pools get a
+ * moment to go idle, so one variant's clean-up is not billed to the next.
  */
 async function timeInterleaved<K extends string>(rounds: number, works: Record<K, () => Promise<unknown>>): Promise<Record<K, Timing>> {
   const samples = new Map<K, { walls: number[]; cpus: number[] }>();
   const names = Object.keys(works) as K[];
   for (const name of names) samples.set(name, { walls: [], cpus: [] });
   for (let round = 0; round < rounds; round++) {
-    for (const name of names) {
+    for (let step = 0; step < names.length; step++) {
+      const name = names[(round + step) % names.length]!;
+      await settle();
       const timing = await timeIt(1, works[name]);
       samples.get(name)!.walls.push(timing.wall);
       samples.get(name)!.cpus.push(timing.cpu);
@@ -85,6 +90,11 @@ async function timeInterleaved<K extends string>(rounds: number, works: Record<K
   const result = {} as Record<K, Timing>;
   for (const name of names) result[name] = { wall: median(samples.get(name)!.walls), cpu: median(samples.get(name)!.cpus) };
   return result;
+}
+
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 function ms(timing: Timing): string {

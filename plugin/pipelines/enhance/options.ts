@@ -33,8 +33,12 @@ export const enhanceOptionsSchema = z.object({
   maxInputPixels: z.number().int().positive().default(25_000_000),
   /** Outputs with more pixels fail with INPUT_TOO_LARGE before any work (a 2048 x 2048 input at x4 is 67 Mpx). */
   maxOutputPixels: z.number().int().positive().default(134_217_728),
-  /** Memory a model run may use; the tile size is chosen from it. */
-  memoryBudgetMB: z.number().int().min(64).max(65_536).default(512),
+  /**
+   * Memory one model run may use; the tile grid is chosen from it. 768 runs a 512 x 512 input at
+   * x4 as one window, and keeps a 2048 x 2048 input at x4 at about 1.2 GB peak RSS (the 8-bit
+   * output buffer and the process itself come on top of the model's share).
+   */
+  memoryBudgetMB: z.number().int().min(64).max(65_536).default(768),
   /** A model session unused this long is released (its memory arena goes back); 0 keeps sessions loaded. */
   sessionIdleSeconds: z.number().int().min(0).default(300),
   /** Where converted ONNX models are cached, keyed by the source weights' hash. */
