@@ -151,7 +151,7 @@ async function rawOnnxUntiled(session: ort.InferenceSession, nchw: Float32Array,
 }
 
 async function ourTiler(pooled: PooledSession, model: PreparedModel, rgb: Buffer, width: number, height: number, grid: TileGrid): Promise<number> {
-  const plan = planTiles(width, height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
+  const plan = planTiles(width, height, { ...grid, context: model.tileContext, feather: TILE_FEATHER, borderPad: Math.min(model.tileContext, BORDER_PAD) });
   // Rounding into 8 bits is part of the stage: the tiler writes final pixels as tiles finish.
   const target = Buffer.allocUnsafe(width * model.scale * height * model.scale * 3);
   await upscaleTiled({

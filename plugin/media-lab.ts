@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { parseOptions, type MediaLabOptions, type MediaLabOptionsInput } from './options.js';
 import { openDatabase } from './db/connect.js';
 import { migrateLatest, migrateRollback } from './db/migrate.js';
+import { StorageJanitor } from './artifacts/janitor.js';
 import { LocalStorage } from './artifacts/storage.js';
 import { LabEventBus } from './events/bus.js';
 import { DatabaseChangeWatcher } from './events/db-watcher.js';
@@ -20,6 +21,9 @@ import { getArtifact } from './artifacts/store.js';
 import { installPipelines, type InstalledPipelines } from './kinds/install.js';
 import { uiBundleDir } from './ui-bundle.js';
 import type { User } from './core/types.js';
+
+/** How often storage is checked for what a crash left behind (also once at start). */
+const JANITOR_INTERVAL_MS = 3_600_000;
 
 export interface MediaLab {
   router: Router;
@@ -36,7 +40,7 @@ export interface MediaLab {
   artifacts: { get: (id: string) => ReturnType<typeof getArtifact>; pathOf: (storageKey: string) => string };
   migrate(): Promise<string[]>;
   rollback(options?: { all?: boolean }): Promise<string[]>;
-  /** Starts in-process workers (when enabled) and background watchers. */
+  /** Starts in-process workers (when enabled), background watchers and the storage janitor. */
   start(): Promise<void>;
   /** Graceful: stops claiming, lets running jobs reach a checkpoint, releases leases, closes what it opened. */
   stop(): Promise<void>;
@@ -58,6 +62,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const service = new JobService(knex, kinds, bus, options);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
+  const janitor = new StorageJanitor(knex, storage, JANITOR_INTERVAL_MS, log);
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const router = createRouter({
@@ -97,9 +102,11 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       await pipelines.start?.();
       worker?.start();
       watcher.start();
+      janitor.start();
     },
     async stop() {
       watcher.stop();
+      await janitor.stop();
       await worker?.stop();
       await pipelines.stop?.();
       await hub.close();

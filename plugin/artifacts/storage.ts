@@ -1,9 +1,10 @@
 // Content-addressed file storage on the local disk. A file is written to a temp path, hashed,
 // then renamed into objects/<aa>/<bb>/<sha256><ext>, so a reader never sees half a file and
-// the same bytes are stored once.
+// the same bytes are stored once. An object being removed is first moved into removing/; what a
+// crash leaves there, or in tmp/, is found again by the janitor (janitor.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -53,7 +54,7 @@ export class LocalStorage {
   }
 
   async init(): Promise<void> {
-    await Promise.all(['objects', 'tmp', 'work', 'thumbs'].map((d) => mkdir(join(this.root, d), { recursive: true })));
+    await Promise.all(['objects', 'tmp', 'work', 'thumbs', 'removing'].map((d) => mkdir(join(this.root, d), { recursive: true })));
   }
 
   /** Absolute path of a stored object; refuses keys that would escape the root. */
@@ -112,8 +113,10 @@ export class LocalStorage {
   async removeUnreferenced(storageKey: string, countReferences: () => Promise<number>): Promise<boolean> {
     if ((await countReferences()) > 0) return false;
     const target = this.pathOf(storageKey);
-    const aside = `${target}.${randomBytes(6).toString('hex')}.removing`;
+    // Named after its key, so that a removal cut short by a crash can be finished or undone.
+    const aside = join(this.root, 'removing', `${encodeURIComponent(storageKey)}~${randomBytes(6).toString('hex')}`);
     try {
+      await mkdir(dirname(aside), { recursive: true });
       await rename(target, aside);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -125,6 +128,53 @@ export class LocalStorage {
     }
     await unlink(aside);
     return true;
+  }
+
+  /** Objects moved aside by a removal at least `olderThanMs` ago: removals a crash interrupted. */
+  async interruptedRemovals(olderThanMs: number, now = Date.now()): Promise<Array<{ storageKey: string; path: string }>> {
+    const folder = join(this.root, 'removing');
+    const found: Array<{ storageKey: string; path: string }> = [];
+    for (const name of await readdir(folder).catch(() => [])) {
+      const path = join(folder, name);
+      const storageKey = safeDecode(name.slice(0, name.lastIndexOf('~')));
+      // Renaming sets ctime: it says when the file was moved aside.
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile() || now - info.ctimeMs < olderThanMs || !storageKey.startsWith('objects/')) continue;
+      found.push({ storageKey, path });
+    }
+    return found;
+  }
+
+  /**
+   * Finishes a removal a crash interrupted: the file goes back when a row still refers to its
+   * key and the object is missing, and is deleted otherwise. Returns what happened.
+   */
+  async settleRemoval(entry: { storageKey: string; path: string }, referenced: boolean): Promise<'restored' | 'removed'> {
+    const target = this.pathOf(entry.storageKey);
+    if (referenced && !(await exists(target))) {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(entry.path, target);
+      return 'restored';
+    }
+    await rm(entry.path, { force: true });
+    return 'removed';
+  }
+
+  /**
+   * Removes what a crash left in tmp/ (half-received uploads, job temp folders): entries in which
+   * nothing was modified for `olderThanMs`. Returns how many went.
+   */
+  async removeStaleTemp(olderThanMs: number, now = Date.now()): Promise<number> {
+    const folder = join(this.root, 'tmp');
+    let removed = 0;
+    for (const name of await readdir(folder).catch(() => [])) {
+      const path = join(folder, name);
+      const newest = await newestModification(path);
+      if (newest === null || now - newest < olderThanMs) continue;
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Writes a stream to a temp file while hashing it; the caller adopts or removes it. */
@@ -195,4 +245,24 @@ async function placeCopy(from: string, to: string): Promise<void> {
   } finally {
     await rm(staging, { force: true });
   }
+}
+
+function safeDecode(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return '';
+  }
+}
+
+/** The latest mtime of a file, or of a folder and everything in it; null when it is gone. */
+async function newestModification(path: string): Promise<number | null> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return null;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const name of await readdir(path).catch(() => [])) {
+    newest = Math.max(newest, (await newestModification(join(path, name))) ?? 0);
+  }
+  return newest;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AxisTile } from '../../plugin/pipelines/enhance/tile-plan.js';
 import { blendWeights, planAxis, planTiles } from '../../plugin/pipelines/enhance/tile-plan.js';
 import type { GridRequest } from '../../plugin/pipelines/enhance/tile-size.js';
 import { MIN_TILE, estimatedBytesPerInputPixel, tileGridForBudget } from '../../plugin/pipelines/enhance/tile-size.js';
@@ -22,10 +23,24 @@ describe('enhance tile plan', () => {
     assert.ok(blendWeights(plan.columns[0]!, 3, 8).every((weight) => weight === 1));
   });
 
+  it('feeds the model the same length from every window, border pad included', () => {
+    for (const [length, tileSize, borderPad] of [[2048, 683, 8], [97, 24, 6], [512, 256, 8], [100, 32, 0], [70, 20, 3], [300, 299, 8]] as const) {
+      const tiles = planAxis(length, tileSize, { context: 10, feather: 4, borderPad });
+      const fed = tiles.map((tile) => tile.windowEnd - tile.windowStart + (tile.blendsBefore ? 0 : borderPad) + (tile.blendsAfter ? 0 : borderPad));
+      assert.ok(fed.every((value) => value === fed[0]), `${length}/${tileSize}/${borderPad}: ${fed.join(', ')}`);
+      for (const tile of tiles) {
+        assert.ok(tile.windowStart >= 0 && tile.windowEnd <= length);
+        // Still at least the context and half the feather around every inner core side.
+        if (tile.blendsBefore) assert.ok(tile.windowStart <= tile.coreStart - 12);
+        if (tile.blendsAfter) assert.ok(tile.windowEnd >= tile.coreEnd + 12);
+      }
+    }
+  });
+
   it('blend weights of all tiles sum to 1 at every output pixel', () => {
-    for (const scale of [2, 3, 4]) {
+    for (const [scale, borderPad] of [[2, 0], [3, 0], [4, 0], [4, 8], [2, 5]] as const) {
       const length = 97;
-      const tiles = planAxis(length, 24, { context: 6, feather: 8 });
+      const tiles = planAxis(length, 24, { context: 6, feather: 8, borderPad });
       const sums = new Float64Array(length * scale);
       for (const tile of tiles) {
         const weights = blendWeights(tile, scale, 8);
@@ -34,6 +49,7 @@ describe('enhance tile plan', () => {
         });
         // The context strip of an inner side contributes nothing.
         if (tile.blendsBefore) assert.equal(weights[0], 0);
+        if (tile.blendsAfter) assert.equal(weights.at(-1), 0);
       }
       for (const sum of sums) assert.ok(Math.abs(sum - 1) < 1e-6, `scale ${scale}: weight sum ${sum}`);
     }
@@ -59,14 +75,14 @@ describe('enhance tile plan', () => {
     /** The largest window the plan feeds the model, border pad included. */
     const largestWindow = (settings: GridRequest): number => {
       const grid = tileGridForBudget(settings);
-      const plan = planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather });
-      const size = (tile: { windowStart: number; windowEnd: number }, length: number) =>
-        tile.windowEnd - tile.windowStart + (tile.windowStart === 0 ? settings.borderPad : 0) + (tile.windowEnd === length ? settings.borderPad : 0);
-      return Math.max(...plan.columns.map((column) => size(column, settings.width))) * Math.max(...plan.rows.map((row) => size(row, settings.height)));
+      const plan = planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather, borderPad: settings.borderPad });
+      const size = (tile: AxisTile) =>
+        tile.windowEnd - tile.windowStart + (tile.blendsBefore ? 0 : settings.borderPad) + (tile.blendsAfter ? 0 : settings.borderPad);
+      return Math.max(...plan.columns.map(size)) * Math.max(...plan.rows.map(size));
     };
     const tileCount = (settings: GridRequest): number => {
       const grid = tileGridForBudget(settings);
-      return planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather }).count;
+      return planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather, borderPad: settings.borderPad }).count;
     };
 
     it('runs the whole image as one window when it fits', () => {

@@ -20,9 +20,10 @@ async function runToFloats(
   scale: number,
   tile: number | { tileWidth: number; tileHeight: number },
   context: number,
+  borderPad = 0,
 ): Promise<{ values: Float32Array; writes: Uint8Array; tiles: number }> {
   const grid = typeof tile === 'number' ? { tileWidth: tile, tileHeight: tile } : tile;
-  const plan = planTiles(image.width, image.height, { ...grid, context, feather: TILE_FEATHER });
+  const plan = planTiles(image.width, image.height, { ...grid, context, feather: TILE_FEATHER, borderPad });
   const width = image.width * scale;
   const values = new Float32Array(width * image.height * scale * 3);
   const writes = new Uint8Array(width * image.height * scale);
@@ -76,9 +77,10 @@ describe('enhance tiled upscale', function () {
     try {
       const pooled: PooledSession = { session, executionProvider: 'cpu', inputName: 'input', outputName: 'output' };
       const model: PreparedModel = { name: 'esrgan-slim', source: 'test', sha256: converted.sourceHash, onnxPath: converted.onnxPath, scale: 2, range: '0-255', tileContext: converted.receptiveRadius, bytesPerInputPixel: 2000 };
-      const upscaleWindow = onnxWindowUpscaler(pooled, model, Math.min(model.tileContext, BORDER_PAD));
-      const untiled = await runToFloats(image, upscaleWindow, 2, 256, model.tileContext);
-      const tiled = await runToFloats(image, upscaleWindow, 2, 32, model.tileContext);
+      const borderPad = Math.min(model.tileContext, BORDER_PAD);
+      const upscaleWindow = onnxWindowUpscaler(pooled, model, borderPad);
+      const untiled = await runToFloats(image, upscaleWindow, 2, 256, model.tileContext, borderPad);
+      const tiled = await runToFloats(image, upscaleWindow, 2, 32, model.tileContext, borderPad);
       assert.equal(untiled.tiles, 1);
       assert.ok(tiled.tiles >= 6, `${tiled.tiles} tiles`);
 
@@ -108,9 +110,9 @@ describe('enhance tiled upscale', function () {
     const grids = [16, 24, 40, 128, { tileWidth: 90, tileHeight: 20 }, { tileWidth: 17, tileHeight: 70 }, { tileWidth: 30, tileHeight: 23 }];
     for (const scale of [2, 3, 4]) {
       const reference = (await runToFloats(image, nearestUpscaler(scale), scale, 512, 3)).values;
-      for (const grid of grids) {
-        const { values, writes, tiles } = await runToFloats(image, nearestUpscaler(scale), scale, grid, 3);
-        const label = `scale ${scale}, tiles ${JSON.stringify(grid)} (${tiles})`;
+      for (const [grid, borderPad] of grids.flatMap((grid) => [[grid, 0], [grid, 5]] as const)) {
+        const { values, writes, tiles } = await runToFloats(image, nearestUpscaler(scale), scale, grid, 3, borderPad);
+        const label = `scale ${scale}, tiles ${JSON.stringify(grid)} (${tiles}), border pad ${borderPad}`;
         assert.ok(writes.every((count) => count === 1), `${label}: every pixel written once`);
         const worst = values.reduce((max, value, index) => Math.max(max, Math.abs(value - reference[index]!)), 0);
         assert.ok(worst < 1e-3, `${label}: ${worst}`);

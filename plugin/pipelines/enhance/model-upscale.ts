@@ -65,7 +65,7 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
         feather: TILE_FEATHER,
         borderPad,
       });
-  const plan = planTiles(decoded.width, decoded.height, { ...grid, context: model.tileContext, feather: TILE_FEATHER });
+  const plan = planTiles(decoded.width, decoded.height, { ...grid, context: model.tileContext, feather: TILE_FEATHER, borderPad });
   const modelWidth = decoded.width * model.scale;
   const modelHeight = decoded.height * model.scale;
   const channels = decoded.alpha ? 4 : 3;
