@@ -47,9 +47,9 @@ export function planTiles(width: number, height: number, geometry: TileGeometry)
  * Equal cores (within a pixel) covering [0, length), each read with `feather/2 + context` pixels
  * around it. Windows on the border are then widened on their inner side until every window
  * feeds the model the same length (border windows get `borderPad` mirrored pixels, inner ones
- * more context). Identical shapes let onnxruntime's memory arena reuse the same blocks for
- * every tile; with shapes a few pixels apart it kept growing new regions (measured: a 2048 x 2048
- * job at x4 peaked 400 MB higher now and then).
+ * more context). Identical shapes let onnxruntime's memory arena hand the same blocks to every
+ * tile (esrgan-slim x4, 18 runs of 707 x 434 windows: peak RSS 913 MB, against 926-933 MB when
+ * the shapes differ by a few pixels), at the cost of a few more context pixels on border tiles.
  */
 export function planAxis(length: number, tileSize: number, { context, feather, borderPad = 0 }: Pick<TileGeometry, 'context' | 'feather' | 'borderPad'>): AxisTile[] {
   const count = Math.max(1, Math.ceil(length / tileSize));
