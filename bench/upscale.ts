@@ -28,7 +28,7 @@ import type { PooledSession } from '../plugin/pipelines/enhance/session-pool.js'
 import { SessionPool } from '../plugin/pipelines/enhance/session-pool.js';
 import { planTiles } from '../plugin/pipelines/enhance/tile-plan.js';
 import type { TileGrid } from '../plugin/pipelines/enhance/tile-size.js';
-import { estimatedBytesPerInputPixel, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
+import { estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
 import { roundingWriter, upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
 import { fakeContext } from '../test/enhance/fake-context.js';
 import { photoLikeRgb } from '../test/enhance/helpers.js';
@@ -230,7 +230,7 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
       tileGridForBudget({
         width: 512,
         height: 512,
-        budgetBytes: budgetMB * 1024 * 1024,
+        budgetBytes: modelWindowBudget(budgetMB * 1024 * 1024, 512 * scale * 512 * scale * 3),
         bytesPerPixel: estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale),
         context: model.tileContext,
         feather: TILE_FEATHER,

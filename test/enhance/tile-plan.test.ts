@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AxisTile } from '../../plugin/pipelines/enhance/tile-plan.js';
 import { blendWeights, planAxis, planTiles } from '../../plugin/pipelines/enhance/tile-plan.js';
 import type { GridRequest } from '../../plugin/pipelines/enhance/tile-size.js';
-import { MIN_TILE, estimatedBytesPerInputPixel, tileGridForBudget } from '../../plugin/pipelines/enhance/tile-size.js';
+import { MIN_TILE, estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget } from '../../plugin/pipelines/enhance/tile-size.js';
 
 describe('enhance tile plan', () => {
   it('covers the axis with cores and clips windows to the image', () => {
@@ -84,6 +84,19 @@ describe('enhance tile plan', () => {
       const grid = tileGridForBudget(settings);
       return planTiles(settings.width, settings.height, { ...grid, context: settings.context, feather: settings.feather, borderPad: settings.borderPad }).count;
     };
+
+    it('sets the output image aside first: a 512 px input at x4 runs as one window, a 2048 px one in smaller windows', () => {
+      const budget = 768 * MB;
+      const slimX4 = estimatedBytesPerInputPixel(2000, 4);
+      const small = { width: 512, height: 512, budgetBytes: modelWindowBudget(budget, 2048 * 2048 * 3), bytesPerPixel: slimX4 };
+      assert.equal(tileCount(request(small)), 1);
+      const large = { width: 2048, height: 2048, bytesPerPixel: slimX4 };
+      const withOutput = request({ ...large, budgetBytes: modelWindowBudget(budget, 8192 * 8192 * 3) });
+      assert.ok(largestWindow(withOutput) * slimX4 <= budget - 8192 * 8192 * 3);
+      assert.ok(tileCount(withOutput) > tileCount(request({ ...large, budgetBytes: budget })));
+      // Never below a quarter of the budget, however large the output.
+      assert.equal(modelWindowBudget(budget, 10 * budget), budget / 4);
+    });
 
     it('runs the whole image as one window when it fits', () => {
       assert.equal(tileCount(request({ width: 300, height: 200 })), 1);

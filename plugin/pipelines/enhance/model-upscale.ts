@@ -10,7 +10,7 @@ import { onnxWindowUpscaler } from './onnx-window-upscaler.js';
 import type { PooledSession } from './session-pool.js';
 import type { TilePlan } from './tile-plan.js';
 import { planTiles } from './tile-plan.js';
-import { estimatedBytesPerInputPixel, tileGridForBudget } from './tile-size.js';
+import { estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget } from './tile-size.js';
 import { roundingWriter, upscaleTiled } from './tiled-upscale.js';
 
 /**
@@ -54,21 +54,21 @@ export async function modelUpscale(request: ModelUpscaleRequest): Promise<ModelU
   const { facts, model, decoded } = request;
 
   const borderPad = Math.min(model.tileContext, BORDER_PAD);
+  const modelWidth = decoded.width * model.scale;
+  const modelHeight = decoded.height * model.scale;
+  const channels = decoded.alpha ? 4 : 3;
   const grid = request.tileSize
     ? { tileWidth: request.tileSize, tileHeight: request.tileSize }
     : tileGridForBudget({
         width: decoded.width,
         height: decoded.height,
-        budgetBytes: request.memoryBudgetBytes,
+        budgetBytes: modelWindowBudget(request.memoryBudgetBytes, modelWidth * modelHeight * channels),
         bytesPerPixel: estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale),
         context: model.tileContext,
         feather: TILE_FEATHER,
         borderPad,
       });
   const plan = planTiles(decoded.width, decoded.height, { ...grid, context: model.tileContext, feather: TILE_FEATHER, borderPad });
-  const modelWidth = decoded.width * model.scale;
-  const modelHeight = decoded.height * model.scale;
-  const channels = decoded.alpha ? 4 : 3;
   const pixels = Buffer.allocUnsafe(modelWidth * modelHeight * channels);
 
   await upscaleTiled({

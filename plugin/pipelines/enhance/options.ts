@@ -34,9 +34,9 @@ export const enhanceOptionsSchema = z.object({
   /** Outputs with more pixels fail with INPUT_TOO_LARGE before any work (a 2048 x 2048 input at x4 is 67 Mpx). */
   maxOutputPixels: z.number().int().positive().default(134_217_728),
   /**
-   * Memory one model run may use; the tile grid is chosen from it. 768 runs a 512 x 512 input at
-   * x4 as one window, and keeps a 2048 x 2048 input at x4 at about 1.2 GB peak RSS (the 8-bit
-   * output buffer and the process itself come on top of the model's share).
+   * Memory for one job's model window and its 8-bit output image together; the tile grid is
+   * chosen from what the output leaves (tile-size.ts). 768 runs a 512 x 512 input at x4 as one
+   * window, and a 2048 x 2048 input at x4 in 20 tiles at about 0.9 GB peak RSS for the process.
    */
   memoryBudgetMB: z.number().int().min(64).max(65_536).default(768),
   /** A model session unused this long is released (its memory arena goes back); 0 keeps sessions loaded. */

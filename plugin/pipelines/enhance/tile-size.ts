@@ -31,6 +31,16 @@ export interface GridRequest {
   borderPad: number;
 }
 
+/**
+ * The share of the job's memory budget left to the model's window once the 8-bit output image
+ * (which lives for the whole job) is set aside; never below a quarter of the budget. A 512 x 512
+ * input at x4 (a 12 MB output) keeps nearly all of it; a 2048 x 2048 input at x4 (a 201 MB
+ * output) runs in smaller windows, so the job as a whole stays within reach of the budget.
+ */
+export function modelWindowBudget(budgetBytes: number, outputBytes: number): number {
+  return Math.max(budgetBytes - outputBytes, budgetBytes / 4);
+}
+
 export function estimatedBytesPerInputPixel(baseBytesPerPixel: number, scale: number): number {
   return baseBytesPerPixel + 32 * scale * scale;
 }
