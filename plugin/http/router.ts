@@ -65,7 +65,8 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
   return result.data;
 }
 
-function artifactView(mount: string, a: Artifact) {
+/** An artifact as the API sends it: the row plus where to fetch its bytes and thumbnail. */
+export function artifactView(mount: string, a: Artifact) {
   return {
     ...a,
     contentUrl: `${mount}/artifacts/${a.id}/content`,
