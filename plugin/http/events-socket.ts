@@ -29,7 +29,7 @@ export class EventSocketHub {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly bus: LabEventBus,
+    bus: LabEventBus,
     private readonly options: EventSocketOptions,
   ) {
     const updated = (job: Job) => this.broadcast(job.id, { type: 'job.updated', job });

@@ -75,7 +75,6 @@ export async function upscaleTiled(request: TiledUpscaleRequest): Promise<void> 
   const outWidth = image.width * scale;
   const rampLength = plan.feather * scale;
   const columnWeights = plan.columns.map((column) => blendWeights(column, scale, plan.feather));
-  const maxWindowWidth = Math.max(...plan.columns.map((column) => column.windowEnd - column.windowStart)) * scale;
   const maxWindowHeight = Math.max(...plan.rows.map((row) => row.windowEnd - row.windowStart)) * scale;
   // The row seam above the current tile row (started by the row before) and the one below it.
   let seamAbove: SeamBuffer | null = null;
