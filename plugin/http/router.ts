@@ -65,10 +65,14 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
   return result.data;
 }
 
-/** An artifact as the API sends it: the row plus where to fetch its bytes and thumbnail. */
+/**
+ * An artifact as the API sends it: the row plus where to fetch its bytes and thumbnail. The
+ * storage key (where the file lies under the artifact folder) stays on the server.
+ */
 export function artifactView(mount: string, a: Artifact) {
+  const { storageKey: _serverOnly, ...row } = a;
   return {
-    ...a,
+    ...row,
     contentUrl: `${mount}/artifacts/${a.id}/content`,
     thumbnailUrl: a.kind === 'image' ? `${mount}/artifacts/${a.id}/thumbnail` : null,
   };

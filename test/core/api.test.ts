@@ -60,6 +60,8 @@ describe('HTTP API', function () {
       assert.equal(first.body.width, 20);
       assert.equal(first.body.height, 10);
       assert.equal(first.body.role, 'input');
+      assert.equal(first.body.contentUrl, `/api/media-lab/artifacts/${String(first.body.id)}/content`);
+      assert.ok(!('storageKey' in first.body), 'where the file lies on the server is not sent');
       const again = await t.json<Record<string, unknown>>('/uploads', { method: 'POST', body: form(bytes, 'other-name.png') });
       assert.equal(again.status, 200);
       assert.equal(again.body.id, first.body.id);
@@ -232,6 +234,7 @@ describe('HTTP API', function () {
       assert.deepEqual(body.parentIds, [upload.body.id]);
       assert.equal(body.lineage[0].id, upload.body.id);
       assert.equal(body.lineage[0].role, 'input');
+      assert.ok(!('storageKey' in body) && !('storageKey' in body.lineage[0]), 'storage keys stay on the server');
       assert.equal(body.metadata.submittedBy, 'demo-admin');
       const gallery = await t.json<{ items: Array<{ id: string }> }>('/artifacts?kind=image&role=output&limit=200');
       assert.ok(gallery.body.items.some((a) => a.id === outputId));

@@ -54,7 +54,9 @@ async function buildFixture(h: QueueHarness): Promise<Fixture> {
   const form = new FormData();
   const png = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
   form.append('file', new Blob([new Uint8Array(png)]), 'source.png');
-  const upload = (await (await fetch(`${h.url}/api/media-lab/uploads`, { method: 'POST', body: form, headers: { Authorization: 'Bearer test-admin-token' } })).json()) as { id: string; storageKey: string };
+  const upload = (await (await fetch(`${h.url}/api/media-lab/uploads`, { method: 'POST', body: form, headers: { Authorization: 'Bearer test-admin-token' } })).json()) as { id: string };
+  // The API keeps storage keys to itself; the table has them.
+  const uploadKey = ((await h.knex('media_artifacts').where({ id: upload.id }).first('storage_key')) as { storage_key: string }).storage_key;
   const admin = { id: 'admin', roles: ['admin'] };
   const first = (await h.lab.jobs.submit(admin, { workflow: 'generate', params: { prompt: 'from a source' }, inputs: [upload.id] })).job;
   await waitForJob(h, first.id);
@@ -80,7 +82,7 @@ async function buildFixture(h: QueueHarness): Promise<Fixture> {
     sharedFile,
     newFiles,
     labRemoved: [musicOutput.storage_key],
-    labKept: [oldImageOutput.storage_key, upload.storageKey, firstOutput.storage_key],
+    labKept: [oldImageOutput.storage_key, uploadKey, firstOutput.storage_key],
   };
 }
 
