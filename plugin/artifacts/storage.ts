@@ -96,9 +96,9 @@ export class LocalStorage {
       const storageKey = `objects/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}${extensionFor(mime, path)}`;
       const target = this.pathOf(storageKey);
       await mkdir(dirname(target), { recursive: true });
-      await placeCopy(path, target);
+      await placeCopy(path, target, this.tempPath('.part'));
       const result = await record({ storageKey, sha256, bytes });
-      if (!(await exists(target))) await placeCopy(path, target);
+      if (!(await exists(target))) await placeCopy(path, target, this.tempPath('.part'));
       return result;
     } finally {
       await unlink(path).catch(() => undefined);
@@ -225,10 +225,11 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Makes `to` hold the bytes of `from`, leaving `from` in place: a hard link where possible, else
- * a copy under a temp name renamed into place. An existing `to` already holds the same bytes
- * (the name is their hash) and is kept.
+ * a copy written at `staging` (in tmp/, on the same filesystem, where the janitor finds what a
+ * crash leaves) and renamed into place. An existing `to` already holds the same bytes (the name
+ * is their hash) and is kept.
  */
-async function placeCopy(from: string, to: string): Promise<void> {
+async function placeCopy(from: string, to: string, staging: string): Promise<void> {
   try {
     await link(from, to);
     return;
@@ -238,8 +239,8 @@ async function placeCopy(from: string, to: string): Promise<void> {
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
   }
   // Another filesystem (a temp dir elsewhere), or one without hard links.
-  const staging = `${to}.${randomBytes(4).toString('hex')}.part`;
   try {
+    await mkdir(dirname(staging), { recursive: true });
     await pipeline(createReadStream(from), createWriteStream(staging));
     await rename(staging, to);
   } finally {

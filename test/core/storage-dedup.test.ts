@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,5 +77,21 @@ describe('content-addressed storage: removal racing an adoption of the same byte
     }), /insert failed/);
     assert.deepEqual(await readdir(join(root, 'tmp')), [], 'no temp file left behind');
     assert.deepEqual(await readFile(storage.pathOf(key)), bytes);
+  });
+
+  it('copies a file from another filesystem into place, consuming it and leaving no staging file', async () => {
+    // /dev/shm is a tmpfs on Linux: a hard link from there fails with EXDEV and the copy path runs.
+    const elsewhere = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'media-lab-other-fs-'));
+    try {
+      const source = join(elsewhere, 'upload.txt');
+      await writeFile(source, bytes);
+      const key = await storage.adopt(source, 'text/plain', undefined, async (stored) => stored.storageKey);
+      assert.deepEqual(await readFile(storage.pathOf(key)), bytes);
+      assert.deepEqual(await readdir(elsewhere), [], 'the source is consumed');
+      assert.deepEqual(await readdir(join(root, 'tmp')), [], 'no staging file left');
+      assert.deepEqual((await readdir(join(storage.pathOf(key), '..'))).length, 1, 'only the object itself');
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
