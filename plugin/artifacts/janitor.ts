@@ -4,6 +4,8 @@
 // the storage may run it, as it only touches entries old enough that no live operation owns them.
 import type { Knex } from 'knex';
 import type { LocalStorage } from './storage.js';
+import { getJob } from '../jobs/store.js';
+import { jobIdOfTempName } from '../jobs/temp-dir-name.js';
 import { countByStorageKey } from './store.js';
 
 export interface JanitorSettings {
@@ -29,8 +31,16 @@ export async function tidyStorage(knex: Knex, storage: LocalStorage, settings: J
     if (outcome === 'restored') report.restored++;
     else report.removed++;
   }
-  report.tempRemoved = await storage.removeStaleTemp(settings.tempAgeMs, now);
+  report.tempRemoved = await storage.removeStaleTemp(settings.tempAgeMs, now, (name) => isRunningJobFolder(knex, name));
   return report;
+}
+
+/** A job waiting a long time on a busy backend may leave its temp folder untouched for a day. */
+async function isRunningJobFolder(knex: Knex, name: string): Promise<boolean> {
+  const jobId = jobIdOfTempName(name);
+  if (!jobId) return false;
+  const job = await getJob(knex, jobId);
+  return job?.status === 'RUNNING';
 }
 
 /** Runs tidyStorage now and every `intervalMs`, logging what it did; never keeps the process alive. */

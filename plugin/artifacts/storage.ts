@@ -162,15 +162,15 @@ export class LocalStorage {
 
   /**
    * Removes what a crash left in tmp/ (half-received uploads, job temp folders): entries in which
-   * nothing was modified for `olderThanMs`. Returns how many went.
+   * nothing was modified for `olderThanMs`, unless `inUse` claims them. Returns how many went.
    */
-  async removeStaleTemp(olderThanMs: number, now = Date.now()): Promise<number> {
+  async removeStaleTemp(olderThanMs: number, now = Date.now(), inUse: (name: string) => Promise<boolean> = async () => false): Promise<number> {
     const folder = join(this.root, 'tmp');
     let removed = 0;
     for (const name of await readdir(folder).catch(() => [])) {
       const path = join(folder, name);
       const newest = await newestModification(path);
-      if (newest === null || now - newest < olderThanMs) continue;
+      if (newest === null || now - newest < olderThanMs || (await inUse(name))) continue;
       await rm(path, { recursive: true, force: true });
       removed++;
     }

@@ -12,6 +12,7 @@ import { WORKFLOW_KINDS } from '../core/types.js';
 import { MediaLabError, isAbortError } from '../core/errors.js';
 import { isoAfter } from '../core/time.js';
 import * as jobs from '../jobs/store.js';
+import { jobTempName } from '../jobs/temp-dir-name.js';
 import { getArtifacts } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
 import type { LabEventBus } from '../events/bus.js';
@@ -208,7 +209,7 @@ export class Worker {
     }, options.lease.heartbeatMs);
     // Folders are made inside the try below: a failure there must still settle the job (and stop
     // the heartbeat), or it would stay RUNNING with a lease renewed forever.
-    const tempDir = join(storage.root, 'tmp', `job-${job.id}-a${job.attempts}-${randomBytes(6).toString('hex')}`);
+    const tempDir = join(storage.root, 'tmp', jobTempName(job.id, job.attempts, randomBytes(6).toString('hex')));
     const workDir = storage.workDirOf(job.id);
     /** Outputs this attempt recorded: removed if the attempt loses its job to another worker. */
     const recorded: string[] = [];

@@ -7,6 +7,9 @@ import { DEFAULT_JANITOR_SETTINGS, tidyStorage } from '../../plugin/artifacts/ja
 import { LocalStorage } from '../../plugin/artifacts/storage.js';
 import { insertArtifact } from '../../plugin/artifacts/store.js';
 import { migrateLatest } from '../../plugin/db/migrate.js';
+import type { NewJob } from '../../plugin/jobs/store.js';
+import { claimNextJob, insertJob } from '../../plugin/jobs/store.js';
+import { jobTempName } from '../../plugin/jobs/temp-dir-name.js';
 import { sqliteDatabase } from '../helpers/db.js';
 import { inputArtifact } from '../helpers/input-artifact.js';
 
@@ -90,5 +93,22 @@ describe('storage janitor: what a crash leaves behind', () => {
     const report = await tidyStorage(knex, storage);
     assert.equal(report.tempRemoved, 2);
     assert.deepEqual((await readdir(join(root, 'tmp'))).sort(), ['job-live-a1-0000', freshUpload.split('/').at(-1)!].sort());
+  });
+
+  it('never sweeps the temp folder of a job still running, however quiet', async () => {
+    const dayAgo = new Date(Date.now() - DEFAULT_JANITOR_SETTINGS.tempAgeMs - 60_000);
+    const newJob: NewJob = { workflow: 'generate', preset: null, params: {}, inputIds: [], priority: 0, maxAttempts: 3, submittedBy: 'admin', idempotencyKey: null, source: 'lab', sourceRef: null };
+    await insertJob(knex, newJob);
+    const running = (await claimNextJob(knex, { owner: 'worker-1', kinds: ['generate'], leaseMs: 60_000 }))!;
+    assert.equal(running.status, 'RUNNING');
+    const finished = await insertJob(knex, newJob); // QUEUED again after a crash: its old folder is dead
+    const folders = [jobTempName(running.id, 1, 'a1b2c3d4e5f6'), jobTempName(finished.id, 1, '0f0f0f0f0f0f')];
+    for (const name of folders) {
+      await mkdir(join(root, 'tmp', name));
+      await utimes(join(root, 'tmp', name), dayAgo, dayAgo);
+    }
+    const report = await tidyStorage(knex, storage);
+    assert.equal(report.tempRemoved, 1);
+    assert.deepEqual(await readdir(join(root, 'tmp')), [folders[0]]);
   });
 });
