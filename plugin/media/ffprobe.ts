@@ -1,10 +1,11 @@
-// Structured facts about a video or audio file, read with ffprobe.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// Structured facts about a video or audio file, read with ffprobe. readProbe is the one place
+// that runs ffprobe for them; uploads, ComfyUI outputs and interpolation inputs all go through it.
+import { spawn } from 'node:child_process';
 import { ffprobePath } from './binaries.js';
 import { MediaLabError } from '../core/errors.js';
 
-const run = promisify(execFile);
+/** Kept of ffprobe's stderr for the error message. */
+const STDERR_KEEP = 8192;
 
 export interface VideoStreamFacts {
   index: number;
@@ -77,21 +78,64 @@ function toNumber(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export async function probeMedia(path: string, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
-  let stdout: string;
-  try {
-    ({ stdout } = await run(
-      ffprobePath,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
-      { maxBuffer: 16 * 1024 * 1024, signal: options.signal },
-    ));
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new MediaLabError('UNSUPPORTED_FORMAT', `ffprobe could not read the file${stderr ? `: ${stderr}` : ''}`, {
-      cause: error,
-    });
+/** ffprobe could not read the file; `stderr` says why (its last lines). */
+export class ProbeFailed extends Error {
+  constructor(
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ffprobe could not read the file${stderr ? `: ${stderr}` : ''}`, options);
+    this.name = 'ProbeFailed';
   }
-  const raw = JSON.parse(stdout) as RawProbe;
+}
+
+/**
+ * Runs `ffprobe -show_format -show_streams` and parses its JSON. On abort the child is killed
+ * and has exited before the promise rejects (with the signal's reason), so no ffprobe outlives
+ * a cancelled job.
+ */
+export function readProbe(path: string, signal?: AbortSignal): Promise<RawProbe> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const child = spawn(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_KEEP);
+    });
+    const kill = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', kill, { once: true });
+    let spawnError: Error | null = null;
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+    child.once('close', (code) => {
+      signal?.removeEventListener('abort', kill);
+      if (signal?.aborted) return reject(abortReason(signal));
+      if (spawnError || code !== 0) return reject(new ProbeFailed(stderr.trim() || (spawnError?.message ?? `exit code ${code}`), { cause: spawnError }));
+      try {
+        resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')) as RawProbe);
+      } catch (error) {
+        reject(new ProbeFailed('it printed no readable JSON', { cause: error }));
+      }
+    });
+  });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+}
+
+export async function probeMedia(path: string, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+  let raw: RawProbe;
+  try {
+    raw = await readProbe(path, options.signal);
+  } catch (error) {
+    if (!(error instanceof ProbeFailed)) throw error;
+    throw new MediaLabError('UNSUPPORTED_FORMAT', error.message, { cause: error });
+  }
   const streams = raw.streams ?? [];
   const videoRaw = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   let video: VideoStreamFacts | null = null;

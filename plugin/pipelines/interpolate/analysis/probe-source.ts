@@ -1,12 +1,11 @@
 // The streams of the input file, as far as interpolation and muxing need them. Attached
 // pictures, data and attachment streams are not listed: the output leaves them out.
 import { open } from 'node:fs/promises';
-import { ffprobePath } from '../../../media/binaries.js';
 import { sniffFormat } from '../../../media/sniff.js';
 import type { RawProbe, RawStream } from '../../../media/ffprobe.js';
+import { ProbeFailed, readProbe } from '../../../media/ffprobe.js';
 import { MediaLabError } from '../../../core/errors.js';
-import { startProcess } from '../ffmpeg/process.js';
-import { lastLines } from '../ffmpeg/errors.js';
+import { cancellationError, lastLines } from '../ffmpeg/errors.js';
 import { parseRate, rateFromFps, rateToNumber, type Rational } from '../rates.js';
 
 export interface SourceVideoStream {
@@ -80,22 +79,14 @@ async function unreadableInput(path: string, reason: string, error: unknown): Pr
 }
 
 export async function probeSource(path: string, signal: AbortSignal): Promise<SourceStreams> {
-  const proc = startProcess(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], {
-    label: 'reading the input',
-    signal,
-    binary: ffprobePath,
-    stdout: true,
-  });
-  const chunks: Buffer[] = [];
-  proc.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let raw: RawProbe;
   try {
-    await proc.done;
+    raw = await readProbe(path, signal);
   } catch (error) {
-    if (signal.aborted) throw error;
-    throw await unreadableInput(path, lastLines(proc.stderr(), 2).split(path).join('the input') || String(error), error);
+    if (signal.aborted) throw cancellationError(signal);
+    if (!(error instanceof ProbeFailed)) throw error;
+    throw await unreadableInput(path, lastLines(error.stderr, 2).split(path).join('the input') || error.message, error);
   }
-  const stdout = Buffer.concat(chunks).toString('utf8');
-  const raw = JSON.parse(stdout) as RawProbe;
   const streams = raw.streams ?? [];
   const videoRaw = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!videoRaw || !videoRaw.width || !videoRaw.height) {
