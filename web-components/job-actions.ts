@@ -2,6 +2,7 @@
 // person what happened (a toast), and announce it (media-lab-job-action).
 import type { MediaLabClient } from './api-client.js';
 import type { Job } from './api-types.js';
+import { FINAL_STATUSES } from './api-types.js';
 import { emit } from './events.js';
 import { messageOf } from './lab-element.js';
 
@@ -29,8 +30,15 @@ export async function runJobAction(source: HTMLElement, client: MediaLabClient, 
   }
 }
 
-/** A job changed on the server: newer `updatedAt` wins, so late HTTP answers cannot undo live events. */
+/**
+ * A job changed on the server: newer `updatedAt` wins, so late HTTP answers cannot undo live
+ * events. Two changes can share a millisecond; then a final status is never undone by one that
+ * is not (only a retry leaves a final status, and it comes later).
+ */
 export function newerJob<T extends Job>(current: T, incoming: Job): T {
-  if (incoming.updatedAt && current.updatedAt && incoming.updatedAt < current.updatedAt) return current;
+  if (incoming.updatedAt && current.updatedAt) {
+    if (incoming.updatedAt < current.updatedAt) return current;
+    if (incoming.updatedAt === current.updatedAt && FINAL_STATUSES.includes(current.status) && !FINAL_STATUSES.includes(incoming.status)) return current;
+  }
   return { ...current, ...incoming };
 }

@@ -96,12 +96,17 @@ export class MediaLabJob extends LabElement {
   }
 
   private onMessage(message: StreamMessage): void {
-    if (message.type === 'hello') {
-      // The socket (re)connected: events sent before it was listening are lost, so read again.
-      if (this.job && !FINAL_STATUSES.includes(this.job.status)) void this.load();
+    if (!this.job) {
+      // Still loading: the answer on its way may have been read before this change, and no later
+      // event would correct it (a quick job finishes while its page loads). Read again.
+      if (this.concernsThisJob(message)) void this.load();
       return;
     }
-    if (!this.job) return;
+    if (message.type === 'hello') {
+      // The socket (re)connected: events sent before it was listening are lost, so read again.
+      if (!FINAL_STATUSES.includes(this.job.status)) void this.load();
+      return;
+    }
     if (message.type === 'job.progress' && message.id === this.job.id) {
       this.job = { ...this.job, progress: message.progress, stage: message.stage, status: this.job.status === 'QUEUED' ? 'RUNNING' : this.job.status };
     } else if ((message.type === 'job.updated' || message.type === 'job.finished') && message.job.id === this.job.id) {
@@ -110,6 +115,13 @@ export class MediaLabJob extends LabElement {
       // Outputs become visible when the job finishes; the audit trail grows on every transition.
       void this.load();
     }
+  }
+
+  private concernsThisJob(message: StreamMessage): boolean {
+    // A (re)connected socket may have missed changes made before it listened.
+    if (message.type === 'hello') return true;
+    if (message.type === 'job.progress') return message.id === this.jobId;
+    return (message.type === 'job.updated' || message.type === 'job.finished') && message.job.id === this.jobId;
   }
 
   private async act(action: JobAction): Promise<void> {

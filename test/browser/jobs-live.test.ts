@@ -166,4 +166,25 @@ describe('browser: jobs', function () {
     await waitForText(job.locator('[data-role="audit"]'), /retried/);
     await waitForJobStatus(h, failing, ['FAILED']);
   });
+
+  it('the job page ends at SUCCEEDED when the job finishes while the page is still loading it', async () => {
+    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    await waitForJobStatus(h, id, ['RUNNING']);
+    const page = await h.newPage();
+    // The page's first read of the job is answered late, with what the server said while the job
+    // was still running: every live event of the run arrives before that stale answer.
+    let held = 0;
+    await page.route(`**/api/media-lab/jobs/${id}`, async (route) => {
+      if (route.request().method() !== 'GET' || held++ > 0) return route.continue();
+      const stale = await route.fetch();
+      assert.equal(JSON.parse(await stale.text()).status, 'RUNNING');
+      await waitForJobStatus(h, id, ['SUCCEEDED']);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.fulfill({ response: stale });
+    });
+    await page.goto(`${h.url}/media-lab/jobs/${id}`);
+    const job = page.locator('media-lab-job');
+    await waitForText(job.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
+    assert.ok(held >= 2, 'the page read the job again');
+  });
 });
