@@ -91,7 +91,12 @@ export class MediaLabJobs extends LabElement {
     try {
       const page = await this.client.listJobs({ status: this.statusFilter, workflow: this.workflowFilter, source: this.source ?? undefined, limit: this.pageSize });
       if (generation !== this.generation) return;
-      this.jobs = page.items;
+      // Live events that arrived while the page was on its way may be newer than what it says.
+      const live = new Map(this.jobs.map((job) => [job.id, job]));
+      this.jobs = page.items.map((item) => {
+        const known = live.get(item.id);
+        return known ? newerJob(item, known) : item;
+      });
       this.nextCursor = page.nextCursor;
     } catch (error) {
       if (generation === this.generation && !this.handleAccessError(error)) this.error = messageOf(error);

@@ -187,4 +187,23 @@ describe('browser: jobs', function () {
     await waitForText(job.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
     assert.ok(held >= 2, 'the page read the job again');
   });
+
+  it('the job list keeps a live change that arrived while a slower list answer was on its way', async () => {
+    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    await waitForJobStatus(h, id, ['RUNNING']);
+    const page = await h.newPage();
+    // Every list read is answered late, with what the server said while the job was running.
+    await page.route('**/api/media-lab/jobs?*', async (route) => {
+      const stale = await route.fetch();
+      await waitForJobStatus(h, id, ['SUCCEEDED']);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.fulfill({ response: stale });
+    });
+    await page.goto(`${h.url}/media-lab#jobs`);
+    const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);
+    await waitForText(row.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
+    await page.waitForLoadState('networkidle');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await row.locator('media-lab-status-badge [part="badge"]').allInnerTexts(), ['SUCCEEDED'], 'the late answers did not undo it');
+  });
 });
