@@ -101,8 +101,8 @@ describe('storage janitor: what a crash leaves behind', () => {
     await insertJob(knex, newJob);
     const running = (await claimNextJob(knex, { owner: 'worker-1', kinds: ['generate'], leaseMs: 60_000 }))!;
     assert.equal(running.status, 'RUNNING');
-    const finished = await insertJob(knex, newJob); // QUEUED again after a crash: its old folder is dead
-    const folders = [jobTempName(running.id, 1, 'a1b2c3d4e5f6'), jobTempName(finished.id, 1, '0f0f0f0f0f0f')];
+    const requeued = await insertJob(knex, newJob); // not running (say, queued again after a crash): its old folder is dead
+    const folders = [jobTempName(running.id, 1, 'a1b2c3d4e5f6'), jobTempName(requeued.id, 1, '0f0f0f0f0f0f')];
     for (const name of folders) {
       await mkdir(join(root, 'tmp', name));
       await utimes(join(root, 'tmp', name), dayAgo, dayAgo);
