@@ -78,13 +78,13 @@ function toNumber(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** ffprobe could not read the file; `stderr` says why (its last lines). */
+/** ffprobe could not read the file; `reason` is what it printed on stderr, or why its output was unusable. */
 export class ProbeFailed extends Error {
   constructor(
-    readonly stderr: string,
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`ffprobe could not read the file${stderr ? `: ${stderr}` : ''}`, options);
+    super(`ffprobe could not read the file${reason ? `: ${reason}` : ''}`, options);
     this.name = 'ProbeFailed';
   }
 }

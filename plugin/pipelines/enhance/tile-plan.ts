@@ -80,7 +80,7 @@ export function planAxis(length: number, tileSize: number, { context, feather, b
       tile.windowStart -= grow;
       missing -= grow;
     }
-    if (!tile.blendsBefore || missing > 0) tile.windowEnd = Math.min(length, tile.windowEnd + missing);
+    if (missing > 0) tile.windowEnd = Math.min(length, tile.windowEnd + missing);
   }
   return tiles;
 }

@@ -85,7 +85,7 @@ export async function probeSource(path: string, signal: AbortSignal): Promise<So
   } catch (error) {
     if (signal.aborted) throw cancellationError(signal);
     if (!(error instanceof ProbeFailed)) throw error;
-    throw await unreadableInput(path, lastLines(error.stderr, 2).split(path).join('the input') || error.message, error);
+    throw await unreadableInput(path, lastLines(error.reason, 2).split(path).join('the input') || error.message, error);
   }
   const streams = raw.streams ?? [];
   const videoRaw = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
