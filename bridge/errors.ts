@@ -1,6 +1,6 @@
 // ComfyUI failures as MediaLabErrors with stable codes, and messages that name the node and the
 // input (and, where the caller knows it, the preset parameter) so the user knows what to fix.
-import { MediaLabError } from '../plugin/core/errors.js';
+import { MediaLabError } from '../contract/errors.js';
 import type { ExecutionFailure, PromptRejection } from './types.js';
 
 export { MediaLabError };

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { MediaLabError } from '../../plugin/core/errors.js';
+import { MediaLabError } from '../../contract/errors.js';
 import { ComfyRejectedError, ComfyUnreachableError } from '../errors.js';
 import type {
   ApiWorkflow,

@@ -1,6 +1,6 @@
 // Builds a preset version's definition from an exported workflow and an optional manifest
 // (parameters inferred where not given), checks it, and hashes it.
-import { MediaLabError } from '../../plugin/core/errors.js';
+import { MediaLabError } from '../../contract/errors.js';
 import type { ApiWorkflow, ParameterSpec, PresetDefinition, PresetManifest } from '../types.js';
 import { defaultOutputNodes } from './graph.js';
 import { presetHash } from './hash.js';

@@ -2,12 +2,9 @@
 // Nothing here touches the database or the network.
 import type { z } from 'zod';
 
-export const WORKFLOW_KINDS = ['generate', 'blend', 'enhance', 'interpolate', 'music', 'voice'] as const;
-export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
-
-export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+import type { JobStatus, WorkflowKind } from '../../contract/jobs.js';
+export { WORKFLOW_KINDS, JOB_STATUSES, TERMINAL_STATUSES, isTerminal } from '../../contract/jobs.js';
+export type { WorkflowKind, JobStatus, TerminalStatus } from '../../contract/jobs.js';
 
 export type JobSource = 'lab' | 'prompt-queue';
 export type ArtifactRole = 'input' | 'output' | 'intermediate' | 'preview';

@@ -1,0 +1,60 @@
+// Stable error codes and the errors that carry them: the UI, the API clients and the bridge
+// switch on these codes, never on message text.
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INPUT_MISSING'
+  | 'INPUT_KIND_MISMATCH'
+  | 'UNSUPPORTED_FORMAT'
+  | 'CORRUPT_INPUT'
+  | 'INPUT_TOO_LARGE'
+  | 'EXECUTOR_UNAVAILABLE'
+  | 'EXECUTOR_FAILED'
+  | 'MODEL_UNAVAILABLE'
+  | 'COMFY_UNREACHABLE'
+  | 'COMFY_VALIDATION'
+  | 'COMFY_EXECUTION'
+  | 'COMFY_LOST'
+  | 'PRESET_NOT_FOUND'
+  | 'PRESET_INVALID'
+  | 'CANCELLED'
+  | 'LEASE_LOST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'QUOTA_EXCEEDED'
+  | 'TIMEOUT'
+  | 'INTERNAL';
+
+/** An error that ends a job (or an attempt) with a stable code. */
+export class MediaLabError extends Error {
+  readonly code: ErrorCode;
+  /** Transient errors are retried with backoff while attempts remain. */
+  readonly transient: boolean;
+  constructor(code: ErrorCode, message: string, options: { transient?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'MediaLabError';
+    this.code = code;
+    this.transient = options.transient ?? false;
+  }
+}
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `params.targetFps` or `inputs[0]`. */
+  field: string;
+  message: string;
+}
+
+/** Invalid input from a caller: becomes a 422 problem+json naming the fields. */
+export class ValidationError extends Error {
+  readonly issues: FieldIssue[];
+  readonly status: number;
+  constructor(issues: FieldIssue[], options: { status?: number; title?: string } = {}) {
+    super(options.title ?? issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+    this.name = 'ValidationError';
+    this.issues = issues;
+    this.status = options.status ?? 422;
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
+}

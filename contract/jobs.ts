@@ -1,0 +1,16 @@
+// The job vocabulary every layer shares: workflow kinds and statuses. No imports: the bridge,
+// the server and the browser bundle all read it.
+
+export const WORKFLOW_KINDS = ['generate', 'blend', 'enhance', 'interpolate', 'music', 'voice'] as const;
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** States a job leaves only by an admin's retry. */
+export const TERMINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const satisfies readonly JobStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: JobStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly JobStatus[]).includes(status);
+}
