@@ -8,7 +8,7 @@ import { migrateLatest, migrateRollback } from '../db/migrate.js';
 import { flag, parseArgs, type ParsedArgs } from './args.js';
 import { startStandaloneServer, tokenAuthenticate } from './serve.js';
 import { OptionsError } from '../options.js';
-import { EXTRA_USAGE, promptQueueForServe, runExtraCommand } from './extra-commands.js';
+import { PROMPT_QUEUE_USAGE, promptQueueForServe, runPromptQueueCommand } from './commands/prompt-queue.js';
 
 const USAGE = `Usage: media-lab <command> [options]
 
@@ -28,7 +28,7 @@ serve:
   --no-worker                  serve only; run workers with \`media-lab worker\`
   (with a prompts table in the database, serve also polls it and mounts /api/prompts)
 
-${EXTRA_USAGE}`;
+${PROMPT_QUEUE_USAGE}`;
 
 export function commonOptions(args: ParsedArgs) {
   const dataDir = resolve(flag(args, 'data-dir', 'MEDIA_LAB_DATA_DIR') ?? process.env.DATA_DIR ?? './data');
@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return args.command ? 0 : 2;
       default: {
-        const handled = await runExtraCommand(args);
+        const handled = await runPromptQueueCommand(args);
         if (handled !== null) return handled;
         console.error(`media-lab: unknown command "${args.command}"\n\n${USAGE}`);
         return 2;

@@ -7,7 +7,7 @@ import { DATABASES } from '../helpers/db.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { parseDuration } from '../../plugin/prompt-queue/index.js';
 import { captureLog, insertPrompts, startQueueHarness, type QueueHarness } from './harness.js';
-import { runPromptQueueCommand } from '../../plugin/prompt-queue/cli.js';
+import { runPromptQueueCommand } from '../../plugin/cli/commands/prompt-queue.js';
 import { parseArgs } from '../../plugin/cli/args.js';
 import { runCli } from './cli-run.js';
 

@@ -2,17 +2,17 @@
 // prompt-queue part of `media-lab serve`.
 import { resolve } from 'node:path';
 import type { Router } from 'express';
-import { createMediaLab, type MediaLab } from '../media-lab.js';
-import { openDatabase } from '../db/connect.js';
-import { LocalStorage } from '../artifacts/storage.js';
-import { flag, type ParsedArgs } from '../cli/args.js';
-import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from './adapter.js';
-import { migrateLatest, migrateRollback } from '../db/migrate.js';
-import { MEDIA_PROMPT_TYPES, parsePromptQueueOptions, isMediaPromptType, type PromptQueueOptionsInput } from './options.js';
-import { PROMPT_QUEUE_EXIT } from './exit-codes.js';
-import { PromptMediaRoot } from './media-root.js';
-import { parseDuration, prune, type PruneReport, type PruneScope } from './prune.js';
-import type { DrainReport } from './poller.js';
+import { createMediaLab, type MediaLab } from '../../media-lab.js';
+import { openDatabase } from '../../db/connect.js';
+import { LocalStorage } from '../../artifacts/storage.js';
+import { flag, type ParsedArgs } from '../args.js';
+import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
+import { migrateLatest, migrateRollback } from '../../db/migrate.js';
+import { MEDIA_PROMPT_TYPES, parsePromptQueueOptions, isMediaPromptType, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
+import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
+import { PromptMediaRoot } from '../../prompt-queue/media-root.js';
+import { parseDuration, prune, type PruneReport, type PruneScope } from '../../prompt-queue/prune.js';
+import type { DrainReport } from '../../prompt-queue/poller.js';
 
 export const PROMPT_QUEUE_USAGE = `Prompt queue (a host's prompts table; image, music and voice prompts become Media Lab jobs):
   prompt-queue --once | --watch   process what is pending and exit (cron, LaunchAgent) | keep polling
