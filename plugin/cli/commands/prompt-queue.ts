@@ -1,79 +1,22 @@
-// `media-lab prompt-queue`, `media-lab prune`, `media-lab prompt-queue:migrate|rollback`, and the
-// prompt-queue part of `media-lab serve`.
-import { resolve } from 'node:path';
+// `media-lab prompt-queue`, `media-lab prompt-queue:migrate|rollback`, and the prompt-queue part
+// of `media-lab serve`.
 import type { Router } from 'express';
 import { createMediaLab, type MediaLab } from '../../media-lab.js';
 import { openDatabase } from '../../db/connect.js';
-import { LocalStorage } from '../../artifacts/storage.js';
-import { flag, type ParsedArgs } from '../args.js';
-import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
 import { migrateLatest, migrateRollback } from '../../db/migrate.js';
-import { MEDIA_PROMPT_TYPES, parsePromptQueueOptions, isMediaPromptType, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
+import { flag, UsageError, type ParsedArgs } from '../args.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
+import { parsePromptQueueOptions, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
-import { PromptMediaRoot } from '../../prompt-queue/media-root.js';
-import { parseDuration, prune, type PruneReport, type PruneScope } from '../../prompt-queue/prune.js';
 import type { DrainReport } from '../../prompt-queue/poller.js';
-
-export const PROMPT_QUEUE_USAGE = `Prompt queue (a host's prompts table; image, music and voice prompts become Media Lab jobs):
-  prompt-queue --once | --watch   process what is pending and exit (cron, LaunchAgent) | keep polling
-      --limit <n>                 --once: take at most n prompts; --watch: at most n in flight
-      --media-only                write only artifact_status/artifact_metadata/prompt_artifacts (claim by
-                                  artifact_status); the host's status, error_message, completed_at stay its own
-      --preset <type>=<name>      which preset serves image | music | voice (repeatable)
-      --media-root <dir>          where prompt media goes (MEDIA_LAB_MEDIA_ROOT; default <data-dir>/prompt-media)
-      --table <name>              the host's prompts table (MEDIA_LAB_PROMPTS_TABLE; default prompts)
-    exit codes: 0 done (or nothing pending), 1 error, 2 bad usage, 3 some prompts failed (see their
-    error_message), 75 no ComfyUI backend reachable: pending prompts left untouched, run again later
-  prompt-queue:migrate            apply the host-schema migrations (prompt_artifacts, artifact_* columns)
-  prompt-queue:rollback [--all]   roll them back (prompt rows are kept)
-  prune --older-than <30d|12h|2w> [--dry-run] [--scope all|prompts|lab]
-                                  remove artifacts (rows and files) past retention and report what that
-                                  frees; uploaded sources and still-referenced files are never removed
-`;
-
-type Log = Pick<Console, 'info' | 'warn' | 'error'>;
-
-class UsageError extends Error {}
-
-function common(args: ParsedArgs) {
-  const dataDir = resolve(flag(args, 'data-dir', 'MEDIA_LAB_DATA_DIR') ?? process.env.DATA_DIR ?? './data');
-  const db = flag(args, 'db', 'MEDIA_LAB_DB') ?? resolve(dataDir, 'media-lab.sqlite');
-  const comfy = (flag(args, 'comfy', 'COMFYUI_URL') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const mediaRoot = resolve(flag(args, 'media-root', 'MEDIA_LAB_MEDIA_ROOT') ?? resolve(dataDir, 'prompt-media'));
-  return { dataDir, db, comfy, mediaRoot };
-}
-
-/** The adapter options the command line can set. */
-export function promptQueueOptionsFromArgs(args: ParsedArgs): PromptQueueOptionsInput {
-  const presets: Record<string, string> = {};
-  for (const entry of args.flags.get('preset') ?? []) {
-    const match = /^([a-z]+)=(.+)$/.exec(entry);
-    if (!match || !isMediaPromptType(match[1])) {
-      throw new UsageError(`--preset expects <type>=<name> with type one of ${MEDIA_PROMPT_TYPES.join(', ')}; got "${entry}"`);
-    }
-    presets[match[1]] = match[2];
-  }
-  const table = flag(args, 'table', 'MEDIA_LAB_PROMPTS_TABLE');
-  return {
-    mediaRoot: common(args).mediaRoot,
-    presets,
-    mediaOnly: args.flags.has('media-only'),
-    ...(table ? { table } : {}),
-  };
-}
+import { PROMPT_QUEUE_OPTIONS, promptQueueOptionsFromArgs, TABLE_OPTION } from './prompt-queue-args.js';
 
 function positiveInt(args: ParsedArgs, name: string): number | undefined {
   const value = flag(args, name);
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} expects a positive whole number; got "${value}"`);
   return Number(value);
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
 }
 
 function exitCodeOf(report: DrainReport): number {
@@ -83,7 +26,7 @@ function exitCodeOf(report: DrainReport): number {
 }
 
 async function openLab(args: ParsedArgs, log: Log): Promise<MediaLab> {
-  const { dataDir, db, comfy } = common(args);
+  const { dataDir, db, comfy } = commonOptions(args);
   return createMediaLab({
     dataDir,
     database: db,
@@ -100,7 +43,7 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
   const limit = positiveInt(args, 'limit');
   const queueOptions = { ...promptQueueOptionsFromArgs(args), logger: log, ...(watch && limit ? { maxInFlight: limit } : {}) };
   parsePromptQueueOptions(queueOptions); // bad options are a usage error, before anything opens
-  if (common(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url> or set COMFYUI_URL');
+  if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url> or set COMFYUI_URL');
 
   const lab = await openLab(args, log);
   let queue: PromptQueue | null = null;
@@ -129,7 +72,7 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
 
 async function runMigrations(args: ParsedArgs, direction: 'up' | 'down', log: Log): Promise<number> {
   const set = promptQueueMigrationSet(parsePromptQueueOptions(promptQueueOptionsFromArgs(args)));
-  const { knex } = openDatabase(common(args).db);
+  const { knex } = openDatabase(commonOptions(args).db);
   try {
     if (direction === 'up') {
       const applied = await migrateLatest(knex, set);
@@ -144,69 +87,43 @@ async function runMigrations(args: ParsedArgs, direction: 'up' | 'down', log: Lo
   }
 }
 
-function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
-}
+export const promptQueueCommand: Command = {
+  name: 'prompt-queue',
+  summary: "turn a host's image, music and voice prompts into Media Lab jobs",
+  synopsis: '--once | --watch [options]',
+  details: [
+    '--once processes what is pending and exits (cron, LaunchAgent); --watch keeps polling.',
+    'Exit codes: 0 done (or nothing pending), 1 error, 2 bad usage, 3 some prompts failed (see their',
+    'error_message), 75 no ComfyUI backend reachable: pending prompts left untouched, run again later.',
+  ].join('\n'),
+  options: [
+    { name: 'once', help: 'process what is pending, then exit' },
+    { name: 'watch', help: 'keep polling until Ctrl-C' },
+    { name: 'limit', value: '<n>', help: '--once: take at most n prompts; --watch: at most n in flight' },
+    ...PROMPT_QUEUE_OPTIONS,
+    ...DATABASE_OPTIONS,
+    COMFY_OPTION,
+  ],
+  run: runPromptQueue,
+};
 
-export function describePrune(report: PruneReport): string {
-  const p = report.promptArtifacts;
-  const l = report.labArtifacts;
-  const verb = report.dryRun ? 'would remove' : 'removed';
-  return [
-    `prune${report.dryRun ? ' (dry run: nothing removed)' : ''}: artifacts created before ${report.cutoff}`,
-    `  prompt artifacts: ${p.skipped ? `skipped (${p.skipped})` : `${verb} ${p.rows} rows of ${p.prompts} prompts, ${p.files} files, ${megabytes(p.bytes)}; kept ${p.keptReferenced} files still referenced`}`,
-    `  Media Lab artifacts: ${l.skipped ? `skipped (${l.skipped})` : `${verb} ${l.rows} rows, ${l.files} files, ${megabytes(l.bytes)}; kept ${l.keptReferenced} still referenced and ${l.keptSources} uploaded sources`}`,
-    `  ${report.dryRun ? 'would free' : 'freed'} ${megabytes(report.bytes)}`,
-  ].join('\n');
-}
+export const promptQueueMigrateCommand: Command = {
+  name: 'prompt-queue:migrate',
+  summary: 'apply the host-schema migrations (prompt_artifacts, artifact_* columns on the prompts table)',
+  synopsis: '[--table <name>] [--db <file|url>]',
+  options: [TABLE_OPTION, ...DATABASE_OPTIONS],
+  run: (args, log) => runMigrations(args, 'up', log),
+};
 
-async function runPrune(args: ParsedArgs, log: Log): Promise<number> {
-  const olderThan = flag(args, 'older-than');
-  const olderThanMs = olderThan ? parseDuration(olderThan) : null;
-  if (!olderThanMs) throw new UsageError(`--older-than expects a duration such as 30d, 12h or 2w${olderThan ? `; got "${olderThan}"` : ''}`);
-  const scope = (flag(args, 'scope') ?? 'all') as PruneScope;
-  if (!['all', 'prompts', 'lab'].includes(scope)) throw new UsageError(`--scope expects all, prompts or lab; got "${scope}"`);
-  const { dataDir, db, mediaRoot } = common(args);
-  const options = parsePromptQueueOptions(promptQueueOptionsFromArgs(args));
-  const storage = new LocalStorage(resolve(flag(args, 'artifact-dir', 'MEDIA_LAB_ARTIFACT_DIR') ?? resolve(dataDir, 'artifacts')));
-  const { knex } = openDatabase(db);
-  try {
-    const report = await prune({ knex, storage, promptQueue: { options, media: new PromptMediaRoot(mediaRoot) }, olderThanMs, dryRun: args.flags.has('dry-run'), scope });
-    log.info(describePrune(report));
-    return PROMPT_QUEUE_EXIT.ok;
-  } finally {
-    await knex.destroy();
-  }
-}
-
-/** Handles the prompt-queue commands; null for any other command. */
-export async function runPromptQueueCommand(args: ParsedArgs, log: Log = console): Promise<number | null> {
-  const commands = ['prompt-queue', 'prompt-queue:migrate', 'prompt-queue:rollback', 'prune'];
-  if (!args.command || !commands.includes(args.command)) return null;
-  if (args.flags.has('help')) {
-    log.info(PROMPT_QUEUE_USAGE);
-    return PROMPT_QUEUE_EXIT.ok;
-  }
-  try {
-    switch (args.command) {
-      case 'prompt-queue':
-        return await runPromptQueue(args, log);
-      case 'prompt-queue:migrate':
-        return await runMigrations(args, 'up', log);
-      case 'prompt-queue:rollback':
-        return await runMigrations(args, 'down', log);
-      default:
-        return await runPrune(args, log);
-    }
-  } catch (error) {
-    if (error instanceof UsageError || (error as Error).name === 'PromptQueueOptionsError') {
-      log.error(`media-lab ${args.command}: ${(error as Error).message}\n\n${PROMPT_QUEUE_USAGE}`);
-      return PROMPT_QUEUE_EXIT.usage;
-    }
-    log.error(`media-lab ${args.command}: ${(error as Error).message}`);
-    return PROMPT_QUEUE_EXIT.error;
-  }
-}
+export const promptQueueRollbackCommand: Command = {
+  name: 'prompt-queue:rollback',
+  summary: 'roll back the host-schema migrations: drops prompt_artifacts and the artifact_* columns (prompt rows are kept)',
+  synopsis: '[--all] [--yes] [--table <name>] [--db <file|url>]',
+  options: [{ name: 'all', help: 'roll back every batch, not only the last' }, YES_OPTION, TABLE_OPTION, ...DATABASE_OPTIONS],
+  destroys: (args) =>
+    `Roll back the prompt-queue migrations on ${commonOptions(args).db}? This drops the prompt_artifacts table and the artifact_* columns with their values.`,
+  run: (args, log) => runMigrations(args, 'down', log),
+};
 
 /**
  * The prompt-queue part of `media-lab serve`: when the database has the host's prompts table,
