@@ -1,7 +1,6 @@
 // Registers the installed pipelines: each replaces its kind's placeholder entry.
 //   ComfyUI (generate, blend, music, voice), enhance (sharp + ONNX), interpolate (ffmpeg).
 import type { Knex } from 'knex';
-import type { Router } from 'express';
 import { join, resolve } from 'node:path';
 import type { KindRegistry } from './registry.js';
 import { OptionsError, type MediaLabOptions } from '../options.js';
@@ -10,10 +9,11 @@ import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { jobFromRow, type Row } from '../core/rows.js';
-import { COMFY_KINDS } from '../pipelines/comfy/index.js';
+import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 
 export interface InstalledPipelines {
-  routes: Router[];
+  /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
+  presets: { registry: PresetRegistry; corsOrigins: string[] };
   health?: () => Promise<Record<string, unknown>>;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
@@ -49,7 +49,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
-    routes: [comfy.presetRoutes({ corsOrigins: comfy.options.corsOrigins })],
+    presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     async start() {
       await comfy.start();
