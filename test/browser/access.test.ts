@@ -2,8 +2,9 @@
 // answers 401/403 with the reason.
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { steppingKind } from '../helpers/kinds.js';
-import { ADMIN, USER, startHarness, waitForJobStatus, waitForText, type Harness } from './harness.js';
+import { ADMIN, USER } from '../support/auth.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { steppingKind } from '../support/kinds.js';
 
 describe('browser: access', function () {
   let h: Harness;

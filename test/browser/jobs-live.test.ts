@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { steppingKind } from '../helpers/kinds.js';
-import { validatingKind } from './test-kinds.js';
-import { startHarness, waitForJobStatus, waitForText, waitUntil, type Harness } from './harness.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { steppingKind, validatingKind } from '../support/kinds.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: jobs', function () {
   let h: Harness;
@@ -40,7 +40,7 @@ describe('browser: jobs', function () {
     const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);
     await row.waitFor();
     const stages = new Set<string>();
-    await waitUntil(async () => {
+    await waitFor(async () => {
       // allInnerTexts does not wait: the progress bar leaves the row when the job finishes.
       for (const stage of await row.locator('[part="stage"]').allInnerTexts()) if (stage) stages.add(stage);
       return (await row.locator('media-lab-status-badge [part="badge"]').allInnerTexts()).includes('SUCCEEDED');
@@ -83,12 +83,12 @@ describe('browser: jobs', function () {
       document.querySelector('main')?.append(list);
     });
     const rows = page.locator('media-lab-jobs li[data-job-id]');
-    await waitUntil(async () => (await rows.count()) === 4, '4 rows');
+    await waitFor(async () => (await rows.count()) === 4, '4 rows');
     assert.equal(await rows.first().getAttribute('data-job-id'), ids[8], 'newest first');
     await page.locator('media-lab-jobs button[data-action="load-more"]').click();
-    await waitUntil(async () => (await rows.count()) === 8, '8 rows');
+    await waitFor(async () => (await rows.count()) === 8, '8 rows');
     await page.locator('media-lab-jobs button[data-action="load-more"]').click();
-    await waitUntil(async () => (await rows.count()) === 9, '9 rows');
+    await waitFor(async () => (await rows.count()) === 9, '9 rows');
     assert.equal(await page.locator('media-lab-jobs button[data-action="load-more"]').count(), 0, 'no more pages');
     assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id'))), [...ids].reverse());
 
@@ -96,7 +96,7 @@ describe('browser: jobs', function () {
     await waitForText(page.locator('media-lab-jobs .empty'), /No jobs match these filters/);
     assert.equal(await rows.count(), 0);
     await page.locator('media-lab-jobs select[name="status"]').selectOption('SUCCEEDED');
-    await waitUntil(async () => (await rows.count()) === 4, 'SUCCEEDED page');
+    await waitFor(async () => (await rows.count()) === 4, 'SUCCEEDED page');
   });
 
   it('the form shows bound errors at once, the server\'s field errors next to their fields, and "Job queued" on success', async () => {
