@@ -86,7 +86,8 @@ describe('browser: gallery', function () {
           mostInDom = Math.max(mostInDom, root.querySelectorAll('[part~="item"]').length);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Let the element render what it loaded last (two frames: its update, then layout).
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       const rendered = [...root.querySelectorAll<HTMLElement>('[part~="item"]')];
       return {
         ms: Math.round(performance.now() - started),

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
-import { steppingKind, validatingKind } from '../support/kinds.js';
+import { socketFrames, startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { jobPaused, pausingKind, resumeJob, steppingKind, validatingKind } from '../support/kinds.js';
 import { waitFor } from '../support/wait.js';
 
 describe('browser: jobs', function () {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ kinds: [validatingKind('voice'), validatingKind('interpolate'), steppingKind('generate')] });
+    h = await startHarness({ kinds: [validatingKind('voice'), validatingKind('interpolate'), steppingKind('generate'), pausingKind('music')] });
   });
   after(async () => h?.close());
   afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
@@ -168,9 +168,11 @@ describe('browser: jobs', function () {
   });
 
   it('the job page ends at SUCCEEDED when the job finishes while the page is still loading it', async () => {
-    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    // The job waits before its first step until the page's socket is listening.
+    const id = await submit('music', { steps: 8, stepMs: 100, pauseAt: [0] });
     await waitForJobStatus(h, id, ['RUNNING']);
     const page = await h.newPage();
+    const frames = socketFrames(page);
     // The page's first read of the job is answered late, with what the server said while the job
     // was still running: every live event of the run arrives before that stale answer.
     let held = 0;
@@ -179,31 +181,44 @@ describe('browser: jobs', function () {
       const stale = await route.fetch();
       assert.equal(JSON.parse(await stale.text()).status, 'RUNNING');
       await waitForJobStatus(h, id, ['SUCCEEDED']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await frames.next((payload) => payload.includes('job.finished') && payload.includes(id), `job.finished of ${id} on the page's socket`);
       await route.fulfill({ response: stale });
     });
     await page.goto(`${h.url}/media-lab/jobs/${id}`);
+    await frames.next((payload) => payload.includes('"hello"'), "the page's socket to listen");
+    await jobPaused(id);
+    resumeJob(id);
     const job = page.locator('media-lab-job');
     await waitForText(job.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
     assert.ok(held >= 2, 'the page read the job again');
   });
 
   it('the job list keeps a live change that arrived while a slower list answer was on its way', async () => {
-    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    // The job waits before its first step until the page's socket is listening.
+    const id = await submit('music', { steps: 8, stepMs: 100, pauseAt: [0] });
     await waitForJobStatus(h, id, ['RUNNING']);
     const page = await h.newPage();
+    const frames = socketFrames(page);
     // Every list read is answered late, with what the server said while the job was running.
+    let unanswered = 0;
     await page.route('**/api/media-lab/jobs?*', async (route) => {
+      unanswered++;
       const stale = await route.fetch();
       await waitForJobStatus(h, id, ['SUCCEEDED']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await frames.next((payload) => payload.includes('job.finished') && payload.includes(id), `job.finished of ${id} on the page's socket`);
       await route.fulfill({ response: stale });
+      unanswered--;
     });
     await page.goto(`${h.url}/media-lab#jobs`);
+    await frames.next((payload) => payload.includes('"hello"'), "the page's socket to listen");
+    await jobPaused(id);
+    resumeJob(id);
     const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);
     await waitForText(row.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
     await page.waitForLoadState('networkidle');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every late answer has been handed over and the page has rendered what it made of them.
+    await waitFor(() => unanswered === 0, 'the held list reads to be answered');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     assert.deepEqual(await row.locator('media-lab-status-badge [part="badge"]').allInnerTexts(), ['SUCCEEDED'], 'the late answers did not undo it');
   });
 });
