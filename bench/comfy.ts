@@ -21,11 +21,10 @@ import { comfyOptionsSchema } from '../bridge/options.js';
 import { BackendPool } from '../bridge/pool/backend-pool.js';
 import type { Artifact, ExecutorContext, Job, JsonObject } from '../plugin/core/types.js';
 import { migrateLatest } from '../plugin/db/migrate.js';
-import { runningJob } from '../test/helpers/running-job.js';
+import { inputArtifact, runningJob } from '../test/support/rows.js';
 import { ComfyExecutor } from '../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../plugin/pipelines/comfy/submission.js';
-import { inputArtifact } from '../test/helpers/input-artifact.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'media-lab-comfy-bench-'));

@@ -24,8 +24,9 @@ import {
   type InterpolateMode,
 } from '../plugin/pipelines/interpolate/index.js';
 import { x264Args } from '../plugin/pipelines/interpolate/engines/encoder.js';
-import { fakeRun, makeJobDirs, videoArtifact } from '../test/interpolate/helpers/fake-context.js';
-import { writeBlendModel } from '../test/interpolate/helpers/onnx-model.js';
+import { fakeContext, makeJobDirs } from '../test/support/fake-context.js';
+import { writeBlendModel } from '../test/support/onnx-models.js';
+import { videoArtifact } from '../test/support/rows.js';
 
 const exec = promisify(execFile);
 const SOURCE_FRAMES = 600; // 5 s at 120 fps
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
           );
         const runPipeline = async () => {
           const dirs = await makeJobDirs();
-          const run = await fakeRun({ inputPath: input, artifact, params: { targetFps: 120, mode }, ...dirs, laneConcurrency: LANES });
+          const run = fakeContext({ inputs: [{ path: input, artifact }], params: { targetFps: 120, mode }, ...dirs, laneConcurrency: LANES });
           const stages = stageClock();
           const report = run.ctx.progress;
           run.ctx.progress = (update) => {
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
           const pipeline = await timed(() => kind.executor!.run(run.ctx));
           stages.mark('end');
           await run.endAttempt();
-          return { ...pipeline, dirs, output: run.outputs.find((o) => o.artifact.role === 'output')!.storedPath, stages: stages.summary() };
+          return { ...pipeline, dirs, output: run.outputs.find((o) => o.artifact.role === 'output')!.path, stages: stages.summary() };
         };
         // Short modes run pipeline and single command alternately, ROUNDS times, so a slow spell
         // on this shared machine hits both alike; quality (minutes each) runs once.

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createMediaLab, type MediaLab } from '../plugin/index.js';
 import { Worker } from '../plugin/worker/worker.js';
 import { newId } from '../plugin/core/ids.js';
-import { sqliteDatabase, postgresDatabase, PG_URL, type TestDatabase } from '../test/helpers/db.js';
+import { PG_URL, postgresDatabase, sqliteDatabase, type TestDatabase } from '../test/support/db.js';
 import type { KindDefinition } from '../plugin/core/types.js';
 
 const ADMIN = { id: 'bench', roles: ['admin'] };

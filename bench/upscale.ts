@@ -30,8 +30,9 @@ import { planTiles } from '../plugin/pipelines/enhance/tile-plan.js';
 import type { TileGrid } from '../plugin/pipelines/enhance/tile-size.js';
 import { estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
 import { roundingWriter, upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
-import { fakeContext } from '../test/enhance/fake-context.js';
-import { photoLikeRgb } from '../test/enhance/helpers.js';
+import { fakeContext } from '../test/support/fake-context.js';
+import { photoLikeRgb } from '../test/support/media.js';
+import { inputArtifact } from '../test/support/rows.js';
 
 const THREADS = os.availableParallelism();
 const DEFAULT_BUDGET_MB = enhanceOptionsSchema.parse({}).memoryBudgetMB;
@@ -111,9 +112,9 @@ function photoPath(): string {
 }
 
 async function runExecutor(kind: EnhanceKind, params: object, file: string): Promise<{ path: string; summary: JsonObject; cleanup(): Promise<void> }> {
-  const ctx = await fakeContext(enhanceParamsSchema.parse(params), file);
-  const result = (await kind.executor!.run(ctx)) as { summary: JsonObject };
-  return { path: ctx.outputs[0]!.path, summary: result.summary, cleanup: () => ctx.cleanup() };
+  const run = fakeContext({ params: enhanceParamsSchema.parse(params), job: { workflow: 'enhance' }, inputs: [{ artifact: inputArtifact(), path: file }], storeDir: null, laneConcurrency: 1 });
+  const result = (await kind.executor!.run(run.ctx)) as { summary: JsonObject };
+  return { path: run.outputs[0]!.path, summary: result.summary, cleanup: () => run.cleanup() };
 }
 
 async function rgbOf(file: string): Promise<{ data: Buffer; width: number; height: number }> {

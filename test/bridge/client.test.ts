@@ -11,7 +11,7 @@ import { ComfyLostError, ComfyRejectedError, ComfyUnreachableError } from '../..
 import type { ApiWorkflow, BinaryFrame, ComfyMessage, PromptProgress } from '../../bridge/types.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { HAPPY } from './workflows.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const FAST = { reconnect: { baseMs: 20, maxMs: 200, giveUpAfterMs: 1_500 }, watchdogMs: 400, pollWhileDisconnectedMs: 100, historyRetryDelaysMs: [20, 50, 100] };
 

@@ -11,7 +11,10 @@ import { ComfyExecutor } from '../../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
 import { startFakeComfy } from '../fake-comfy/index.js';
-import { artifactFrom, createTestDb, FIXTURES, makeContext, makeJob, REPO_ROOT, tempDir } from './helpers.js';
+import { createTestDb } from '../support/db.js';
+import { fakeContext } from '../support/fake-context.js';
+import { FIXTURES, REPO_ROOT, tempDir } from '../support/files.js';
+import { artifactFrom } from '../support/rows.js';
 
 const PACKAGE = join(REPO_ROOT, 'bridge', 'comfyui-media-lab');
 /** No __pycache__ in the source tree. */
@@ -114,7 +117,7 @@ describe('comfyui-media-lab custom nodes', function () {
       const picture = artifactFrom(join(FIXTURES, 'red.png'), tempDir());
       const resolved = await resolveComfySubmission(registry, 'generate', { name: 'zoomed' }, { picture: picture.artifact.id, zoom: 2 });
       await assert.rejects(resolveComfySubmission(registry, 'generate', { name: 'zoomed' }, { picture: 'x', zoom: 9 }), /params\.zoom: must be at most 4/);
-      const t = makeContext(makeJob({ workflow: 'generate', preset: resolved.preset, params: resolved.params, inputIds: resolved.inputIds }), [picture]);
+      const t = fakeContext({ job: { workflow: 'generate', preset: resolved.preset, params: resolved.params, inputIds: resolved.inputIds }, inputs: [picture] });
       await new ComfyExecutor({ pool, registry, options }).run(t.ctx);
       assert.deepEqual([t.outputs[0].artifact.width, t.outputs[0].artifact.height], [128, 96]);
       const posted = comfy.requests.find((r) => r.path === '/prompt' && r.method === 'POST')?.body as { prompt: Record<string, { class_type: string }> };

@@ -14,7 +14,11 @@ import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js'
 import { reconcileComfyJobs } from '../../plugin/pipelines/comfy/reconcile-jobs.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { artifactFrom, createTestDb, FIXTURES, makeContext, makeJob, REPO_ROOT, tempDir, waitFor, type TestContext } from './helpers.js';
+import { createTestDb } from '../support/db.js';
+import { fakeContext, type FakeRun } from '../support/fake-context.js';
+import { FIXTURES, REPO_ROOT, tempDir } from '../support/files.js';
+import { artifactFrom, runningJob } from '../support/rows.js';
+import { waitFor } from '../support/wait.js';
 
 function options(backends: Array<{ name: string; url: string; burst?: boolean }>, extra: Partial<ComfyOptionsInput> = {}): ComfyOptions {
   return comfyOptionsSchema.parse({
@@ -69,10 +73,10 @@ describe('comfy executor', function () {
     await comfy.close();
   });
 
-  async function prepare(kind: WorkflowKind, preset: string | null, params: JsonObject, inputs: Array<ReturnType<typeof artifactFrom>> = []): Promise<TestContext> {
+  async function prepare(kind: WorkflowKind, preset: string | null, params: JsonObject, inputs: Array<ReturnType<typeof artifactFrom>> = []): Promise<FakeRun> {
     const resolved = await resolveComfySubmission(registry, kind, preset ? { name: preset } : undefined, params);
-    const job = makeJob({ workflow: kind, preset: resolved.preset, params: resolved.params, inputIds: resolved.inputIds });
-    return makeContext(job, inputs);
+    const job = runningJob({ workflow: kind, preset: resolved.preset, params: resolved.params, inputIds: resolved.inputIds });
+    return fakeContext({ job, inputs });
   }
 
   const promptsPosted = (c: FakeComfy = comfy) => c.requests.filter((r) => r.method === 'POST' && r.path === '/prompt');
@@ -293,7 +297,7 @@ describe('comfy executor', function () {
     const leaseLost = Object.assign(new Error('The job lease was lost.'), { name: 'AbortError', reason: 'lease-lost' });
 
     /** Starts a job and "kills" its process once the prompt runs: the attempt detaches, the prompt goes on. */
-    async function dieWhileRunning(): Promise<TestContext> {
+    async function dieWhileRunning(): Promise<FakeRun> {
       comfy.timing.nodeDelayMs = 200;
       const t = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 3 });
       const running = executor.run(t.ctx);
@@ -304,12 +308,12 @@ describe('comfy executor', function () {
       return t;
     }
 
-    function nextAttempt(t: TestContext, extra: Partial<ComfyOptionsInput> = {}): { t2: TestContext; executor2: ComfyExecutor; pool2: BackendPool } {
+    function nextAttempt(t: FakeRun, extra: Partial<ComfyOptionsInput> = {}): { t2: FakeRun; executor2: ComfyExecutor; pool2: BackendPool } {
       const o = options([{ name: 'gpu', url: comfy.url }], extra);
       const pool2 = new BackendPool(o); // a new process: a new client id
       pools.push(pool2);
       const job = { ...t.ctx.job, attempts: t.ctx.job.attempts + 1, checkpoint: t.checkpoints[t.checkpoints.length - 1] };
-      return { t2: makeContext(job), executor2: new ComfyExecutor({ pool: pool2, registry, options: o }), pool2 };
+      return { t2: fakeContext({ job }), executor2: new ComfyExecutor({ pool: pool2, registry, options: o }), pool2 };
     }
 
     it('collects a prompt that finished meanwhile, without running it again', async () => {
@@ -406,7 +410,7 @@ describe('comfy executor', function () {
     await executor.run(t.ctx);
     const firstName = t.outputs[0].artifact.metadata.comfy as { filename: string };
     // The same job runs again from scratch (say its outputs were lost before they were recorded).
-    const again = makeContext({ ...t.ctx.job, checkpoint: {} });
+    const again = fakeContext({ job: { ...t.ctx.job, checkpoint: {} } });
     await executor.run(again.ctx);
     const meta = again.outputs[0].artifact.metadata as { comfy: { filename: string; fullyCached: boolean } };
     assert.equal(meta.comfy.fullyCached, true);

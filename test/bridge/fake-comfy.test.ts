@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ffprobePath } from '../../plugin/media/binaries.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { FIXTURES, tempDir, waitFor } from './helpers.js';
+import { FIXTURES, tempDir } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 import { collect, postJson } from './ws-collector.js';
 import { HAPPY } from './workflows.js';
 

@@ -5,7 +5,7 @@ import { comfyOptionsSchema, backendsFromUrlList } from '../../bridge/options.js
 import { BackendPool } from '../../bridge/pool/backend-pool.js';
 import { ComfyUnreachableError } from '../../bridge/errors.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 function poolOf(backends: Array<{ name: string; url: string; weight?: number; burst?: boolean; headers?: Record<string, string> }>, burstQueueThreshold = 2) {
   return new BackendPool(comfyOptionsSchema.parse({ backends, burstQueueThreshold, healthIntervalMs: 60_000, requestTimeoutMs: 2_000 }));

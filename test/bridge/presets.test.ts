@@ -14,7 +14,7 @@ import { parametersJsonSchema, resolveParams } from '../../bridge/presets/params
 import { checkAgainstCatalog } from '../../bridge/presets/validate.js';
 import type { ApiWorkflow, ParameterSpec } from '../../bridge/types.js';
 import { FakeObjectInfo } from '../fake-comfy/object-info.js';
-import { REPO_ROOT } from './helpers.js';
+import { REPO_ROOT } from '../support/files.js';
 
 function shipped(name: string): { workflow: ApiWorkflow; manifest: { name: unknown } & Record<string, unknown> } {
   const dir = join(REPO_ROOT, 'comfy-workflows', name);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { PresetInvalidError } from '../../bridge/presets/definition.js';
-import { createTestDb, REPO_ROOT, tempDir, waitFor } from './helpers.js';
+import { createTestDb } from '../support/db.js';
+import { REPO_ROOT, tempDir } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 
 const SHIPPED = join(REPO_ROOT, 'comfy-workflows');
 

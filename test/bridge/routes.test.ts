@@ -9,7 +9,8 @@ import type { Knex } from 'knex';
 import { buildPublishRequest, describeResult, guessKind, presetNameFrom, publishToMediaLab } from '../../bridge/comfyui-media-lab/js/publish-core.js';
 import { createPresetRoutes } from '../../plugin/http/preset-routes.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
-import { createTestDb, REPO_ROOT } from './helpers.js';
+import { createTestDb } from '../support/db.js';
+import { REPO_ROOT } from '../support/files.js';
 
 const SHIPPED = join(REPO_ROOT, 'comfy-workflows');
 const TOKEN = 'admin-secret';

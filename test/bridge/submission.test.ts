@@ -9,7 +9,8 @@ import { createPresetRoutes } from '../../plugin/http/preset-routes.js';
 import { createComfyKinds } from '../../plugin/pipelines/comfy/kinds.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
-import { createTestDb, REPO_ROOT } from './helpers.js';
+import { createTestDb } from '../support/db.js';
+import { REPO_ROOT } from '../support/files.js';
 
 function fields(error: unknown): string[] {
   assert.ok(error instanceof ValidationError, String(error));

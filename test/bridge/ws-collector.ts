@@ -1,6 +1,6 @@
 // A raw WebSocket client that records everything a ComfyUI server sends, for protocol tests.
 import WebSocket from 'ws';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 export interface Recorded {
   type: string;

@@ -2,13 +2,14 @@
 // answers 401/403 with the reason.
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { steppingKind } from '../helpers/kinds.js';
-import { ADMIN, USER, startHarness, waitForJobStatus, waitForText, type Harness } from './harness.js';
+import { ADMIN, USER } from '../support/auth.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { jobPaused, pausingKind, resumeJob } from '../support/kinds.js';
 
 describe('browser: access', function () {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ kinds: [steppingKind('voice')] });
+    h = await startHarness({ kinds: [pausingKind('voice')] });
   });
   after(async () => h?.close());
   afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
@@ -70,8 +71,11 @@ describe('browser: access', function () {
 
   it('the token attribute authenticates the elements without a session cookie (API, WebSocket and media)', async () => {
     const input = await h.upload(await sharp({ create: { width: 12, height: 12, channels: 3, background: '#c33' } }).png().toBuffer(), 'token.png');
-    const { body } = await h.apiJson<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 30, stepMs: 60 }, inputs: [input.id] }) });
+    // The job stops before its first step and after its last, so the page sees live progress
+    // however slow this machine is: no race against the run.
+    const { body } = await h.apiJson<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 30, stepMs: 10, pauseAt: [0, 30] }, inputs: [input.id] }) });
     const page = await h.newPage({ token: null });
+    const socket = page.waitForEvent('websocket', (ws) => ws.url().includes('token='));
     await page.goto(`${h.url}/`);
     await page.evaluate(
       ([token, id]) => {
@@ -83,7 +87,16 @@ describe('browser: access', function () {
       [ADMIN, body.id],
     );
     const job = page.locator('media-lab-job');
+    // Progress reaches the element over its own (token) WebSocket once that socket is listening.
+    const live = await socket;
+    await live.waitForEvent('framereceived', (frame) => String(frame.payload).includes('"hello"'));
+    await jobPaused(body.id);
+    const progress = live.waitForEvent('framereceived', (frame) => String(frame.payload).includes('job.progress') && String(frame.payload).includes(body.id));
+    resumeJob(body.id);
+    await progress;
+    await jobPaused(body.id); // after the last step: its stage stays until resumed
     await waitForText(job.locator('[part="stage"]'), /step \d+\/30/);
+    resumeJob(body.id);
     await waitForJobStatus(h, body.id, ['SUCCEEDED']);
     await waitForText(job.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/);
     const preview = job.locator('img[data-role="output-preview"]');

@@ -1,8 +1,9 @@
 // <media-lab-audio>: an audio output on the job page plays, draws its waveform and seeks from the
 // keyboard and the mouse.
 import assert from 'node:assert/strict';
-import { toneKind } from './test-kinds.js';
-import { startHarness, waitForJobStatus, waitForText, waitUntil, type Harness } from './harness.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { toneKind } from '../support/kinds.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: audio player', function () {
   let h: Harness;
@@ -32,7 +33,7 @@ describe('browser: audio player', function () {
 
     await player.locator('button[part="play"]').click();
     await player.locator('[part="player"][data-playing="true"]').waitFor();
-    await waitUntil(async () => Number(await player.locator('[part="waveform"]').getAttribute('aria-valuenow')) >= 1, 'playback to advance');
+    await waitFor(async () => Number(await player.locator('[part="waveform"]').getAttribute('aria-valuenow')) >= 1, 'playback to advance');
     await player.locator('button[part="play"]').click();
     await player.locator('[part="player"][data-playing="false"]').waitFor();
     await h.screenshot(page, 'audio-player');

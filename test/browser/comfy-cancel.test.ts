@@ -2,7 +2,8 @@
 // cancel turns it CANCELLED, and no output artifact is published.
 import assert from 'node:assert/strict';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitForJobStatus, waitForText, waitUntil, type Harness } from './harness.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: ComfyUI generate, cancelled (scenario 3)', function () {
   let h: Harness;
@@ -29,7 +30,7 @@ describe('browser: ComfyUI generate, cancelled (scenario 3)', function () {
     await page.locator('button[data-action="submit-job"]').click();
     await waitForText(page.locator('media-lab-toasts [data-role="toast"]'), /Job queued/);
     const latest = page.locator('media-lab-app [part="latest"] media-lab-job');
-    const id = await waitUntil(() => latest.getAttribute('job-id'), 'the latest job panel');
+    const id = await waitFor(() => latest.getAttribute('job-id'), 'the latest job panel');
 
     await page.locator('button[data-tab="jobs"]').click();
     const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);

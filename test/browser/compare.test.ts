@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startHarness, waitUntil, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 async function dataUrl(color: string): Promise<string> {
   const png = await sharp({ create: { width: 400, height: 200, channels: 3, background: color } }).png().toBuffer();
@@ -27,7 +28,7 @@ async function mountSlider(page: Page, url: string): Promise<void> {
     [before, after],
   );
   await page.locator('media-lab-compare [part="frame"]').waitFor();
-  await waitUntil(() => page.locator('media-lab-compare img[part="after"]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'images');
+  await waitFor(() => page.locator('media-lab-compare img[part="after"]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'images');
 }
 
 const position = (page: Page) => page.locator('media-lab-compare [part="handle"]').getAttribute('aria-valuenow').then(Number);
@@ -86,14 +87,14 @@ describe('browser: compare slider', function () {
     const box = await frameBox(page);
     const y = box.y + box.height / 2;
     await page.touchscreen.tap(box.x + box.width * 0.2, y);
-    await waitUntil(async () => Math.abs((await position(page)) - 20) <= 1, 'tap to move the divider to 20%');
+    await waitFor(async () => Math.abs((await position(page)) - 20) <= 1, 'tap to move the divider to 20%');
     const cdp = await page.context().newCDPSession(page);
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', fraction: number) =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + box.width * fraction, y }] });
     await touch('touchStart', 0.2);
     for (const f of [0.3, 0.45, 0.6, 0.7]) await touch('touchMove', f);
     await touch('touchEnd', 0.7);
-    await waitUntil(async () => Math.abs((await position(page)) - 70) <= 1, 'swipe to move the divider to 70%');
+    await waitFor(async () => Math.abs((await position(page)) - 70) <= 1, 'swipe to move the divider to 70%');
     assert.equal(await colourAt(page, 0.5), 'red');
     assert.equal(await colourAt(page, 0.9), 'blue');
   });

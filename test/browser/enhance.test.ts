@@ -2,7 +2,8 @@
 // says "Job queued", the job succeeds, the output preview shows and the compare slider works.
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { startHarness, waitForJobStatus, waitForText, waitUntil, type Harness } from './harness.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: enhance (scenario 1)', function () {
   this.timeout(180_000);
@@ -32,7 +33,7 @@ describe('browser: enhance (scenario 1)', function () {
     await waitForText(page.locator('media-lab-toasts [data-role="toast"]'), /Job queued/);
 
     const latest = page.locator('media-lab-app [part="latest"] media-lab-job');
-    const id = await waitUntil(() => latest.getAttribute('job-id'), 'the latest job panel');
+    const id = await waitFor(() => latest.getAttribute('job-id'), 'the latest job panel');
     const job = await waitForJobStatus(h, id, ['SUCCEEDED', 'FAILED'], 150_000);
     assert.equal(job.status, 'SUCCEEDED', `the job failed: ${String(job.errorCode)} ${String(job.errorMessage)}`);
     assert.equal((job.params as { qualityPreset: string }).qualityPreset, 'balanced');
@@ -41,7 +42,7 @@ describe('browser: enhance (scenario 1)', function () {
     assert.deepEqual([output?.width, output?.height], [96, 64], 'scale 2 by default');
     const preview = latest.locator('img[data-role="output-preview"]');
     await preview.waitFor({ state: 'visible' });
-    await waitUntil(() => preview.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the output preview to load');
+    await waitFor(() => preview.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the output preview to load');
 
     const handle = latest.locator('media-lab-compare [part="handle"]');
     await handle.waitFor();

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
-import { startHarness, waitUntil, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 const FAKE_ARTIFACTS = 10_000;
 
@@ -85,7 +86,8 @@ describe('browser: gallery', function () {
           mostInDom = Math.max(mostInDom, root.querySelectorAll('[part~="item"]').length);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Let the element render what it loaded last (two frames: its update, then layout).
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       const rendered = [...root.querySelectorAll<HTMLElement>('[part~="item"]')];
       return {
         ms: Math.round(performance.now() - started),
@@ -106,7 +108,7 @@ describe('browser: gallery', function () {
     // A jump to the middle renders the items there, and only those.
     const big = page.locator('#big');
     await big.locator('[part="viewport"]').evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const positions = await big.locator('[part="cell"]').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('aria-posinset'))));
       return positions.length > 0 && positions.every((p) => Math.abs(p - (FAKE_ARTIFACTS + 1) / 2) < 300);
     }, 'the middle items to render');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffmpegPath } from '../../plugin/media/binaries.js';
-import { startHarness, waitForText, type Harness } from './harness.js';
+import { startHarness, waitForText, type Harness } from '../support/browser.js';
 
 function sixtyFpsClip(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'media-lab-clip-'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Job } from '../../web-components/api-types.js';
 import { newerJob } from '../../web-components/job-actions.js';
-import { runningJob } from '../helpers/running-job.js';
+import { runningJob } from '../support/rows.js';
 
 describe('web components: newerJob', () => {
   const at = (ms: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, 0, ms)).toISOString();

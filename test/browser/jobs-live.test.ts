@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { steppingKind } from '../helpers/kinds.js';
-import { validatingKind } from './test-kinds.js';
-import { startHarness, waitForJobStatus, waitForText, waitUntil, type Harness } from './harness.js';
+import { socketFrames, startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { jobPaused, pausingKind, resumeJob, steppingKind, validatingKind } from '../support/kinds.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: jobs', function () {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ kinds: [validatingKind('voice'), validatingKind('interpolate'), steppingKind('generate')] });
+    h = await startHarness({ kinds: [validatingKind('voice'), validatingKind('interpolate'), steppingKind('generate'), pausingKind('music')] });
   });
   after(async () => h?.close());
   afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
@@ -40,7 +40,7 @@ describe('browser: jobs', function () {
     const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);
     await row.waitFor();
     const stages = new Set<string>();
-    await waitUntil(async () => {
+    await waitFor(async () => {
       // allInnerTexts does not wait: the progress bar leaves the row when the job finishes.
       for (const stage of await row.locator('[part="stage"]').allInnerTexts()) if (stage) stages.add(stage);
       return (await row.locator('media-lab-status-badge [part="badge"]').allInnerTexts()).includes('SUCCEEDED');
@@ -83,12 +83,12 @@ describe('browser: jobs', function () {
       document.querySelector('main')?.append(list);
     });
     const rows = page.locator('media-lab-jobs li[data-job-id]');
-    await waitUntil(async () => (await rows.count()) === 4, '4 rows');
+    await waitFor(async () => (await rows.count()) === 4, '4 rows');
     assert.equal(await rows.first().getAttribute('data-job-id'), ids[8], 'newest first');
     await page.locator('media-lab-jobs button[data-action="load-more"]').click();
-    await waitUntil(async () => (await rows.count()) === 8, '8 rows');
+    await waitFor(async () => (await rows.count()) === 8, '8 rows');
     await page.locator('media-lab-jobs button[data-action="load-more"]').click();
-    await waitUntil(async () => (await rows.count()) === 9, '9 rows');
+    await waitFor(async () => (await rows.count()) === 9, '9 rows');
     assert.equal(await page.locator('media-lab-jobs button[data-action="load-more"]').count(), 0, 'no more pages');
     assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id'))), [...ids].reverse());
 
@@ -96,7 +96,7 @@ describe('browser: jobs', function () {
     await waitForText(page.locator('media-lab-jobs .empty'), /No jobs match these filters/);
     assert.equal(await rows.count(), 0);
     await page.locator('media-lab-jobs select[name="status"]').selectOption('SUCCEEDED');
-    await waitUntil(async () => (await rows.count()) === 4, 'SUCCEEDED page');
+    await waitFor(async () => (await rows.count()) === 4, 'SUCCEEDED page');
   });
 
   it('the form shows bound errors at once, the server\'s field errors next to their fields, and "Job queued" on success', async () => {
@@ -168,9 +168,11 @@ describe('browser: jobs', function () {
   });
 
   it('the job page ends at SUCCEEDED when the job finishes while the page is still loading it', async () => {
-    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    // The job waits before its first step until the page's socket is listening.
+    const id = await submit('music', { steps: 8, stepMs: 100, pauseAt: [0] });
     await waitForJobStatus(h, id, ['RUNNING']);
     const page = await h.newPage();
+    const frames = socketFrames(page);
     // The page's first read of the job is answered late, with what the server said while the job
     // was still running: every live event of the run arrives before that stale answer.
     let held = 0;
@@ -179,31 +181,44 @@ describe('browser: jobs', function () {
       const stale = await route.fetch();
       assert.equal(JSON.parse(await stale.text()).status, 'RUNNING');
       await waitForJobStatus(h, id, ['SUCCEEDED']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await frames.next((payload) => payload.includes('job.finished') && payload.includes(id), `job.finished of ${id} on the page's socket`);
       await route.fulfill({ response: stale });
     });
     await page.goto(`${h.url}/media-lab/jobs/${id}`);
+    await frames.next((payload) => payload.includes('"hello"'), "the page's socket to listen");
+    await jobPaused(id);
+    resumeJob(id);
     const job = page.locator('media-lab-job');
     await waitForText(job.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
     assert.ok(held >= 2, 'the page read the job again');
   });
 
   it('the job list keeps a live change that arrived while a slower list answer was on its way', async () => {
-    const id = await submit('voice', { steps: 8, stepMs: 100 });
+    // The job waits before its first step until the page's socket is listening.
+    const id = await submit('music', { steps: 8, stepMs: 100, pauseAt: [0] });
     await waitForJobStatus(h, id, ['RUNNING']);
     const page = await h.newPage();
+    const frames = socketFrames(page);
     // Every list read is answered late, with what the server said while the job was running.
+    let unanswered = 0;
     await page.route('**/api/media-lab/jobs?*', async (route) => {
+      unanswered++;
       const stale = await route.fetch();
       await waitForJobStatus(h, id, ['SUCCEEDED']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await frames.next((payload) => payload.includes('job.finished') && payload.includes(id), `job.finished of ${id} on the page's socket`);
       await route.fulfill({ response: stale });
+      unanswered--;
     });
     await page.goto(`${h.url}/media-lab#jobs`);
+    await frames.next((payload) => payload.includes('"hello"'), "the page's socket to listen");
+    await jobPaused(id);
+    resumeJob(id);
     const row = page.locator(`media-lab-jobs li[data-job-id="${id}"]`);
     await waitForText(row.locator('media-lab-status-badge [part="badge"]'), /SUCCEEDED/, 10_000);
     await page.waitForLoadState('networkidle');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every late answer has been handed over and the page has rendered what it made of them.
+    await waitFor(() => unanswered === 0, 'the held list reads to be answered');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     assert.deepEqual(await row.locator('media-lab-status-badge [part="badge"]').allInnerTexts(), ['SUCCEEDED'], 'the late answers did not undo it');
   });
 });

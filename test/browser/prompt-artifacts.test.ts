@@ -2,9 +2,10 @@
 // with test executors standing in for the ComfyUI kinds: thumbnails, players, the count badge,
 // the error state and the refresh button, for an admin and for the prompt's (non-admin) owner.
 import assert from 'node:assert/strict';
-import { steppingKind } from '../helpers/kinds.js';
-import { toneKind } from './test-kinds.js';
-import { USER, startHarness, waitForText, waitUntil, type Harness } from './harness.js';
+import { USER } from '../support/auth.js';
+import { startHarness, waitForText, type Harness } from '../support/browser.js';
+import { steppingKind, toneKind } from '../support/kinds.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: prompt-artifacts widget', function () {
   let h: Harness;
@@ -28,7 +29,7 @@ describe('browser: prompt-artifacts widget', function () {
     // One image prompt whose job fails, for the error state.
     await knex('prompts').insert({ user_id: 'demo-user', prompt_type: 'image', prompt_text: 'this one fails', status: 'pending', metadata: JSON.stringify({ params: { failWith: 'permanent' } }) });
     const media = [...(await promptsOfType('image')), ...(await promptsOfType('music')), ...(await promptsOfType('voice'))];
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const statuses = await Promise.all(media.map(promptStatus));
       return statuses.every((s) => s === 'ready' || s === 'error');
     }, 'every media prompt to be processed', 30_000);
@@ -46,7 +47,7 @@ describe('browser: prompt-artifacts widget', function () {
 
     const thumbnail = widget(image).locator('img[data-role="prompt-thumbnail"]');
     await thumbnail.waitFor({ state: 'visible' });
-    await waitUntil(() => thumbnail.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the thumbnail to load');
+    await waitFor(() => thumbnail.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the thumbnail to load');
     await waitForText(widget(image).locator('[data-role="count"]'), /^image \(1\)$/);
 
     for (const id of [music, voice]) {
@@ -68,7 +69,7 @@ describe('browser: prompt-artifacts widget', function () {
     await page.goto(`${h.url}/prompts`);
     const widget = page.locator(`prompt-artifacts[prompt-id="${id}"]`);
     await widget.locator('[data-role="count"]').waitFor();
-    await waitUntil(async () => (await promptStatus(id)) === 'ready', 'the new prompt to be processed', 20_000);
+    await waitFor(async () => (await promptStatus(id)) === 'ready', 'the new prompt to be processed', 20_000);
     await widget.evaluate((el) => el.setAttribute('poll', '0'));
     await widget.locator('button[data-action="refresh"]').click();
     await widget.locator('img[data-role="prompt-thumbnail"]').waitFor({ state: 'visible' });

@@ -2,7 +2,8 @@
 // prompt's player, made through the (fake) ComfyUI by the prompt-queue adapter.
 import assert from 'node:assert/strict';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitUntil, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 describe('browser: prompt queue through ComfyUI (scenario 5)', function () {
   this.timeout(120_000);
@@ -24,12 +25,12 @@ describe('browser: prompt queue through ComfyUI (scenario 5)', function () {
   it('shows the thumbnail of a finished image prompt and the player of a finished music prompt', async () => {
     const image = await firstOfType('image');
     const music = await firstOfType('music');
-    await waitUntil(async () => (await statusOf(image)) === 'ready' && (await statusOf(music)) === 'ready', 'the image and music prompts', 90_000);
+    await waitFor(async () => (await statusOf(image)) === 'ready' && (await statusOf(music)) === 'ready', 'the image and music prompts', 90_000);
     const page = await h.newPage();
     await page.goto(`${h.url}/prompts`);
     const thumbnail = page.locator(`prompt-artifacts[prompt-id="${image}"] img[data-role="prompt-thumbnail"]`);
     await thumbnail.waitFor({ state: 'visible' });
-    await waitUntil(() => thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the thumbnail to load');
+    await waitFor(() => thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the thumbnail to load');
     await page.locator(`prompt-artifacts[prompt-id="${music}"] media-lab-audio [part="player"][data-state="ready"]`).waitFor();
     await h.screenshot(page, 'prompt-queue-comfy');
   });

@@ -2,9 +2,8 @@
 // page fit the viewport: no horizontal overflow.
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { steppingKind } from '../helpers/kinds.js';
-import { toneKind } from './test-kinds.js';
-import { horizontalOverflow, startHarness, waitForJobStatus, waitForText, type Harness } from './harness.js';
+import { horizontalOverflow, startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { steppingKind, toneKind } from '../support/kinds.js';
 
 describe('browser: responsive layout', function () {
   let h: Harness;

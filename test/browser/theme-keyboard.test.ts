@@ -2,8 +2,8 @@
 // overrides through --media-lab-* properties, tabs driven by arrow keys, the form reachable with Tab.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { steppingKind } from '../helpers/kinds.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../support/browser.js';
+import { steppingKind } from '../support/kinds.js';
 
 describe('browser: theme and keyboard', function () {
   let h: Harness;

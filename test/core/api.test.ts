@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ADMIN, USER, startTestLab, waitForStatus, type TestLab } from '../helpers/lab.js';
-import { steppingKind } from '../helpers/kinds.js';
+import { ADMIN, USER } from '../support/auth.js';
+import { steppingKind } from '../support/kinds.js';
+import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
 
 async function png(width = 16, height = 12, color = { r: 200, g: 30, b: 30 }): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();

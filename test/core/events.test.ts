@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { ADMIN, USER, startTestLab, type TestLab } from '../helpers/lab.js';
-import { steppingKind } from '../helpers/kinds.js';
+import { ADMIN, USER } from '../support/auth.js';
+import { steppingKind } from '../support/kinds.js';
+import { startTestLab, type TestLab } from '../support/lab.js';
 
 interface WireEvent {
   type: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { MediaLabError } from '../../plugin/core/errors.js';
 import { probeMedia, readProbe } from '../../plugin/media/ffprobe.js';
-import { ffmpegChildren } from '../interpolate/helpers/tools.js';
+import { ffmpegChildren } from '../support/ffmpeg.js';
 
 // The one ffprobe runner that uploads, ComfyUI outputs and interpolation inputs share.
 describe('ffprobe runner', () => {

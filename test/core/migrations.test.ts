@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { DATABASES, PG_URL } from '../helpers/db.js';
+import { DATABASES, PG_URL } from '../support/db.js';
 import { migrateLatest, migrateRollback } from '../../plugin/db/migrate.js';
 
 const CORE_TABLES = ['media_jobs', 'media_artifacts', 'media_job_events', 'media_presets'];

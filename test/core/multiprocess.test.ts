@@ -3,13 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASES } from '../helpers/db.js';
+import { ADMIN } from '../support/auth.js';
+import { DATABASES } from '../support/db.js';
+import { steppingKind } from '../support/kinds.js';
+import { startTestLab, type TestLab } from '../support/lab.js';
+import { waitFor } from '../support/wait.js';
 import WebSocket from 'ws';
-import { ADMIN, startTestLab, waitFor, type TestLab } from '../helpers/lab.js';
-import { steppingKind } from '../helpers/kinds.js';
 
 function spawnWorker(db: string, dataDir: string, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts', db, dataDir, name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', db, dataDir, name], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       if (String(chunk).includes('ready')) resolve(child);

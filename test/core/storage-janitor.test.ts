@@ -10,8 +10,8 @@ import { migrateLatest } from '../../plugin/db/migrate.js';
 import type { NewJob } from '../../plugin/jobs/store.js';
 import { claimNextJob, insertJob } from '../../plugin/jobs/store.js';
 import { jobTempName } from '../../plugin/jobs/temp-dir-name.js';
-import { sqliteDatabase } from '../helpers/db.js';
-import { inputArtifact } from '../helpers/input-artifact.js';
+import { sqliteDatabase } from '../support/db.js';
+import { inputArtifact } from '../support/rows.js';
 
 // What a crash leaves in storage is found and settled the next time Media Lab starts: nothing a
 // row needs is lost, and nothing nobody needs stays behind.

@@ -3,11 +3,12 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { DATABASES } from '../helpers/db.js';
+import { DATABASES } from '../support/db.js';
+import { steppingKind } from '../support/kinds.js';
+import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
+import { waitFor } from '../support/wait.js';
 import { recordOutput } from '../../plugin/worker/outputs.js';
 import type { Job, JobStatus, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
-import { startTestLab, waitFor, waitForStatus, type TestLab } from '../helpers/lab.js';
-import { steppingKind } from '../helpers/kinds.js';
 import { placeholderKind } from '../../plugin/kinds/registry.js';
 
 interface JobBody {

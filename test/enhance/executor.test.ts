@@ -12,9 +12,12 @@ import type { EnhanceKind, EnhanceOptionsInput, EnhanceParams } from '../../plug
 import { createEnhanceKind, describeEnhancePresets, enhanceParamsSchema } from '../../plugin/pipelines/enhance/index.js';
 import { locateNpmPackage } from '../../plugin/pipelines/enhance/npm-model-packages.js';
 import type { EnhanceKindInternals } from '../../plugin/pipelines/enhance/kind.js';
-import type { FakeContext } from './fake-context.js';
-import { fakeContext } from './fake-context.js';
-import { TEST_MODEL_CACHE, isMediaLabError, pngClaiming, rawImage, sha256File, writeTemp } from './helpers.js';
+import { isMediaLabError } from '../support/assert.js';
+import { fakeContext, type FakeRun } from '../support/fake-context.js';
+import { sha256File } from '../support/files.js';
+import { pngClaiming, rawImage, writeTemp } from '../support/media.js';
+import { TEST_MODEL_CACHE } from '../support/onnx-models.js';
+import { inputArtifact } from '../support/rows.js';
 
 type Params = EnhanceParams;
 
@@ -23,7 +26,7 @@ describe('enhance executor', function () {
   let directory: string;
   let kind: EnhanceKind;
   const kinds: EnhanceKind[] = [];
-  const contexts: FakeContext<Params>[] = [];
+  const contexts: FakeRun<Params>[] = [];
 
   function makeKind(options: EnhanceOptionsInput = {}, internals: EnhanceKindInternals = {}): EnhanceKind {
     const made = createEnhanceKind({ modelCacheDir: TEST_MODEL_CACHE, threads: 2, preview: false, ...options }, internals);
@@ -31,20 +34,20 @@ describe('enhance executor', function () {
     return made;
   }
 
-  async function run(target: EnhanceKind, params: Partial<Params>, file: string): Promise<{ ctx: FakeContext<Params>; summary: JsonObject }> {
-    const ctx = await fakeContext(enhanceParamsSchema.parse(params), file);
-    contexts.push(ctx);
-    const result = await target.executor!.run(ctx);
-    return { ctx, summary: (result as { summary: JsonObject }).summary };
+  async function run(target: EnhanceKind, params: Partial<Params>, file: string): Promise<{ t: FakeRun<Params>; summary: JsonObject }> {
+    const t = fakeContext({ params: enhanceParamsSchema.parse(params), job: { workflow: 'enhance' }, inputs: [{ artifact: inputArtifact(), path: file }], storeDir: null, laneConcurrency: 1 });
+    contexts.push(t);
+    const result = await target.executor!.run(t.ctx);
+    return { t, summary: (result as { summary: JsonObject }).summary };
   }
 
-  async function failing(target: EnhanceKind, params: Partial<Params>, file: string): Promise<{ ctx: FakeContext<Params>; error: unknown }> {
-    const ctx = await fakeContext(enhanceParamsSchema.parse(params), file);
-    contexts.push(ctx);
+  async function failing(target: EnhanceKind, params: Partial<Params>, file: string): Promise<{ t: FakeRun<Params>; error: unknown }> {
+    const t = fakeContext({ params: enhanceParamsSchema.parse(params), job: { workflow: 'enhance' }, inputs: [{ artifact: inputArtifact(), path: file }], storeDir: null, laneConcurrency: 1 });
+    contexts.push(t);
     try {
-      await target.executor!.run(ctx);
+      await target.executor!.run(t.ctx);
     } catch (error) {
-      return { ctx, error };
+      return { t, error };
     }
     assert.fail('the job should have failed');
   }
@@ -55,19 +58,19 @@ describe('enhance executor', function () {
   });
   after(async () => {
     for (const made of kinds) await made.close();
-    for (const ctx of contexts) await ctx.cleanup();
+    for (const t of contexts) await t.cleanup();
     await rm(directory, { recursive: true, force: true });
   });
 
   it('balanced x2: a twice-as-large PNG with preset, model, scale, tiles, duration, threads and provider recorded', async () => {
     const file = await writeTemp(directory, 'photo.png', await rawImage(48, 32).png().toBuffer());
     const withPreview = makeKind({ preview: true });
-    const { ctx, summary } = await run(withPreview, {}, file);
+    const { t, summary } = await run(withPreview, {}, file);
 
-    const [output, preview] = ctx.outputs;
+    const [output, preview] = t.outputs.map((recorded) => recorded.spec);
     assert.ok(output && preview, 'an output and a preview');
     assert.equal(output.role, 'output');
-    assert.equal(path.dirname(output.path), ctx.tempDir);
+    assert.equal(path.dirname(output.path), t.ctx.tempDir);
     assert.deepEqual(output.facts, { kind: 'image', mime: 'image/png', width: 96, height: 64 });
     const written = await sharp(output.path).metadata();
     assert.deepEqual([written.format, written.width, written.height], ['png', 96, 64]);
@@ -90,15 +93,15 @@ describe('enhance executor', function () {
     assert.equal(typeof metadata.durationMs, 'number');
     assert.equal(metadata.threads, 2);
     assert.equal(metadata.executionProvider, 'cpu');
-    assert.deepEqual(ctx.backends, ['onnxruntime:cpu']);
+    assert.deepEqual(t.backends, ['onnxruntime:cpu']);
   });
 
   it('matches the result UpscalerJS publishes for the same model, away from the border', async () => {
     // esrgan-slim ships its own 2x sample (tfjs output for assets/fixture.png). Our border is
     // mirrored rather than zero-padded, so only the inside must agree.
     const assets = path.join(locateNpmPackage('@upscalerjs/esrgan-slim')!.dir, 'assets');
-    const { ctx } = await run(kind, { qualityPreset: 'balanced', scale: 2 }, path.join(assets, 'fixture.png'));
-    const ours = await sharp(ctx.outputs[0]!.path).removeAlpha().raw().toBuffer();
+    const { t } = await run(kind, { qualityPreset: 'balanced', scale: 2 }, path.join(assets, 'fixture.png'));
+    const ours = await sharp(t.outputs[0]!.path).removeAlpha().raw().toBuffer();
     const theirs = await sharp(path.join(assets, 'samples', '2x', 'result.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const width = theirs.info.width;
     assert.equal(ours.length, theirs.data.length);
@@ -115,11 +118,11 @@ describe('enhance executor', function () {
   it('reports progress that only goes up, through the tiles, to 1', async () => {
     const file = await writeTemp(directory, 'progress.png', await rawImage(60, 40).png().toBuffer());
     const tiny = makeKind({}, { tileSize: 16 });
-    const { ctx, summary } = await run(tiny, {}, file);
-    const fractions = ctx.progressUpdates.map((update) => update.fraction);
+    const { t, summary } = await run(tiny, {}, file);
+    const fractions = t.progress.map((update) => update.fraction);
     for (let index = 1; index < fractions.length; index++) assert.ok(fractions[index]! >= fractions[index - 1]!, `progress went back: ${fractions.join(', ')}`);
     assert.equal(fractions.at(-1), 1);
-    const tileUpdates = ctx.progressUpdates.filter((update) => update.stage === 'upscaling');
+    const tileUpdates = t.progress.filter((update) => update.stage === 'upscaling');
     assert.ok(Number(summary.tiles) >= 6);
     assert.ok(tileUpdates.length >= Number(summary.tiles), 'one update per tile');
   });
@@ -127,26 +130,26 @@ describe('enhance executor', function () {
   it('stops between tiles when cancelled, writing nothing', async () => {
     const file = await writeTemp(directory, 'cancel.png', await rawImage(60, 40).png().toBuffer());
     const tiny = makeKind({}, { tileSize: 16 });
-    const ctx = await fakeContext(enhanceParamsSchema.parse({}), file);
-    contexts.push(ctx);
+    const t = fakeContext({ params: enhanceParamsSchema.parse({}), job: { workflow: 'enhance' }, inputs: [{ artifact: inputArtifact(), path: file }], storeDir: null, laneConcurrency: 1 });
+    contexts.push(t);
     let tilesSeen = 0;
-    const report = ctx.progress.bind(ctx);
-    ctx.progress = (update) => {
+    const report = t.ctx.progress.bind(t.ctx);
+    t.ctx.progress = (update) => {
       report(update);
-      if (update.stage === 'upscaling' && update.fraction > 0.05 && ++tilesSeen === 1) ctx.abort.abort();
+      if (update.stage === 'upscaling' && update.fraction > 0.05 && ++tilesSeen === 1) t.controller.abort();
     };
-    await assert.rejects(tiny.executor!.run(ctx), (error: unknown) => error instanceof Error && error.name === 'AbortError');
+    await assert.rejects(tiny.executor!.run(t.ctx), (error: unknown) => error instanceof Error && error.name === 'AbortError');
     assert.equal(tilesSeen, 1, 'no tile finished after the abort');
-    assert.equal(ctx.outputs.length, 0);
+    assert.equal(t.outputs.length, 0);
   });
 
   it('keeps alpha, upscaled separately with Lanczos', async () => {
     const alpha = Buffer.from(Array.from({ length: 40 * 24 }, (_, index) => (index % 40) * 6));
     const rgba = await rawImage(40, 24).joinChannel(alpha, { raw: { width: 40, height: 24, channels: 1 } }).png().toBuffer();
     const file = await writeTemp(directory, 'alpha.png', rgba);
-    const { ctx, summary } = await run(kind, {}, file);
+    const { t, summary } = await run(kind, {}, file);
     assert.equal(summary.alpha, true);
-    const output = await sharp(ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+    const output = await sharp(t.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
     assert.equal(output.info.channels, 4);
     const expected = await sharp(alpha, { raw: { width: 40, height: 24, channels: 1 } }).resize(80, 48, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer();
     for (let pixel = 0; pixel < 80 * 48; pixel++) assert.equal(output.data[pixel * 4 + 3], expected[pixel], `alpha of pixel ${pixel}`);
@@ -159,8 +162,8 @@ describe('enhance executor', function () {
     const withAlpha = await run(kind, {}, rgbaFile);
     const without = await run(kind, {}, rgbFile);
     assert.equal(withAlpha.summary.alpha, true);
-    const output = await sharp(withAlpha.ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
-    const reference = await sharp(without.ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+    const output = await sharp(withAlpha.t.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+    const reference = await sharp(without.t.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
     assert.equal(output.info.channels, 4);
     assert.equal(reference.info.channels, 3);
     for (let pixel = 0; pixel < 80 * 48; pixel++) {
@@ -176,10 +179,10 @@ describe('enhance executor', function () {
     const jpeg = await sharp(stored, { raw: { width: 40, height: 24, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
     const file = await writeTemp(directory, 'rotated.jpg', jpeg);
     for (const qualityPreset of ['balanced', 'fast'] as const) {
-      const { ctx } = await run(kind, { qualityPreset }, file);
-      const { data, info } = await sharp(ctx.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
+      const { t } = await run(kind, { qualityPreset }, file);
+      const { data, info } = await sharp(t.outputs[0]!.path).raw().toBuffer({ resolveWithObject: true });
       assert.deepEqual([info.width, info.height], [48, 80], qualityPreset);
-      assert.equal((await sharp(ctx.outputs[0]!.path).metadata()).orientation ?? 1, 1, 'no orientation tag left to apply twice');
+      assert.equal((await sharp(t.outputs[0]!.path).metadata()).orientation ?? 1, 1, 'no orientation tag left to apply twice');
       const pixelAt = (x: number, y: number) => [...data.subarray((y * 48 + x) * 3, (y * 48 + x) * 3 + 3)];
       assert.ok(pixelAt(24, 10)[0]! > 150 && pixelAt(24, 10)[2]! < 100, `top is red (${qualityPreset})`);
       assert.ok(pixelAt(24, 70)[2]! > 150 && pixelAt(24, 70)[0]! < 100, `bottom is blue (${qualityPreset})`);
@@ -190,8 +193,8 @@ describe('enhance executor', function () {
     const file = await writeTemp(directory, 'p3.png', await rawImage(32, 20).withIccProfile('p3').png().toBuffer());
     const inputProfile = (await sharp(file).metadata()).icc!;
     for (const qualityPreset of ['balanced', 'fast'] as const) {
-      const { ctx, summary } = await run(kind, { qualityPreset }, file);
-      const outputProfile = (await sharp(ctx.outputs[0]!.path).metadata()).icc;
+      const { t, summary } = await run(kind, { qualityPreset }, file);
+      const outputProfile = (await sharp(t.outputs[0]!.path).metadata()).icc;
       assert.ok(outputProfile && outputProfile.equals(inputProfile), `${qualityPreset} keeps the same profile`);
       assert.equal(summary.iccProfile, 'kept');
     }
@@ -207,9 +210,9 @@ describe('enhance executor', function () {
     };
     for (const [format, encode] of Object.entries(encoders)) {
       const file = await writeTemp(directory, `format.${format}`, await encode(rawImage(24, 16)).toBuffer());
-      const { ctx } = await run(kind, {}, file);
-      assert.equal(ctx.outputs[0]!.facts.mime, `image/${format}`);
-      const written = await sharp(ctx.outputs[0]!.path).metadata();
+      const { t } = await run(kind, {}, file);
+      assert.equal(t.outputs[0]!.spec.facts.mime, `image/${format}`);
+      const written = await sharp(t.outputs[0]!.path).metadata();
       assert.equal(written.format === 'heif' ? 'avif' : written.format, format);
       assert.deepEqual([written.width, written.height], [48, 32]);
     }
@@ -226,19 +229,19 @@ describe('enhance executor', function () {
     for (const [name, bytes, code] of cases) {
       const file = await writeTemp(directory, name, bytes);
       for (const qualityPreset of ['balanced', 'fast'] as const) {
-        const { ctx, error } = await failing(kind, { qualityPreset }, file);
+        const { t, error } = await failing(kind, { qualityPreset }, file);
         isMediaLabError(code)(error);
-        assert.equal(ctx.outputs.length, 0, name);
-        assert.deepEqual(ctx.backends, [], `${name}: no engine was started`);
-        assert.ok(!ctx.progressUpdates.some((update) => update.stage === 'upscaling' || update.stage === 'resizing'), `${name}: no work started`);
+        assert.equal(t.outputs.length, 0, name);
+        assert.deepEqual(t.backends, [], `${name}: no engine was started`);
+        assert.ok(!t.progress.some((update) => update.stage === 'upscaling' || update.stage === 'resizing'), `${name}: no work started`);
       }
     }
     // An output above the limit fails the same way, before any work.
     const small = await writeTemp(directory, 'small.png', await rawImage(40, 40).png().toBuffer());
     const limited = makeKind({ maxOutputPixels: 100_000 });
-    const { ctx, error } = await failing(limited, { scale: 4, outscale: 8 }, small);
+    const { t, error } = await failing(limited, { scale: 4, outscale: 8 }, small);
     isMediaLabError('INPUT_TOO_LARGE')(error);
-    assert.deepEqual(ctx.backends, []);
+    assert.deepEqual(t.backends, []);
   });
 
   it('never modifies the source file', async () => {
@@ -252,28 +255,28 @@ describe('enhance executor', function () {
   it('fast is a sharp Lanczos resize (light sharpening optional)', async () => {
     const file = await writeTemp(directory, 'fast.png', await rawImage(30, 20).png().toBuffer());
     const plain = makeKind({ fastSharpen: false });
-    const { ctx, summary } = await run(plain, { qualityPreset: 'fast', scale: 3 }, file);
+    const { t, summary } = await run(plain, { qualityPreset: 'fast', scale: 3 }, file);
     assert.equal(summary.engine, 'sharp');
     assert.equal(summary.executionProvider, null);
     assert.equal(summary.model, null);
     assert.equal(summary.sharpened, false);
-    const ours = await sharp(ctx.outputs[0]!.path).raw().toBuffer();
+    const ours = await sharp(t.outputs[0]!.path).raw().toBuffer();
     const lanczos = await sharp(file).resize(90, 60, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer();
     assert.ok(ours.equals(lanczos), 'identical to sharp Lanczos');
 
     const sharpened = await run(kind, { qualityPreset: 'fast', scale: 3 }, file);
     assert.equal(sharpened.summary.sharpened, true);
-    assert.ok(!(await sharp(sharpened.ctx.outputs[0]!.path).raw().toBuffer()).equals(lanczos));
+    assert.ok(!(await sharp(sharpened.t.outputs[0]!.path).raw().toBuffer()).equals(lanczos));
   });
 
   it('outscale: the model runs at the nearest scale, then Lanczos gives the exact size', async () => {
     const file = await writeTemp(directory, 'outscale.png', await rawImage(30, 20).png().toBuffer());
     const half = await run(kind, { outscale: 2.5 }, file);
-    assert.deepEqual([half.ctx.outputs[0]!.facts.width, half.ctx.outputs[0]!.facts.height], [75, 50]);
+    assert.deepEqual([half.t.outputs[0]!.spec.facts.width, half.t.outputs[0]!.spec.facts.height], [75, 50]);
     assert.equal(half.summary.modelScale, 3, 'ties go to the larger model scale');
     assert.equal(half.summary.scale, 2.5);
     const five = await run(kind, { outscale: 5 }, file);
-    assert.deepEqual([five.ctx.outputs[0]!.facts.width, five.ctx.outputs[0]!.facts.height], [150, 100]);
+    assert.deepEqual([five.t.outputs[0]!.spec.facts.width, five.t.outputs[0]!.spec.facts.height], [150, 100]);
     assert.equal(five.summary.modelScale, 4);
   });
 
@@ -312,15 +315,15 @@ describe('enhance executor', function () {
     const four = await run(custom, { qualityPreset: 'max', scale: 4 }, file);
     assert.equal(four.summary.modelScale, 4);
     assert.equal((four.summary.model as JsonObject).name, 'nearest-x4');
-    assert.deepEqual([four.ctx.outputs[0]!.facts.width, four.ctx.outputs[0]!.facts.height], [80, 48]);
+    assert.deepEqual([four.t.outputs[0]!.spec.facts.width, four.t.outputs[0]!.spec.facts.height], [80, 48]);
     const source = await sharp(file).raw().toBuffer();
-    const upscaled = await sharp(four.ctx.outputs[0]!.path).raw().toBuffer();
+    const upscaled = await sharp(four.t.outputs[0]!.path).raw().toBuffer();
     const at = (data: Buffer, width: number, x: number, y: number) => [...data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
     assert.deepEqual(at(upscaled, 80, 4 * 7 + 2, 4 * 5 + 1), at(source, 20, 7, 5), 'the model really ran');
 
     const two = await run(custom, { qualityPreset: 'max', scale: 2 }, file);
     assert.equal(two.summary.modelScale, 4, 'the only scale it has');
-    assert.deepEqual([two.ctx.outputs[0]!.facts.width, two.ctx.outputs[0]!.facts.height], [40, 24]);
+    assert.deepEqual([two.t.outputs[0]!.spec.facts.width, two.t.outputs[0]!.spec.facts.height], [40, 24]);
 
     const missing = makeKind({ customModels: [{ name: 'gone', file: path.join(directory, 'missing.onnx'), preset: 'quality' }] });
     assert.equal(missing.describePresets().find((preset) => preset.preset === 'quality')!.available, false);
@@ -330,9 +333,9 @@ describe('enhance executor', function () {
     const file = await writeTemp(directory, 'provider.png', await rawImage(16, 16).png().toBuffer());
     const logs: string[] = [];
     const cudaFirst = makeKind({ executionProviders: ['cuda', 'cpu'] }, { log: (message) => logs.push(message) });
-    const { summary, ctx } = await run(cudaFirst, {}, file);
+    const { summary, t } = await run(cudaFirst, {}, file);
     assert.ok(summary.executionProvider === 'cuda' || summary.executionProvider === 'cpu');
-    assert.deepEqual(ctx.backends, [`onnxruntime:${String(summary.executionProvider)}`]);
+    assert.deepEqual(t.backends, [`onnxruntime:${String(summary.executionProvider)}`]);
     if (summary.executionProvider === 'cpu') assert.ok(logs.some((line) => /cuda is unavailable/.test(line)), logs.join('\n'));
   });
 });

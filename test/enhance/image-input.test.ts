@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type sharp from 'sharp';
 import { decodeRgb, probeImage } from '../../plugin/pipelines/enhance/image-input.js';
-import { isMediaLabError, pngClaiming, rawImage, writeTemp } from './helpers.js';
+import { isMediaLabError } from '../support/assert.js';
+import { pngClaiming, rawImage, writeTemp } from '../support/media.js';
 
 describe('enhance input checks', () => {
   let directory: string;

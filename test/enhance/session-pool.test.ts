@@ -6,7 +6,8 @@ import path from 'node:path';
 import { convertWithCache } from '../../plugin/pipelines/enhance/converter/converted-model-cache.js';
 import { locateNpmPackage } from '../../plugin/pipelines/enhance/npm-model-packages.js';
 import { SessionPool } from '../../plugin/pipelines/enhance/session-pool.js';
-import { TEST_MODEL_CACHE, isMediaLabError } from './helpers.js';
+import { isMediaLabError } from '../support/assert.js';
+import { TEST_MODEL_CACHE } from '../support/onnx-models.js';
 
 describe('enhance session pool', () => {
   let onnxPath: string;

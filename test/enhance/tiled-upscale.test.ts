@@ -11,7 +11,8 @@ import type { PooledSession } from '../../plugin/pipelines/enhance/session-pool.
 import { planTiles } from '../../plugin/pipelines/enhance/tile-plan.js';
 import type { RgbImage, WindowUpscaler } from '../../plugin/pipelines/enhance/tiled-upscale.js';
 import { roundingWriter, upscaleTiled } from '../../plugin/pipelines/enhance/tiled-upscale.js';
-import { TEST_MODEL_CACHE, photoLikeRgb } from './helpers.js';
+import { photoLikeRgb } from '../support/media.js';
+import { TEST_MODEL_CACHE } from '../support/onnx-models.js';
 
 /** Runs the tiler into unrounded floats, counting how often each output pixel is written. */
 async function runToFloats(

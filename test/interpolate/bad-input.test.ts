@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { MediaLabError } from '../../plugin/core/errors.js';
 import type { Artifact } from '../../plugin/core/types.js';
 import { createInterpolateKind, liveProcessCount, type InterpolateOptionsInput, type InterpolateParams } from '../../plugin/pipelines/interpolate/index.js';
-import { testClips, type Clips } from './helpers/clips.js';
-import { artifactRow, fakeRun, filesUnder, makeJobDirs, videoArtifact } from './helpers/fake-context.js';
-import { writeBlendModel } from './helpers/onnx-model.js';
-import { sha256File } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { fakeContext, makeJobDirs } from '../support/fake-context.js';
+import { filesUnder, sha256File } from '../support/files.js';
+import { writeBlendModel } from '../support/onnx-models.js';
+import { artifactRow, videoArtifact } from '../support/rows.js';
 
 async function failureOf(path: string, artifact: Artifact, params: InterpolateParams, options: InterpolateOptionsInput = {}): Promise<MediaLabError> {
   const dirs = await makeJobDirs();
   try {
-    const run = await fakeRun({ inputPath: path, artifact, params, ...dirs });
+    const run = fakeContext({ inputs: [{ path, artifact }], params, ...dirs });
     const error = await createInterpolateKind(options).executor!.run(run.ctx).then(
       () => null,
       (e: unknown) => e,
@@ -91,7 +92,7 @@ describe('interpolate: unsupported and corrupt inputs', function () {
   it('runs a model whose inputs are named in the options', async () => {
     const dirs = await makeJobDirs();
     try {
-      const run = await fakeRun({ inputPath: clips.motion, artifact: await videoArtifact(clips.motion), params: { targetFps: 180, mode: 'model' }, ...dirs });
+      const run = fakeContext({ inputs: [{ path: clips.motion, artifact: await videoArtifact(clips.motion) }], params: { targetFps: 180, mode: 'model' }, ...dirs });
       const kind = createInterpolateKind({ model: { file: join(modelDir, 'renamed.onnx'), inputNames: { frame0: 'a', frame1: 'b', timestep: 't' } } });
       const result = await kind.executor!.run(run.ctx);
       assert.equal(result?.summary?.frames, 360);

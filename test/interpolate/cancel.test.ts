@@ -3,10 +3,12 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAbortError } from '../../plugin/core/errors.js';
 import { createInterpolateKind, liveProcessCount, type InterpolateMode } from '../../plugin/pipelines/interpolate/index.js';
-import { testClips, type Clips } from './helpers/clips.js';
-import { fakeRun, filesUnder, makeJobDirs, videoArtifact } from './helpers/fake-context.js';
-import { writeBlendModel } from './helpers/onnx-model.js';
-import { ffmpegChildren } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { fakeContext, makeJobDirs } from '../support/fake-context.js';
+import { ffmpegChildren } from '../support/ffmpeg.js';
+import { filesUnder } from '../support/files.js';
+import { writeBlendModel } from '../support/onnx-models.js';
+import { videoArtifact } from '../support/rows.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +26,7 @@ describe('interpolate: cancellation', function () {
       const kind = createInterpolateKind({ model: { file: join(clips.dir, 'cancel-blend.onnx') } });
       const dirs = await makeJobDirs();
       try {
-        const run = await fakeRun({ inputPath: clips.long, artifact: await videoArtifact(clips.long), params: { targetFps: 120, mode }, ...dirs });
+        const run = fakeContext({ inputs: [{ path: clips.long, artifact: await videoArtifact(clips.long) }], params: { targetFps: 120, mode }, ...dirs });
         const running = kind.executor!.run(run.ctx).then(
           () => null,
           (error: unknown) => error,

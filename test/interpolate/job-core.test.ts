@@ -4,10 +4,11 @@ import { strict as assert } from 'node:assert';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterpolateKind } from '../../plugin/pipelines/interpolate/index.js';
-import { startTestLab, waitFor, waitForStatus, type TestLab } from '../helpers/lab.js';
-import { steppingKind } from '../helpers/kinds.js';
-import { testClips, type Clips } from './helpers/clips.js';
-import { ffmpegChildren } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { ffmpegChildren } from '../support/ffmpeg.js';
+import { steppingKind } from '../support/kinds.js';
+import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
+import { waitFor } from '../support/wait.js';
 
 interface ArtifactBody {
   id: string;

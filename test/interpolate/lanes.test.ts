@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { testClips, type Clips } from './helpers/clips.js';
-import { removeJob, runToSuccess } from './helpers/run-job.js';
-import { ffmpegChildren } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { ffmpegChildren } from '../support/ffmpeg.js';
+import { removeJob, runToSuccess } from './run-job.js';
 
 /** Runs `work` while counting ffmpeg children (ffprobe excluded) now and then; returns the most seen at once. */
 async function peakFfmpegProcesses(work: () => Promise<unknown>): Promise<number> {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interpolateOptionsSchema, interpolationFilter, type InterpolateMode } from '../../plugin/pipelines/interpolate/index.js';
 import { x264Args } from '../../plugin/pipelines/interpolate/engines/encoder.js';
-import { testClips, type Clips } from './helpers/clips.js';
-import { writeBlendModel } from './helpers/onnx-model.js';
-import { metadataOf, outputOf, removeJob, runToSuccess, type JobRun } from './helpers/run-job.js';
-import { decodedFrameCount, ffmpeg, ffprobeJson, grayFrames, meanAbsDiff, sha256File, streamsOf, type StreamInfo } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { decodedFrameCount, ffmpeg, ffprobeJson, grayFrames, meanAbsDiff, streamsOf, type StreamInfo } from '../support/ffmpeg.js';
+import { sha256File } from '../support/files.js';
+import { writeBlendModel } from '../support/onnx-models.js';
+import { metadataOf, outputOf, removeJob, runToSuccess, type JobRun } from './run-job.js';
 
 function endOf(stream: StreamInfo): number {
   return Number(stream.start_time ?? 0) + Number(stream.duration);
@@ -37,12 +38,12 @@ describe('interpolate: engines end to end', function () {
       after(() => removeJob(job));
 
       it('writes exactly round(120 x 120 / 60) = 240 frames, tail included', async () => {
-        assert.equal(await decodedFrameCount(outputOf(job).storedPath), 240);
+        assert.equal(await decodedFrameCount(outputOf(job).path), 240);
         assert.equal(metadataOf(job).frameCount, 240);
       });
 
       it('keeps audio and subtitles, in sync within one frame', async () => {
-        const streams = (await streamsOf(outputOf(job).storedPath));
+        const streams = (await streamsOf(outputOf(job).path));
         const video = streams.find((s) => s.codec_type === 'video')!;
         const audio = streams.find((s) => s.codec_type === 'audio')!;
         assert.equal(video.r_frame_rate, '120/1');
@@ -93,7 +94,7 @@ describe('interpolate: engines end to end', function () {
         const single = join(modelDir, `single-${mode}.mp4`);
         const target = { num: 120, den: 1 };
         await ffmpeg(['-i', clips.motion, '-map', '0:v', '-vf', interpolationFilter(mode, target), ...x264Args(interpolateOptionsSchema.parse({ encoder }).encoder, target), single]);
-        const ours = await grayFrames(outputOf(job).storedPath, 160, 90);
+        const ours = await grayFrames(outputOf(job).path, 160, 90);
         const theirs = await grayFrames(single, 160, 90);
         // The single run drops the last in-between frames; compare the frames both have.
         const differences = theirs.map((frame, index) => meanAbsDiff(ours[index]!, frame));
@@ -110,7 +111,7 @@ describe('interpolate: engines end to end', function () {
   it('model mode: in-between frames are the model output at t = 0.5 (the average of the neighbours)', async () => {
     const job = await runToSuccess(clips.motion, { targetFps: 120, mode: 'model' }, options());
     try {
-      const frames = await grayFrames(outputOf(job).storedPath, 160, 90);
+      const frames = await grayFrames(outputOf(job).path, 160, 90);
       let worstMidpoint = 0;
       for (let k = 1; k + 1 < frames.length - 2; k += 2) {
         const average = frames[k - 1].map((v, i) => (v + frames[k + 1][i] + 1) >> 1);
@@ -126,7 +127,7 @@ describe('interpolate: engines end to end', function () {
     it(`mode ${mode}: 23.976 -> 59.94 fps from Matroska with SRT, exact count and sync`, async () => {
       const job = await runToSuccess(clips.ntsc, { targetFps: 59.94, mode }, options());
       try {
-        const path = outputOf(job).storedPath;
+        const path = outputOf(job).path;
         assert.equal(await decodedFrameCount(path), 120); // 48 x 2.5
         const streams = (await streamsOf(path));
         const video = streams.find((s) => s.codec_type === 'video')!;
@@ -151,9 +152,9 @@ describe('interpolate: engines end to end', function () {
       const job = await runToSuccess(rotated, { targetFps: 120, mode }, options());
       try {
         const output = outputOf(job);
-        assert.equal(await decodedFrameCount(output.storedPath), 240);
+        assert.equal(await decodedFrameCount(output.path), 240);
         assert.deepEqual([output.artifact.width, output.artifact.height], [90, 160]);
-        const { streams } = await ffprobeJson<{ streams: { side_data_list?: unknown[] }[] }>(['-select_streams', 'v', '-show_entries', 'stream_side_data', output.storedPath]);
+        const { streams } = await ffprobeJson<{ streams: { side_data_list?: unknown[] }[] }>(['-select_streams', 'v', '-show_entries', 'stream_side_data', output.path]);
         assert.equal(streams[0].side_data_list, undefined);
         assert.equal(metadataOf(job).sourceRotation, 90);
         assert.deepEqual([outputOf(job, 'preview').artifact.width, outputOf(job, 'preview').artifact.height], [90, 160]);
@@ -169,7 +170,7 @@ describe('interpolate: engines end to end', function () {
       await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=161x91:r=30:d=1', '-c:v', 'ffv1', '-pix_fmt', 'yuv444p', odd]);
       const job = await runToSuccess(odd, { targetFps: 60, mode }, options());
       try {
-        assert.equal(await decodedFrameCount(outputOf(job).storedPath), 60);
+        assert.equal(await decodedFrameCount(outputOf(job).path), 60);
         assert.deepEqual([outputOf(job).artifact.width, outputOf(job).artifact.height], [162, 92]);
       } finally {
         await removeJob(job);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { MediaLabError } from '../../plugin/core/errors.js';
 import { liveProcessCount, startProcess } from '../../plugin/pipelines/interpolate/ffmpeg/process.js';
-import { ffmpegChildren } from './helpers/tools.js';
+import { ffmpegChildren } from '../support/ffmpeg.js';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

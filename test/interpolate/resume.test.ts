@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { isAbortError } from '../../plugin/core/errors.js';
 import type { JsonObject } from '../../plugin/core/types.js';
 import { createInterpolateKind } from '../../plugin/pipelines/interpolate/index.js';
-import { testClips, type Clips } from './helpers/clips.js';
-import { fakeRun, makeJobDirs, videoArtifact, type FakeRun } from './helpers/fake-context.js';
-import { decodedFrameCount } from './helpers/tools.js';
+import { testClips, type Clips } from '../support/clips.js';
+import { fakeContext, makeJobDirs, type FakeRun } from '../support/fake-context.js';
+import { decodedFrameCount } from '../support/ffmpeg.js';
+import { videoArtifact } from '../support/rows.js';
 
 const SEGMENTS_DIR = 'interpolate-segments';
 
@@ -31,9 +32,8 @@ describe('interpolate: resume after an interrupted attempt', function () {
     const params = { targetFps: 120, mode: 'quality' as const };
 
     // Attempt 1: one lane, stopped right after the first segment is recorded.
-    const first = await fakeRun({
-      inputPath: clips.motion,
-      artifact,
+    const first = fakeContext({
+      inputs: [{ path: clips.motion, artifact }],
       params,
       ...dirs,
       laneConcurrency: 1,
@@ -56,7 +56,7 @@ describe('interpolate: resume after an interrupted attempt', function () {
     await writeFile(join(segmentsDir, 'segment-00001.partial.mp4'), 'half a segment');
 
     // Attempt 2: same job, same work dir, the saved checkpoint.
-    const second = await fakeRun({ inputPath: clips.motion, artifact, params, ...dirs, checkpoint: saved });
+    const second = fakeContext({ inputs: [{ path: clips.motion, artifact }], params, ...dirs, job: { checkpoint: saved } });
     const result = await kind.executor!.run(second.ctx);
     await second.endAttempt();
     assert.equal(result?.summary?.reusedSegments, 1);
@@ -68,21 +68,21 @@ describe('interpolate: resume after an interrupted attempt', function () {
     // Progress starts from the reused work, not from zero.
     assert.ok(second.progress.filter((p) => p.stage === 'interpolating')[0].fraction > 0);
     const output = second.outputs.find((o) => o.artifact.role === 'output')!;
-    assert.equal(await decodedFrameCount(output.storedPath), 240);
+    assert.equal(await decodedFrameCount(output.path), 240);
   });
 
   it('starts over when the checkpoint was made with other settings', async () => {
     const artifact = await videoArtifact(clips.motion);
     const fresh = await makeJobDirs();
     try {
-      const first = await fakeRun({ inputPath: clips.motion, artifact, params: { targetFps: 120, mode: 'fast' }, ...fresh });
+      const first = fakeContext({ inputs: [{ path: clips.motion, artifact }], params: { targetFps: 120, mode: 'fast' }, ...fresh });
       await kind.executor!.run(first.ctx);
       await first.endAttempt();
-      const second = await fakeRun({ inputPath: clips.motion, artifact, params: { targetFps: 180, mode: 'fast' }, ...fresh, checkpoint: first.ctx.job.checkpoint });
+      const second = fakeContext({ inputs: [{ path: clips.motion, artifact }], params: { targetFps: 180, mode: 'fast' }, ...fresh, job: { checkpoint: first.ctx.job.checkpoint } });
       const result = await kind.executor!.run(second.ctx);
       await second.endAttempt();
       assert.equal(result?.summary?.reusedSegments, 0);
-      assert.equal(await decodedFrameCount(second.outputs[0].storedPath), 360);
+      assert.equal(await decodedFrameCount(second.outputs[0].path), 360);
     } finally {
       await rm(fresh.root, { recursive: true, force: true });
     }

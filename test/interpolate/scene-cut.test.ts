@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InterpolateMode } from '../../plugin/pipelines/interpolate/index.js';
-import { CLIP_HEIGHT, CLIP_WIDTH, testClips, type Clips } from './helpers/clips.js';
-import { writeBlendModel } from './helpers/onnx-model.js';
-import { metadataOf, outputOf, removeJob, runToSuccess } from './helpers/run-job.js';
-import { decodedFrameCount, grayFrames, meanAbsDiff } from './helpers/tools.js';
+import { CLIP_HEIGHT, CLIP_WIDTH, testClips, type Clips } from '../support/clips.js';
+import { decodedFrameCount, grayFrames, meanAbsDiff } from '../support/ffmpeg.js';
+import { writeBlendModel } from '../support/onnx-models.js';
+import { metadataOf, outputOf, removeJob, runToSuccess } from './run-job.js';
 
 // The clip cuts from testsrc2 to a mandelbrot zoom at source frame 60 (1 s at 60 fps), so in
 // the 120 fps output frame 118 is the last real frame of shot 1, 119 sits between the shots,
@@ -28,7 +28,7 @@ describe('interpolate: scene cuts', function () {
       const job = await runToSuccess(clips.sceneCut, { targetFps: 120, mode }, { model: { file: join(modelDir, 'blend.onnx') } });
       try {
         assert.deepEqual(metadataOf(job).sceneCuts, [60]);
-        const path = outputOf(job).storedPath;
+        const path = outputOf(job).path;
         assert.equal(await decodedFrameCount(path), 240);
         const frames = await grayFrames(path, CLIP_WIDTH, CLIP_HEIGHT);
         const toShotOne = meanAbsDiff(frames[119], frames[118]);

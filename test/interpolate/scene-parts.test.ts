@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSceneCuts, scanParts } from '../../plugin/pipelines/interpolate/analysis/scene-cuts.js';
-import { ffmpeg, ffprobeJson } from './helpers/tools.js';
+import { ffmpeg, ffprobeJson } from '../support/ffmpeg.js';
 
 // Long inputs are scanned for cuts in parallel parts; a cut must be found wherever it falls,
 // the first frame of a part included.

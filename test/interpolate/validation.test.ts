@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ValidationError } from '../../plugin/core/errors.js';
 import type { Artifact } from '../../plugin/core/types.js';
 import { allowedTargetFpsFor, createInterpolateKind, interpolateOptionsSchema, type InterpolateParams } from '../../plugin/pipelines/interpolate/index.js';
-import { artifactRow } from './helpers/fake-context.js';
-import { writeBlendModel } from './helpers/onnx-model.js';
+import { writeBlendModel } from '../support/onnx-models.js';
+import { artifactRow } from '../support/rows.js';
 
 function video(fps: number, rateFraction: string, extra: Record<string, boolean> = {}): Artifact {
   return artifactRow({

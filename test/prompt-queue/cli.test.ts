@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { DATABASES, type TestDatabase } from '../helpers/db.js';
+import { DATABASES, type TestDatabase } from '../support/db.js';
+import { captureLog } from '../support/lab.js';
+import { createHostTables, insertPrompts, promptRow } from '../support/prompt-queue-host.js';
+import { waitFor } from '../support/wait.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { createHostTables, insertPrompts, promptRow } from './harness.js';
 import { runCli, startCli } from './cli-run.js';
-import { captureLog, waitFor } from './harness.js';
 import { runPromptQueueCommand } from '../../plugin/cli/commands/index.js';
 import { parseArgs } from '../../plugin/cli/args.js';
 

@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { DATABASES } from '../helpers/db.js';
+import { ADMIN } from '../support/auth.js';
+import { DATABASES } from '../support/db.js';
+import { insertPrompts, promptRow, startQueueHarness, type QueueHarness } from '../support/prompt-queue-host.js';
 import { NodeException, startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { standInNodes } from '../fake-comfy/nodes/stand-ins.js';
 import { createPromptQueue } from '../../plugin/prompt-queue/index.js';
-import { ADMIN, insertPrompts, promptRow, startQueueHarness, type QueueHarness } from './harness.js';
 import { useComfyKinds } from './comfy-kinds.js';
 
 const FIXTURES = fileURLToPath(new URL('../fake-comfy/fixtures/', import.meta.url));

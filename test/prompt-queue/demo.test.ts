@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoHost, type DemoHost } from '../../examples/demo-host.js';
 import type { PromptJson } from '../../plugin/prompt-queue/index.js';
-import { captureLog } from './harness.js';
+import { captureLog } from '../support/lab.js';
 
 describe('the demo host prompt queue', () => {
   let host: DemoHost;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import knexFactory from 'knex';
-import { DATABASES } from '../helpers/db.js';
+import { DATABASES } from '../support/db.js';
+import { createHostTables, insertPrompts } from '../support/prompt-queue-host.js';
 import { migrateLatest, migrateRollback } from '../../plugin/db/migrate.js';
 import { parsePromptQueueOptions, promptQueueMigrationSet } from '../../plugin/prompt-queue/index.js';
-import { createHostTables, insertPrompts } from './harness.js';
 
 const set = promptQueueMigrationSet(parsePromptQueueOptions());
 

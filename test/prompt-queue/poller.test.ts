@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DATABASES } from '../helpers/db.js';
+import { DATABASES } from '../support/db.js';
+import { captureLog } from '../support/lab.js';
+import { insertPrompts, promptRow, startQueueHarness, waitForPromptStatus, type QueueHarness } from '../support/prompt-queue-host.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { createPromptQueue } from '../../plugin/prompt-queue/index.js';
-import { captureLog, insertPrompts, promptRow, startQueueHarness, waitForPromptStatus, type QueueHarness } from './harness.js';
 
 interface ArtifactRow {
   id: number;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATABASES } from '../helpers/db.js';
+import { USER } from '../support/auth.js';
+import { DATABASES } from '../support/db.js';
+import { insertPrompts, startQueueHarness, type QueueHarness } from '../support/prompt-queue-host.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import type { PromptArtifactJson, PromptJson } from '../../plugin/prompt-queue/index.js';
-import { USER, insertPrompts, startQueueHarness, type QueueHarness } from './harness.js';
 
 interface ArtifactsAnswer {
   prompt_id: number;

@@ -10,8 +10,10 @@ import { parseArgs } from '../../plugin/cli/args.js';
 import { promptQueueForServe } from '../../plugin/cli/commands/prompt-queue.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import type { PromptJson } from '../../plugin/prompt-queue/index.js';
-import { captureLog, createHostTables, waitFor } from './harness.js';
-import { standInMediaKinds } from './media-kinds.js';
+import { standInMediaKinds } from '../support/kinds.js';
+import { captureLog } from '../support/lab.js';
+import { createHostTables } from '../support/prompt-queue-host.js';
+import { waitFor } from '../support/wait.js';
 
 const writerScript = fileURLToPath(new URL('./host-writer.mjs', import.meta.url));
 

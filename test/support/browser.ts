@@ -1,5 +1,6 @@
-// The browser tests' world: the UI bundle built, the demo host started in-process on a free port
-// (fresh data dir), and Debian's Chromium driven by playwright-core.
+// A browser on top of a lab: the UI bundle built, the demo host (the pages under test: the wiki
+// section and the prompt-queue page, over a Media Lab) started in-process on a free port with
+// a fresh data dir and the test users of auth.ts, and Debian's Chromium driven by playwright-core.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +8,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startDemoHost, type DemoHost, type DemoHostOptions } from '../../examples/demo-host.js';
 import type { KindDefinition } from '../../plugin/core/types.js';
-
-export const ADMIN = 'browser-admin-token';
-export const USER = 'browser-user-token';
+import { ADMIN, USER } from './auth.js';
+import { nextEvent, waitFor } from './wait.js';
 export const CHROMIUM = process.env.MEDIA_LAB_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = resolve('test-output/screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -126,23 +126,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Polls until `probe` returns something truthy. */
-export async function waitUntil<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The job's status from the API, polled until it is one of `statuses`. */
 export async function waitForJobStatus(h: Harness, id: string, statuses: string[], timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  return waitUntil(async () => {
+  return waitFor(async () => {
     const { body } = await h.apiJson<Record<string, unknown>>(`/jobs/${id}`);
     return statuses.includes(String(body.status)) ? body : null;
-  }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs);
+  }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs, 50);
 }
 
 /** Horizontal overflow of the document: how many px wider the content is than the viewport. */
@@ -157,12 +146,41 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
   let last = '';
   try {
-    return await waitUntil(async () => {
+    return await waitFor(async () => {
       const texts = await locator.allInnerTexts().catch(() => [] as string[]);
       last = texts.join(' | ');
       return texts.find((text) => pattern.test(text)) ?? null;
-    }, `text ${pattern}`, timeoutMs);
+    }, `text ${pattern}`, timeoutMs, 50);
   } catch {
     throw new Error(`timed out waiting for ${pattern} (last text: ${JSON.stringify(last)})`);
   }
+}
+
+/** Every frame the page's WebSockets receive, from now on; `next` waits for one that matches. */
+export function socketFrames(page: Page): { frames: string[]; next(accept: (payload: string) => boolean, what: string, timeoutMs?: number): Promise<string> } {
+  const frames: string[] = [];
+  const listeners = new Set<(payload: string) => void>();
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', (frame) => {
+      const payload = String(frame.payload);
+      frames.push(payload);
+      for (const listener of listeners) listener(payload);
+    }),
+  );
+  return {
+    frames,
+    next(accept, what, timeoutMs = 20_000) {
+      const already = frames.find(accept);
+      if (already) return Promise.resolve(already);
+      return nextEvent<string>(
+        (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        accept,
+        what,
+        timeoutMs,
+      );
+    },
+  };
 }

@@ -1,9 +1,9 @@
-// Small wrappers around the npm ffmpeg/ffprobe binaries for building and inspecting clips.
+// Small wrappers around the npm ffmpeg/ffprobe binaries for building and inspecting clips, and
+// the ffmpeg children of this process (to prove none are left behind).
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { ffmpegPath, ffprobePath } from '../../../plugin/media/binaries.js';
+import { ffmpegPath, ffprobePath } from '../../plugin/media/binaries.js';
 
 const exec = promisify(execFile);
 
@@ -39,10 +39,6 @@ export async function streamsOf(path: string, countFrames = false): Promise<Stre
 export async function decodedFrameCount(path: string): Promise<number> {
   const video = (await streamsOf(path, true)).find((s) => s.codec_type === 'video');
   return Number(video?.nb_read_frames ?? 0);
-}
-
-export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
 /** Every frame as 8-bit gray pixels at the given size, for comparing frames. */

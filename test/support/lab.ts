@@ -1,17 +1,17 @@
-// A Media Lab mounted in a real Express server on a random port, for API tests.
+// A Media Lab mounted in a real Express server on a random port, with the test users of
+// auth.ts, for API tests.
 import express from 'express';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createMediaLab, type MediaLab, type MediaLabOptionsInput } from '../../plugin/index.js';
 import type { KindDefinition } from '../../plugin/core/types.js';
-import { demoAuthenticate } from '../../examples/demo-auth.js';
+import { ADMIN, testAuthenticate } from './auth.js';
 import { sqliteDatabase, type TestDatabase } from './db.js';
+import { tempDir } from './files.js';
+import { waitFor } from './wait.js';
 
-export const ADMIN = 'test-admin-token';
-export const USER = 'test-user-token';
+export { ADMIN, USER } from './auth.js';
+export { waitFor } from './wait.js';
 
 export interface TestLab {
   lab: MediaLab;
@@ -26,19 +26,40 @@ export interface TestLab {
   close(): Promise<void>;
 }
 
-export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export type TestLogger = Pick<Console, 'info' | 'warn' | 'error'>;
+
+export const silentLogger: TestLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface CapturedLog {
+  info: string[];
+  warn: string[];
+  error: string[];
+}
+
+/** A logger that keeps every line, by level. */
+export function captureLog(): CapturedLog & { logger: TestLogger } {
+  const log: CapturedLog = { info: [], warn: [], error: [] };
+  return {
+    ...log,
+    logger: {
+      info: (...m: unknown[]) => log.info.push(m.map(String).join(' ')),
+      warn: (...m: unknown[]) => log.warn.push(m.map(String).join(' ')),
+      error: (...m: unknown[]) => log.error.push(m.map(String).join(' ')),
+    },
+  };
+}
 
 export async function startTestLab(
   options: Partial<MediaLabOptionsInput> & { kinds?: KindDefinition<any>[]; db?: TestDatabase } = {}, // eslint-disable-line @typescript-eslint/no-explicit-any -- test kinds carry their own param types
 ): Promise<TestLab> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-test-'));
+  const dataDir = tempDir('media-lab-test-');
   const db = options.db ?? sqliteDatabase();
   const knex = db.open();
   const { kinds, db: _db, ...rest } = options;
   const lab = await createMediaLab({
     dataDir,
     database: knex,
-    authenticate: demoAuthenticate({ admin: ADMIN, user: USER }),
+    authenticate: testAuthenticate,
     logger: silentLogger,
     lease: { durationMs: 3000, heartbeatMs: 500 },
     retry: { maxAttempts: 3, backoffBaseMs: 50, backoffMaxMs: 200 },
@@ -85,16 +106,6 @@ export async function startTestLab(
       await db.drop();
     },
   };
-}
-
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {

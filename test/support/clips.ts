@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ffmpeg } from './tools.js';
+import { ffmpeg } from './ffmpeg.js';
 
 export const CLIP_WIDTH = 160;
 export const CLIP_HEIGHT = 90;

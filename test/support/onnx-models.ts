@@ -1,8 +1,14 @@
-// Writes a tiny frame-pair "interpolator" as a real ONNX file: out = img0 + t * (img1 - img0),
-// a weighted average of the two frames at time step t. Enough to exercise loading, tensor
+// ONNX models for tests: where converted upscaling models are cached between runs, and a tiny
+// frame-pair "interpolator" written as a real ONNX file: out = img0 + t * (img1 - img0), a
+// weighted average of the two frames at time step t. Enough to exercise loading, tensor
 // layout, time steps and piping with onnxruntime-node.
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+
+/** Converted enhance models, kept in the OS temp folder so they survive between test runs. */
+export const TEST_MODEL_CACHE = join(tmpdir(), 'media-lab-enhance-test-models');
 
 const { onnx } = onnxProto;
 

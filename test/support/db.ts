@@ -1,10 +1,11 @@
 // Test databases: a fresh SQLite file per test, and (when MEDIA_LAB_TEST_PG is set) a fresh
 // PostgreSQL schema per test on that server.
 import knexFactory, { type Knex } from 'knex';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { migrateLatest } from '../../plugin/db/migrate.js';
+import { tempDir } from './files.js';
 
 export const PG_URL = process.env.MEDIA_LAB_TEST_PG || '';
 
@@ -19,10 +20,10 @@ export interface TestDatabase {
 }
 
 export function sqliteDatabase(): TestDatabase {
-  const dir = mkdtempSync(join(tmpdir(), 'media-lab-db-'));
+  const dir = tempDir('media-lab-db-');
   const filename = join(dir, 'test.sqlite');
   const config: Knex.Config = { client: 'better-sqlite3', connection: { filename }, useNullAsDefault: true };
-  return { name: 'sqlite', config, url: filename, open: () => knexFactory(config), drop: async () => undefined };
+  return { name: 'sqlite', config, url: filename, open: () => knexFactory(config), drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export async function postgresDatabase(): Promise<TestDatabase> {
@@ -51,3 +52,18 @@ export const DATABASES: Array<{ name: 'sqlite' | 'postgres'; create: () => Promi
   { name: 'sqlite', create: async () => sqliteDatabase() },
   ...(PG_URL ? [{ name: 'postgres' as const, create: postgresDatabase }] : []),
 ];
+
+/** An open SQLite database with Media Lab's tables, for tests that use the stores without a lab. */
+export async function createTestDb(): Promise<{ knex: Knex; dir: string; destroy(): Promise<void> }> {
+  const db = sqliteDatabase();
+  const knex = db.open();
+  await migrateLatest(knex);
+  return {
+    knex,
+    dir: dirname(db.url),
+    async destroy() {
+      await knex.destroy();
+      await db.drop();
+    },
+  };
+}

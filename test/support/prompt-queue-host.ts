@@ -1,20 +1,18 @@
-// A host like the prompt-queue site (its own `prompts` table) with Media Lab and the adapter
-// mounted in one Express server on a random port.
+// The prompt-queue host: a site like Musings (its own `prompts` table) with Media Lab and the
+// adapter mounted in one Express server on a random port, and helpers for its prompts.
 import express from 'express';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createMediaLab, type MediaLab } from '../../plugin/index.js';
 import type { KindDefinition } from '../../plugin/core/types.js';
 import { createPromptQueue, type PromptQueue, type PromptQueueDeps, type PromptQueueOptionsInput } from '../../plugin/prompt-queue/index.js';
-import { demoAuthenticate } from '../../examples/demo-auth.js';
-import { ADMIN, USER, waitFor } from '../helpers/lab.js';
-import type { TestDatabase } from '../helpers/db.js';
-import { standInMediaKinds } from './media-kinds.js';
-
-export { ADMIN, USER, waitFor };
+import { ADMIN, testAuthenticate } from './auth.js';
+import type { TestDatabase } from './db.js';
+import { tempDir } from './files.js';
+import { standInMediaKinds } from './kinds.js';
+import { captureLog, type CapturedLog, type TestLogger } from './lab.js';
+import { waitFor } from './wait.js';
 
 /** The host's own schema, as the prompt-queue site has it (plus a child table with a cascading key). */
 export async function createHostTables(knex: Knex, options: { processingDuration?: boolean } = {}): Promise<void> {
@@ -67,31 +65,13 @@ export async function waitForPromptStatus(knex: Knex, id: number, statuses: stri
   );
 }
 
-export interface CapturedLog {
-  info: string[];
-  warn: string[];
-  error: string[];
-}
-
-export function captureLog(): CapturedLog & { logger: Pick<Console, 'info' | 'warn' | 'error'> } {
-  const log: CapturedLog = { info: [], warn: [], error: [] };
-  return {
-    ...log,
-    logger: {
-      info: (...m: unknown[]) => log.info.push(m.map(String).join(' ')),
-      warn: (...m: unknown[]) => log.warn.push(m.map(String).join(' ')),
-      error: (...m: unknown[]) => log.error.push(m.map(String).join(' ')),
-    },
-  };
-}
-
 export interface QueueHarness {
   lab: MediaLab;
   queue: PromptQueue;
   knex: Knex;
   dataDir: string;
   url: string;
-  log: CapturedLog & { logger: Pick<Console, 'info' | 'warn' | 'error'> };
+  log: CapturedLog & { logger: TestLogger };
   fetch(path: string, token?: string | null): Promise<Response>;
   close(): Promise<void>;
 }
@@ -106,13 +86,13 @@ export async function startQueueHarness(options: {
   hostTables?: boolean;
   startPolling?: boolean;
 }): Promise<QueueHarness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-pq-'));
+  const dataDir = tempDir('media-lab-pq-');
   const knex = options.db.open();
   const log = captureLog();
   const lab = await createMediaLab({
     dataDir,
     database: knex,
-    authenticate: demoAuthenticate({ admin: ADMIN, user: USER }),
+    authenticate: testAuthenticate,
     logger: log.logger,
     lease: { durationMs: 3000, heartbeatMs: 500 },
     retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 },

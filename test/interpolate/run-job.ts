@@ -1,8 +1,9 @@
 // Runs the interpolate executor on a clip through the fake context, for integration tests.
 import { rm } from 'node:fs/promises';
-import type { JsonObject } from '../../../plugin/core/types.js';
-import { createInterpolateKind, type InterpolateOptionsInput, type InterpolateParams } from '../../../plugin/pipelines/interpolate/index.js';
-import { fakeRun, makeJobDirs, videoArtifact, type FakeRun } from './fake-context.js';
+import type { JsonObject } from '../../plugin/core/types.js';
+import { createInterpolateKind, type InterpolateOptionsInput, type InterpolateParams } from '../../plugin/pipelines/interpolate/index.js';
+import { fakeContext, makeJobDirs, type FakeRun } from '../support/fake-context.js';
+import { videoArtifact } from '../support/rows.js';
 
 export interface JobRun {
   run: FakeRun;
@@ -14,7 +15,7 @@ export interface JobRun {
 export async function runToSuccess(clip: string, params: InterpolateParams, options: InterpolateOptionsInput = {}, lane = 2): Promise<JobRun> {
   const kind = createInterpolateKind(options);
   const dirs = await makeJobDirs();
-  const run = await fakeRun({ inputPath: clip, artifact: await videoArtifact(clip), params, ...dirs, laneConcurrency: lane });
+  const run = fakeContext({ inputs: [{ path: clip, artifact: await videoArtifact(clip) }], params, ...dirs, laneConcurrency: lane });
   try {
     const result = await kind.executor!.run(run.ctx);
     return { run, result, dirs };

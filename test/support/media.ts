@@ -1,15 +1,9 @@
-// Test images made on the fly (no binary fixtures) and a shared model cache, so converted
-// models survive between test runs.
-import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+// Test media made on the fly (no binary fixtures): photo-like images, a PNG bomb's header,
+// a WAV tone.
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { MediaLabError } from '../../plugin/core/errors.js';
-
-export const TEST_MODEL_CACHE = path.join(os.tmpdir(), 'media-lab-enhance-test-models');
 
 /** Deterministic photo-like RGB: smooth gradients, a few hard edges and some texture. */
 export function photoLikeRgb(width: number, height: number, seed = 1): Buffer {
@@ -47,10 +41,6 @@ export async function writeTemp(directory: string, name: string, bytes: Buffer):
   return file;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
-}
-
 /** A PNG whose header claims `width` x `height` but whose data is a few bytes: a decompression bomb's shape. */
 export function pngClaiming(width: number, height: number): Buffer {
   const chunk = (type: string, data: Buffer) => {
@@ -73,13 +63,31 @@ export function pngClaiming(width: number, height: number): Buffer {
   ]);
 }
 
-export function isMediaLabError(code: string) {
-  return (error: unknown) => {
-    assert.ok(error instanceof MediaLabError, `expected a MediaLabError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return true;
-  };
+/** A mono 16-bit PCM WAV: a tone that swells and fades, so the waveform has a shape. */
+export function wavBytes(seconds = 2, frequency = 440, sampleRate = 8000): Buffer {
+  const samples = Math.round(seconds * sampleRate);
+  const buffer = Buffer.alloc(44 + samples * 2);
+  buffer.write('RIFF', 0, 'latin1');
+  buffer.writeUInt32LE(36 + samples * 2, 4);
+  buffer.write('WAVE', 8, 'latin1');
+  buffer.write('fmt ', 12, 'latin1');
+  buffer.writeUInt32LE(16, 16);
+  buffer.writeUInt16LE(1, 20);
+  buffer.writeUInt16LE(1, 22);
+  buffer.writeUInt32LE(sampleRate, 24);
+  buffer.writeUInt32LE(sampleRate * 2, 28);
+  buffer.writeUInt16LE(2, 32);
+  buffer.writeUInt16LE(16, 34);
+  buffer.write('data', 36, 'latin1');
+  buffer.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    const envelope = Math.sin((Math.PI * i) / samples);
+    const value = Math.sin((2 * Math.PI * frequency * i) / sampleRate) * envelope * 0.8;
+    buffer.writeInt16LE(Math.round(value * 32767), 44 + i * 2);
+  }
+  return buffer;
 }
+
 
 function clampByte(value: number): number {
   return Math.max(0, Math.min(255, Math.round(value)));
