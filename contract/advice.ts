@@ -1,0 +1,36 @@
+// What to do about a failed job or request, by its stable error code (never by message text).
+// Complete by type: a new ErrorCode does not compile until it has its advice. No runtime
+// imports: the browser bundle reads it.
+import type { ErrorCode } from './errors.js';
+
+export const ADVICE: Readonly<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'Fix the fields named in the message and submit again.',
+  INPUT_MISSING: 'An input file is gone. Upload it again and submit a new job.',
+  INPUT_KIND_MISMATCH: 'This workflow takes a different kind of media. Upload a matching file.',
+  UNSUPPORTED_FORMAT: 'Upload the file in a supported format (PNG, JPEG or WebP images; MP4, WebM or MOV video; WAV, MP3, FLAC or OGG audio).',
+  CORRUPT_INPUT: 'The input could not be decoded. Re-export the file and upload it again.',
+  INPUT_TOO_LARGE: 'The input is over the server limit. Downscale or trim it, then upload again.',
+  EXECUTOR_UNAVAILABLE: 'This server has no pipeline installed for this workflow. Ask the admin to install or configure it (ComfyUI workflows need COMFYUI_URL), then retry.',
+  EXECUTOR_FAILED: 'The pipeline failed. Retry; if it fails again, check the server log for this job id.',
+  MODEL_UNAVAILABLE: 'The model this preset needs is not installed. Pick another quality preset or ask the admin to install it.',
+  COMFY_UNREACHABLE: 'No ComfyUI backend answered. Check that ComfyUI is running and reachable, then retry.',
+  COMFY_VALIDATION: 'ComfyUI rejected the workflow (a missing node or model). Ask the admin to check the preset against the ComfyUI install.',
+  COMFY_EXECUTION: 'ComfyUI failed while running the workflow. Adjust the parameters (size, steps) and retry.',
+  COMFY_LOST: 'The ComfyUI backend lost the job (it restarted or dropped the connection). Retry.',
+  PRESET_NOT_FOUND: 'The preset no longer exists. Pick another preset and submit again.',
+  PRESET_INVALID: 'The preset is broken. Ask the admin to re-import it.',
+  CANCELLED: 'The job was cancelled. Retry to run it again.',
+  LEASE_LOST: 'The worker running this job stopped. Retry; another worker will pick it up.',
+  UNAUTHENTICATED: 'Sign in to the host site, then reload the page.',
+  FORBIDDEN: 'Media Lab is for admins only. Ask an admin to run it for you or to grant you the admin role.',
+  QUOTA_EXCEEDED: 'You have reached your job quota. Wait for running jobs to finish (or the time the server named), then submit again.',
+  TIMEOUT: 'The job ran past its time limit. Lower the size or length of the work and retry.',
+  INTERNAL: 'Media Lab hit an unexpected error. Retry; if it happens again, the server log has the details.',
+};
+
+const FALLBACK = 'Retry the job; if it fails again, check the server log for this job id.';
+
+export function adviceFor(code: string | null | undefined): string {
+  if (!code) return FALLBACK;
+  return Object.hasOwn(ADVICE, code) ? ADVICE[code as ErrorCode] : FALLBACK;
+}
