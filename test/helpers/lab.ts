@@ -9,6 +9,7 @@ import { createMediaLab, type MediaLab, type MediaLabOptionsInput } from '../../
 import type { KindDefinition } from '../../plugin/core/types.js';
 import { demoAuthenticate } from '../../examples/demo-auth.js';
 import { sqliteDatabase, type TestDatabase } from './db.js';
+import type { JobDetail } from '../../contract/job.js';
 
 export const ADMIN = 'test-admin-token';
 export const USER = 'test-user-token';
@@ -97,9 +98,9 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
   }
 }
 
-export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<JobDetail> {
   return waitFor(async () => {
-    const { body } = await t.json<Record<string, unknown>>(`/jobs/${id}`);
-    return statuses.includes(String(body.status)) ? body : null;
+    const { body } = await t.json<JobDetail>(`/jobs/${id}`);
+    return statuses.includes(body.status) ? body : null;
   }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs);
 }
