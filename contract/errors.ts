@@ -1,28 +1,30 @@
 // Stable error codes and the errors that carry them: the UI, the API clients and the bridge
 // switch on these codes, never on message text.
-export type ErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'INPUT_MISSING'
-  | 'INPUT_KIND_MISMATCH'
-  | 'UNSUPPORTED_FORMAT'
-  | 'CORRUPT_INPUT'
-  | 'INPUT_TOO_LARGE'
-  | 'EXECUTOR_UNAVAILABLE'
-  | 'EXECUTOR_FAILED'
-  | 'MODEL_UNAVAILABLE'
-  | 'COMFY_UNREACHABLE'
-  | 'COMFY_VALIDATION'
-  | 'COMFY_EXECUTION'
-  | 'COMFY_LOST'
-  | 'PRESET_NOT_FOUND'
-  | 'PRESET_INVALID'
-  | 'CANCELLED'
-  | 'LEASE_LOST'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'QUOTA_EXCEEDED'
-  | 'TIMEOUT'
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'INPUT_MISSING',
+  'INPUT_KIND_MISMATCH',
+  'UNSUPPORTED_FORMAT',
+  'CORRUPT_INPUT',
+  'INPUT_TOO_LARGE',
+  'EXECUTOR_UNAVAILABLE',
+  'EXECUTOR_FAILED',
+  'MODEL_UNAVAILABLE',
+  'COMFY_UNREACHABLE',
+  'COMFY_VALIDATION',
+  'COMFY_EXECUTION',
+  'COMFY_LOST',
+  'PRESET_NOT_FOUND',
+  'PRESET_INVALID',
+  'CANCELLED',
+  'LEASE_LOST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'QUOTA_EXCEEDED',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** An error that ends a job (or an attempt) with a stable code. */
 export class MediaLabError extends Error {

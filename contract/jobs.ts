@@ -14,3 +14,7 @@ export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export function isTerminal(status: JobStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly JobStatus[]).includes(status);
 }
+
+/** Where a job came from: the lab's own form, or the host's prompt queue. */
+export const JOB_SOURCES = ['lab', 'prompt-queue'] as const;
+export type JobSource = (typeof JOB_SOURCES)[number];

@@ -14,7 +14,7 @@ if (!existsSync(entry)) {
   process.exit(0);
 }
 
-await build({
+const result = await build({
   entryPoints: [entry],
   bundle: true,
   format: 'esm',
@@ -24,12 +24,23 @@ await build({
   sourcemap: true,
   tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
   logLevel: 'warning',
+  metafile: true,
 });
+// The bundle reads the contract's zod-free files only: zod (and anything else from node_modules
+// but lit) must not reach browsers.
+const strays = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/') && !/node_modules\/(lit|lit-html|lit-element|@lit|@lit-labs)\//.test(path));
+if (strays.length) {
+  console.error(`build-ui: the bundle pulls in ${strays.slice(0, 5).join(', ')}: web components import contract types with \`import type\`, values only from zod-free files`);
+  process.exit(1);
+}
 console.log(`build-ui: ${outDir}/media-lab.js`);
 
 if (!process.argv.includes('--no-types')) emitDeclarations();
 
-/** Declarations of the public module: the element classes, the client and the wire types. */
+/**
+ * Declarations of the public module: the element classes, the client and the wire types (from
+ * contract/, so the root is the repository: types/web-components/ and types/contract/).
+ */
 function emitDeclarations() {
   const typesDir = `${outDir}/types`;
   rmSync(typesDir, { recursive: true, force: true });
@@ -37,7 +48,7 @@ function emitDeclarations() {
     declaration: true,
     emitDeclarationOnly: true,
     outDir: typesDir,
-    rootDir: 'web-components',
+    rootDir: '.',
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -57,7 +68,7 @@ function emitDeclarations() {
   }
   writeFileSync(
     `${outDir}/media-lab.d.ts`,
-    `// Types of media-lab.js: the Media Lab custom elements, their events, the API client and wire types.\nexport * from './types/index.js';\n`,
+    `// Types of media-lab.js: the Media Lab custom elements, their events, the API client and wire types.\nexport * from './types/web-components/index.js';\n`,
   );
   console.log(`build-ui: ${outDir}/media-lab.d.ts`);
 }

@@ -1,6 +1,6 @@
 // What a refused user sees instead of a broken page: who may use Media Lab, and the server's reason.
 import { html, type TemplateResult } from 'lit';
-import type { Problem } from './api-types.js';
+import type { ClientProblem as Problem } from './api-client.js';
 
 export function accessNotice(problem: Problem): TemplateResult {
   const signedOut = problem.status === 401;

@@ -1,33 +1,34 @@
 // The one typed client every element uses to talk to Media Lab: HTTP calls, uploads, media URLs
 // and the live event stream. Elements never call fetch themselves.
-import type {
-  Artifact,
-  ArtifactDetail,
-  ArtifactFilters,
-  AuditEvent,
-  FieldIssue,
-  Job,
-  JobDetail,
-  JobFilters,
-  KindInfo,
-  Page,
-  PresetInfo,
-  Problem,
-  PromptArtifacts,
-  SubmitJobRequest,
-  SubmitJobResponse,
-  UploadedArtifact,
-} from './api-types.js';
+import type { Artifact, ArtifactDetail, UploadedArtifact } from '../contract/artifact.js';
+import type { ErrorCode, FieldIssue } from '../contract/errors.js';
+import type { Health } from '../contract/health.js';
+import type { AuditEvent, Job, JobDetail, SubmitJobResponse } from '../contract/job.js';
+import type { KindList, KindInfo } from '../contract/kinds.js';
+import type { Items, Page } from '../contract/pages.js';
+import type { PresetInfo, PresetList } from '../contract/presets.js';
+import type { Problem } from '../contract/problem.js';
+import type { PromptArtifacts } from '../contract/prompts.js';
+import type { ArtifactFilters as ArtifactQuery, JobFilters as JobQuery, SubmitJobRequest } from '../contract/requests.js';
 import { LabEventStream } from './event-stream.js';
+
+/** The list queries as the client takes them: any subset, and a cursor that may be null. */
+export type JobFilters = Partial<Omit<JobQuery, 'cursor'>> & { cursor?: string | null };
+export type ArtifactFilters = Partial<Omit<ArtifactQuery, 'cursor'>> & { cursor?: string | null };
+
+/** A problem+json answer, or one the client made up when the server did not answer (`NETWORK`). */
+export interface ClientProblem extends Omit<Problem, 'code'> {
+  code?: ErrorCode | 'NETWORK';
+}
 
 export const DEFAULT_API = '/api/media-lab';
 export const DEFAULT_PROMPTS_API = '/api/prompts';
 
 /** A non-2xx answer, carrying the server's problem+json (or one made up for network failures). */
 export class ApiError extends Error {
-  readonly problem: Problem;
+  readonly problem: ClientProblem;
 
-  constructor(problem: Problem) {
+  constructor(problem: ClientProblem) {
     super(problem.detail || problem.title);
     this.name = 'ApiError';
     this.problem = problem;
@@ -137,7 +138,7 @@ export class MediaLabClient extends HttpClient {
 
   listJobs(filters: JobFilters = {}): Promise<Page<Job>> {
     return this.json<Page<Job>>('GET', '/jobs', {
-      query: { status: filters.status, workflow: filters.workflow, source: filters.source, limit: filters.limit, cursor: filters.cursor },
+      query: { status: filters.status, workflow: filters.workflow, source: filters.source, submittedBy: filters.submittedBy, limit: filters.limit, cursor: filters.cursor },
     });
   }
 
@@ -154,7 +155,7 @@ export class MediaLabClient extends HttpClient {
   }
 
   async jobEvents(id: string): Promise<AuditEvent[]> {
-    return (await this.json<{ items: AuditEvent[] }>('GET', `/jobs/${encodeURIComponent(id)}/events`)).items;
+    return (await this.json<Items<AuditEvent>>('GET', `/jobs/${encodeURIComponent(id)}/events`)).items;
   }
 
   // --- artifacts ------------------------------------------------------------------------------
@@ -178,22 +179,21 @@ export class MediaLabClient extends HttpClient {
   // --- the server's capabilities --------------------------------------------------------------
 
   async kinds(): Promise<KindInfo[]> {
-    return (await this.json<{ items: KindInfo[] }>('GET', '/kinds')).items;
+    return (await this.json<KindList>('GET', '/kinds')).items;
   }
 
   /** ComfyUI presets with their parameter schemas, or null when this server has no /presets route. */
   async presets(): Promise<PresetInfo[] | null> {
     try {
-      const body = await this.json<{ presets?: PresetInfo[]; items?: PresetInfo[] } | PresetInfo[]>('GET', '/presets');
-      return Array.isArray(body) ? body : (body.presets ?? body.items ?? []);
+      return (await this.json<PresetList>('GET', '/presets')).presets;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
   }
 
-  health(): Promise<Record<string, unknown>> {
-    return this.json<Record<string, unknown>>('GET', '/health');
+  health(): Promise<Health> {
+    return this.json<Health>('GET', '/health');
   }
 
   // --- live events ----------------------------------------------------------------------------
@@ -225,7 +225,7 @@ function queryString(query: Query | undefined): string {
   return text ? `?${text}` : '';
 }
 
-async function problemOf(res: Response): Promise<Problem> {
+async function problemOf(res: Response): Promise<ClientProblem> {
   const text = await res.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as Partial<Problem>;

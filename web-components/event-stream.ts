@@ -1,6 +1,6 @@
 // The live job events over the WebSocket `<api>/events`: one socket per client, opened when the
 // first view subscribes, reconnected with backoff, closed when the last view goes away.
-import type { LabSocketMessage } from './api-types.js';
+import type { LabSocketMessage } from '../contract/socket.js';
 
 /**
  * The server's messages, plus `reconnected` (local: the socket came back after a drop). The

@@ -1,6 +1,8 @@
 // The custom events Media Lab elements dispatch. All bubble and cross shadow roots (composed),
 // so a host can listen on any ancestor, e.g. document.addEventListener('media-lab-job-queued', ...).
-import type { Artifact, Job, Problem } from './api-types.js';
+import type { Artifact } from '../contract/artifact.js';
+import type { Job } from '../contract/job.js';
+import type { ClientProblem as Problem } from './api-client.js';
 
 export type ToastVariant = 'info' | 'success' | 'error';
 

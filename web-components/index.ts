@@ -12,7 +12,37 @@ export { MediaLabProgress } from './media-lab-progress.js';
 export { MediaLabToasts } from './media-lab-toasts.js';
 export { PromptArtifactsElement } from './prompt-artifacts.js';
 export { LabElement } from './lab-element.js';
-export { ApiError, MediaLabClient, PromptQueueClient, clientFor, promptClientFor, DEFAULT_API, DEFAULT_PROMPTS_API, type ClientOptions } from './api-client.js';
+export {
+  ApiError,
+  MediaLabClient,
+  PromptQueueClient,
+  clientFor,
+  promptClientFor,
+  DEFAULT_API,
+  DEFAULT_PROMPTS_API,
+  type ClientOptions,
+  type ClientProblem,
+  type JobFilters,
+  type ArtifactFilters,
+} from './api-client.js';
 export { LabEventStream, type StreamMessage, type StreamState } from './event-stream.js';
 export type { MediaLabEventMap, MediaLabEventName, ToastVariant } from './events.js';
-export * from './api-types.js';
+// The wire contract: values from its zod-free files only (zod stays out of the bundle), types
+// from the rest.
+export { WORKFLOW_KINDS, JOB_STATUSES, TERMINAL_STATUSES, JOB_SOURCES, isTerminal } from '../contract/jobs.js';
+export { MEDIA_KINDS, ARTIFACT_ROLES } from '../contract/media.js';
+export { ADVICE, adviceFor } from '../contract/advice.js';
+export type { WorkflowKind, JobStatus, TerminalStatus, JobSource } from '../contract/jobs.js';
+export type { MediaKind, ArtifactRole } from '../contract/media.js';
+export type { ErrorCode, FieldIssue } from '../contract/errors.js';
+export type { JsonValue, JsonObject } from '../contract/json.js';
+export type { Problem } from '../contract/problem.js';
+export type { Job, JobDetail, PresetRef, SubmitJobResponse, AuditEvent } from '../contract/job.js';
+export type { Artifact, ArtifactDetail, UploadedArtifact } from '../contract/artifact.js';
+export type { Page, Items } from '../contract/pages.js';
+export type { Health } from '../contract/health.js';
+export type { KindInfo, KindList, InputRule, JsonSchema } from '../contract/kinds.js';
+export type { PresetInfo, PresetParameter, PresetList } from '../contract/presets.js';
+export type { LabSocketMessage, JobProgress } from '../contract/socket.js';
+export type { SubmitJobRequest } from '../contract/requests.js';
+export type { PromptArtifact, PromptArtifacts, PromptArtifactStatus } from '../contract/prompts.js';

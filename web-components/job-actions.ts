@@ -1,8 +1,8 @@
 // Cancel and retry, as both the job list and the job page offer them: call the API, tell the
 // person what happened (a toast), and announce it (media-lab-job-action).
 import type { MediaLabClient } from './api-client.js';
-import type { Job } from './api-types.js';
-import { FINAL_STATUSES } from './api-types.js';
+import type { Job } from '../contract/job.js';
+import { isTerminal } from '../contract/jobs.js';
 import { emit } from './events.js';
 import { messageOf } from './lab-element.js';
 
@@ -38,7 +38,7 @@ export async function runJobAction(source: HTMLElement, client: MediaLabClient, 
 export function newerJob<T extends Job>(current: T, incoming: Job): T {
   if (incoming.updatedAt && current.updatedAt) {
     if (incoming.updatedAt < current.updatedAt) return current;
-    if (incoming.updatedAt === current.updatedAt && FINAL_STATUSES.includes(current.status) && !FINAL_STATUSES.includes(incoming.status)) return current;
+    if (incoming.updatedAt === current.updatedAt && isTerminal(current.status) && !isTerminal(incoming.status)) return current;
   }
   return { ...current, ...incoming };
 }

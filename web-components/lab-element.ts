@@ -3,7 +3,7 @@
 import { LitElement } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ApiError, DEFAULT_API, clientFor, type MediaLabClient } from './api-client.js';
-import type { Problem } from './api-types.js';
+import type { ClientProblem as Problem } from './api-client.js';
 import { emit } from './events.js';
 import type { StreamListener, StreamState } from './event-stream.js';
 

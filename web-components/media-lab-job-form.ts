@@ -15,7 +15,11 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { LabElement, messageOf } from './lab-element.js';
 import { ApiError } from './api-client.js';
-import type { JsonObject, KindInfo, PresetInfo, Problem, WorkflowKind } from './api-types.js';
+import type { WorkflowKind } from '../contract/jobs.js';
+import type { JsonObject } from '../contract/json.js';
+import type { KindInfo } from '../contract/kinds.js';
+import type { PresetInfo } from '../contract/presets.js';
+import type { ClientProblem as Problem } from './api-client.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
 import { ACCEPT_BY_KIND, displayValue, fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields, type FieldSpec } from './param-fields.js';
@@ -26,7 +30,7 @@ type Phase = 'idle' | 'uploading' | 'submitting';
 
 /** Presets GET /presets lists for one workflow kind. */
 export function presetsFor(presets: PresetInfo[] | null | undefined, workflow: WorkflowKind): PresetInfo[] {
-  return (presets ?? []).filter((p) => (p.kind ?? p.workflow) === workflow && p.available !== false);
+  return (presets ?? []).filter((p) => p.kind === workflow);
 }
 
 /** " (1 to 150)", " (at least 0)", " (more than 0, at most 480)" or "". */

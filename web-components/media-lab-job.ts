@@ -11,12 +11,15 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { LabElement, messageOf } from './lab-element.js';
 import { ApiError } from './api-client.js';
-import { FINAL_STATUSES, type Artifact, type AuditEvent, type JobDetail, type JsonValue } from './api-types.js';
+import type { Artifact } from '../contract/artifact.js';
+import type { AuditEvent, JobDetail } from '../contract/job.js';
+import { isTerminal } from '../contract/jobs.js';
+import type { JsonValue } from '../contract/json.js';
+import { adviceFor } from '../contract/advice.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
 import type { StreamMessage } from './event-stream.js';
 import { canCancel, canRetry, newerJob, runJobAction, type JobAction } from './job-actions.js';
-import { adviceFor } from './error-advice.js';
 import { capitalise, formatBytes, formatClock, formatTime, shortId } from './format.js';
 import { jobStyles } from './media-lab-job.styles.js';
 import './media-lab-status-badge.js';
@@ -104,7 +107,7 @@ export class MediaLabJob extends LabElement {
     }
     if (message.type === 'hello') {
       // The socket (re)connected: events sent before it was listening are lost, so read again.
-      if (!FINAL_STATUSES.includes(this.job.status)) void this.load();
+      if (!isTerminal(this.job.status)) void this.load();
       return;
     }
     if (message.type === 'job.progress' && message.id === this.job.id) {
@@ -195,7 +198,7 @@ export class MediaLabJob extends LabElement {
     if (this.error && !this.job) return html`<div class="notice error" role="alert"><p>${this.error}</p><button @click=${() => void this.load()}>Try again</button></div>`;
     const job = this.job;
     if (!job) return html`<p aria-busy="true">Loading job…</p>`;
-    const final = FINAL_STATUSES.includes(job.status);
+    const final = isTerminal(job.status);
     const cancelling = Boolean(job.cancelRequestedAt) && job.status === 'RUNNING';
     return html`<article data-job-id=${job.id} data-status=${job.status}>
       <div part="header">

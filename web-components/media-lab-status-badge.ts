@@ -6,7 +6,7 @@
 //   --media-lab-badge-failed, --media-lab-badge-cancelled
 import { LitElement, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { JobStatus } from './api-types.js';
+import type { JobStatus } from '../contract/jobs.js';
 import { statusBadgeStyles } from './media-lab-status-badge.styles.js';
 
 @customElement('media-lab-status-badge')

@@ -1,6 +1,9 @@
 // Turns parameter schemas (a kind's JSON Schema, or a ComfyUI preset's parameter list) into form
 // field descriptions, and form text back into typed values. Pure functions: no DOM.
-import type { InputRule, JsonSchema, JsonValue, MediaKind, PresetInfo, PresetParameter } from './api-types.js';
+import type { JsonValue } from '../contract/json.js';
+import type { InputRule, JsonSchema } from '../contract/kinds.js';
+import type { MediaKind } from '../contract/media.js';
+import type { PresetInfo, PresetParameter } from '../contract/presets.js';
 import { capitalise, labelFromName } from './format.js';
 
 export type FieldControl = 'number' | 'text' | 'textarea' | 'select' | 'checkbox' | 'number-list' | 'file';
@@ -90,14 +93,8 @@ function choicesOf(schema: JsonSchema): JsonValue[] | null {
 
 // --- from a ComfyUI preset ----------------------------------------------------------------------
 
-export function presetParameters(preset: PresetInfo): PresetParameter[] {
-  const raw = preset.parameters ?? preset.params ?? [];
-  if (Array.isArray(raw)) return raw;
-  return Object.entries(raw).map(([name, parameter]) => ({ ...parameter, name }));
-}
-
-export function fieldsFromPreset(preset: PresetInfo): FieldSpec[] {
-  return presetParameters(preset).map(fieldFromPresetParameter);
+export function fieldsFromPreset(preset: Pick<PresetInfo, 'parameters'>): FieldSpec[] {
+  return preset.parameters.map(fieldFromPresetParameter);
 }
 
 const MEDIA_TYPES: Record<string, { accept: MediaKind; multiple: boolean }> = {
@@ -111,12 +108,12 @@ export function fieldFromPresetParameter(parameter: PresetParameter): FieldSpec 
   const type = parameter.type.toLowerCase();
   const base = {
     name: parameter.name,
-    label: parameter.label ?? labelFromName(parameter.name),
+    label: labelFromName(parameter.name),
     help: parameter.randomize ? [parameter.description, 'Leave empty for a random seed.'].filter(Boolean).join(' ') : parameter.description,
-    required: parameter.required ?? false,
+    required: parameter.required,
     default: parameter.default,
   };
-  const choices = parameter.options ?? parameter.choices ?? parameter.enum;
+  const choices = parameter.options;
   if (choices?.length || ['enum', 'choice', 'select', 'combo'].includes(type)) {
     return { ...base, control: 'select', options: (choices ?? []).map((value) => ({ value, label: String(value) })) };
   }

@@ -12,7 +12,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { DEFAULT_PROMPTS_API, promptClientFor, type PromptQueueClient } from './api-client.js';
-import type { PromptArtifact, PromptArtifacts } from './api-types.js';
+import type { PromptArtifact, PromptArtifacts } from '../contract/prompts.js';
 import { emit } from './events.js';
 import { messageOf } from './lab-element.js';
 import { promptArtifactsStyles } from './prompt-artifacts.styles.js';

@@ -1,74 +1,37 @@
 // Plain interfaces shared by the job store, the worker, the HTTP layer and the executors.
-// Nothing here touches the database or the network.
+// Nothing here touches the database or the network. The wire shapes live in contract/; the
+// server's records extend them with the fields that never leave the server.
 import type { z } from 'zod';
 
-import type { JobStatus, WorkflowKind } from '../../contract/jobs.js';
+import type { Job as WireJob, PresetRef } from '../../contract/job.js';
+import type { InputRule } from '../../contract/kinds.js';
+import type { ArtifactRecord } from '../../contract/artifact.js';
+import type { JsonObject } from '../../contract/json.js';
+import type { MediaKind } from '../../contract/media.js';
+import type { WorkflowKind } from '../../contract/jobs.js';
 export { WORKFLOW_KINDS, JOB_STATUSES, TERMINAL_STATUSES, isTerminal } from '../../contract/jobs.js';
-export type { WorkflowKind, JobStatus, TerminalStatus } from '../../contract/jobs.js';
+export type { WorkflowKind, JobStatus, TerminalStatus, JobSource } from '../../contract/jobs.js';
+export type { MediaKind, ArtifactRole } from '../../contract/media.js';
+export type { JsonValue, JsonObject } from '../../contract/json.js';
+export type { PresetRef } from '../../contract/job.js';
+export type { InputRule } from '../../contract/kinds.js';
 
-export type JobSource = 'lab' | 'prompt-queue';
-export type ArtifactRole = 'input' | 'output' | 'intermediate' | 'preview';
-export type MediaKind = 'image' | 'video' | 'audio';
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export interface PresetRef {
-  name: string;
-  version: number | null;
-  hash: string | null;
-}
-
-export interface Job {
-  id: string;
-  workflow: WorkflowKind;
-  preset: PresetRef | null;
-  params: JsonObject;
-  inputIds: string[];
-  status: JobStatus;
-  progress: number;
-  stage: string | null;
-  priority: number;
-  attempts: number;
-  maxAttempts: number;
+/**
+ * A job row: the wire job plus what only the server may see (views.ts's jobView() drops
+ * these before anything is sent).
+ */
+export interface Job extends WireJob {
   runAfter: string;
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
-  cancelRequestedAt: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  submittedBy: string;
   idempotencyKey: string | null;
-  source: JobSource;
-  sourceRef: string | null;
-  backend: string | null;
   /** Executor-owned resumable state (finished segments, remote prompt ids...). */
   checkpoint: JsonObject;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
 }
 
-export interface Artifact {
-  id: string;
-  jobId: string | null;
-  role: ArtifactRole;
-  kind: MediaKind;
+/** An artifact row: the wire record plus where its file lies under the artifact folder. */
+export interface Artifact extends ArtifactRecord {
   storageKey: string;
-  sha256: string;
-  bytes: number;
-  mime: string;
-  width: number | null;
-  height: number | null;
-  duration: number | null;
-  fps: number | null;
-  sampleRate: number | null;
-  metadata: JsonObject;
-  parentIds: string[];
-  published: boolean;
-  createdBy: string | null;
-  createdAt: string;
 }
 
 export interface User {
@@ -135,12 +98,6 @@ export interface ExecutorResult {
 
 export interface Executor<P = JsonObject> {
   run(ctx: ExecutorContext<P>): Promise<ExecutorResult | void>;
-}
-
-export interface InputRule {
-  min: number;
-  max: number;
-  kinds: MediaKind[];
 }
 
 /** Extra validation at submit time (cheap: artifact metadata only). Throws ValidationError. */

@@ -3,10 +3,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { SOCKET_EVENTS, type LabSocketMessage } from '../../contract/socket.js';
 import type { LabEventBus, JobProgressEvent } from '../events/bus.js';
 import type { Job } from '../core/types.js';
 import type { Authenticate } from '../options.js';
 import { checkAdmin } from './auth.js';
+import { jobView } from './views.js';
 
 export interface EventSocketOptions {
   path: string;
@@ -32,9 +34,9 @@ export class EventSocketHub {
     bus: LabEventBus,
     private readonly options: EventSocketOptions,
   ) {
-    const updated = (job: Job) => this.broadcast(job.id, { type: 'job.updated', job });
-    const progress = (p: JobProgressEvent) => this.broadcast(p.id, { type: 'job.progress', ...p });
-    const finished = (job: Job) => this.broadcast(job.id, { type: 'job.finished', job });
+    const updated = (job: Job) => this.broadcast(job.id, { type: 'job.updated', job: jobView(job) });
+    const progress = (p: JobProgressEvent) => this.broadcast(p.id, { type: 'job.progress', id: p.id, progress: p.progress, stage: p.stage, at: p.at });
+    const finished = (job: Job) => this.broadcast(job.id, { type: 'job.finished', job: jobView(job) });
     bus.on('job.updated', updated);
     bus.on('job.progress', progress);
     bus.on('job.finished', finished);
@@ -69,25 +71,25 @@ export class EventSocketHub {
   private onConnection(socket: WebSocket, userId: string): void {
     const client: Client = { socket, jobIds: null };
     this.clients.add(client);
-    socket.send(JSON.stringify({ type: 'hello', user: userId, events: ['job.updated', 'job.progress', 'job.finished'] }));
+    send(socket, { type: 'hello', user: userId, events: [...SOCKET_EVENTS] });
     socket.on('message', (data) => {
       try {
         const message = JSON.parse(String(data)) as { type?: string; jobIds?: unknown };
         if (message.type === 'subscribe') {
           client.jobIds = Array.isArray(message.jobIds) ? new Set(message.jobIds.slice(0, 1000).map(String)) : null;
-          socket.send(JSON.stringify({ type: 'subscribed', jobIds: client.jobIds ? [...client.jobIds] : 'all' }));
+          send(socket, { type: 'subscribed', jobIds: client.jobIds ? [...client.jobIds] : 'all' });
         } else if (message.type === 'ping') {
-          socket.send(JSON.stringify({ type: 'pong' }));
+          send(socket, { type: 'pong' });
         }
       } catch {
-        socket.send(JSON.stringify({ type: 'error', detail: 'Messages must be JSON: {"type":"subscribe","jobIds":[...]}' }));
+        send(socket, { type: 'error', detail: 'Messages must be JSON: {"type":"subscribe","jobIds":[...]}' });
       }
     });
     socket.on('close', () => this.clients.delete(client));
     socket.on('error', () => this.clients.delete(client));
   }
 
-  private broadcast(jobId: string, payload: Record<string, unknown>): void {
+  private broadcast(jobId: string, payload: LabSocketMessage): void {
     if (this.clients.size === 0) return;
     const text = JSON.stringify(payload);
     for (const client of this.clients) {
@@ -103,4 +105,8 @@ export class EventSocketHub {
     this.clients.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+function send(socket: WebSocket, message: LabSocketMessage): void {
+  socket.send(JSON.stringify(message));
 }

@@ -1,10 +1,10 @@
 // Wraps async route handlers and maps every error type to its problem+json answer.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { MediaLabError, ValidationError } from '../core/errors.js';
+import { MediaLabError, ValidationError, type ErrorCode } from '../core/errors.js';
 import { NotFound, QuotaError, TransitionConflict } from '../jobs/service.js';
 import { sendProblem, validationProblem } from './problem.js';
 
-const statusByCode: Partial<Record<string, number>> = {
+const statusByCode: Partial<Record<ErrorCode, number>> = {
   UNSUPPORTED_FORMAT: 415,
   CORRUPT_INPUT: 422,
   INPUT_TOO_LARGE: 413,

@@ -1,17 +1,10 @@
 // RFC 9457 problem+json responses. Every error the API returns goes through here so clients
 // always get `type`, `title`, `status`, `detail` and, for invalid input, the offending fields.
 import type { Response } from 'express';
-import type { FieldIssue } from '../core/errors.js';
+import type { FieldIssue } from '../../contract/errors.js';
+import type { Problem } from '../../contract/problem.js';
 
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code?: string;
-  errors?: FieldIssue[];
-  [extra: string]: unknown;
-}
+export type { Problem };
 
 export function sendProblem(res: Response, problem: Problem): void {
   res

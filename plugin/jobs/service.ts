@@ -1,9 +1,7 @@
 // What the API and the host can do with jobs: submit, cancel, retry, read. Requests never run
 // heavy work: they validate, write one row and one audit event, and return.
-import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Artifact, Job, JsonObject, User, WorkflowKind } from '../core/types.js';
-import { WORKFLOW_KINDS } from '../core/types.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import * as store from './store.js';
 import { insertEvent } from './events-store.js';
@@ -11,23 +9,11 @@ import { getArtifacts, artifactsOfJob } from '../artifacts/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { LabEventBus } from '../events/bus.js';
 import type { MediaLabOptions } from '../options.js';
-import { zodIssues } from '../http/zod-issues.js';
+import { zodIssues } from '../../contract/zod-issues.js';
+import { submitJobSchema, type SubmitJobRequest } from '../../contract/requests.js';
 import { isoAfter } from '../core/time.js';
 
-export const presetRefSchema = z.union([
-  z.string().min(1).max(200),
-  z.object({ name: z.string().min(1).max(200), version: z.number().int().min(1).optional() }),
-]);
-
-export const submitJobSchema = z.object({
-  workflow: z.enum(WORKFLOW_KINDS),
-  preset: presetRefSchema.optional(),
-  params: z.record(z.string(), z.unknown()).default({}),
-  inputs: z.array(z.string().min(1).max(64)).max(16).default([]),
-  priority: z.number().int().min(-10).max(10).default(0),
-  maxAttempts: z.number().int().min(1).max(20).optional(),
-});
-export type SubmitJobBody = z.input<typeof submitJobSchema>;
+export type SubmitJobBody = SubmitJobRequest;
 
 export class QuotaError extends Error {
   constructor(message: string, readonly retryAfterSeconds: number) {

@@ -4,8 +4,8 @@
 // (over the adapter's defaultParams for the type); other keys are the host's own and are ignored.
 import { z } from 'zod';
 import type { JsonObject, WorkflowKind } from '../core/types.js';
-import { presetRefSchema } from '../jobs/service.js';
-import { zodIssues } from '../http/zod-issues.js';
+import { presetRequestSchema } from '../../contract/requests.js';
+import { zodIssues } from '../../contract/zod-issues.js';
 import { WORKFLOW_OF_TYPE, isMediaPromptType, type PromptQueueOptions } from './options.js';
 import { parseJsonText } from './prompt-rows.js';
 import type { PromptRow } from './host-row.js';
@@ -19,7 +19,7 @@ export interface JobRequest {
 export type JobRequestResult = { ok: true; request: JobRequest } | { ok: false; error: string };
 
 const promptMetadataSchema = z.looseObject({
-  preset: presetRefSchema.optional(),
+  preset: presetRequestSchema.optional(),
   params: z.record(z.string(), z.unknown()).optional(),
 });
 

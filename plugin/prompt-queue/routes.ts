@@ -8,7 +8,7 @@ import type { User } from '../core/types.js';
 import type { Authenticate } from '../options.js';
 import { sendProblem } from '../http/problem.js';
 import { route } from '../http/handle.js';
-import { zodIssues } from '../http/zod-issues.js';
+import { zodIssues } from '../../contract/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
 import type { CanViewPrompt, PromptQueueOptions } from './options.js';
 import { getPrompt, listPrompts } from './prompt-rows.js';

@@ -1,6 +1,6 @@
 // Which of two views of a job the web components keep (pure function, no browser needed).
 import assert from 'node:assert/strict';
-import type { Job } from '../../web-components/api-types.js';
+import type { Job } from '../../contract/job.js';
 import { newerJob } from '../../web-components/job-actions.js';
 import { runningJob } from '../support/rows.js';
 

@@ -1,7 +1,8 @@
 // The form builder's pure parts: schemas to fields, text back to values, server fields to controls.
 import assert from 'node:assert/strict';
 import { fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields } from '../../web-components/param-fields.js';
-import type { JsonSchema, PresetInfo } from '../../web-components/api-types.js';
+import type { JsonSchema } from '../../contract/kinds.js';
+import type { PresetInfo } from '../../contract/presets.js';
 
 describe('web components: form fields from schemas', () => {
   it('reads a kind\'s JSON Schema: enums and literal unions become selects, bounds and defaults carry over', () => {
@@ -32,15 +33,15 @@ describe('web components: form fields from schemas', () => {
   });
 
   it('reads a ComfyUI preset\'s parameters: media become uploads, seeds say they randomise', () => {
-    const preset: PresetInfo = {
+    const preset: Pick<PresetInfo, 'name' | 'kind' | 'parameters'> = {
       name: 'blend',
       kind: 'blend',
       parameters: [
         { name: 'image_1', type: 'image', required: true },
-        { name: 'weight_1', type: 'number', default: 1, min: 0, max: 10, step: 0.1 },
-        { name: 'mode', type: 'enum', default: 'normal', options: ['normal', 'multiply'] },
-        { name: 'seed', type: 'seed', randomize: true },
-        { name: 'lyrics', type: 'text' },
+        { name: 'weight_1', type: 'number', required: false, default: 1, min: 0, max: 10, step: 0.1 },
+        { name: 'mode', type: 'enum', required: false, default: 'normal', options: ['normal', 'multiply'] },
+        { name: 'seed', type: 'seed', required: false, randomize: true },
+        { name: 'lyrics', type: 'text', required: false },
       ],
     };
     const [image, weight, mode, seed, lyrics] = fieldsFromPreset(preset);

@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import type { LabSocketMessage } from '../../contract/socket.js';
 import { ADMIN, USER } from '../support/auth.js';
 import { steppingKind } from '../support/kinds.js';
 import { startTestLab, type TestLab } from '../support/lab.js';
 
-interface WireEvent {
-  type: string;
-  job?: { id: string; status: string };
-  id?: string;
-  progress?: number;
+/** The job a socket message is about, if any. */
+function jobIdOf(message: LabSocketMessage): string | undefined {
+  if (message.type === 'job.updated' || message.type === 'job.finished') return message.job.id;
+  return message.type === 'job.progress' ? message.id : undefined;
 }
 
-function connect(t: TestLab, token: string | null): Promise<{ ws: WebSocket; events: WireEvent[] }> {
+function connect(t: TestLab, token: string | null): Promise<{ ws: WebSocket; events: LabSocketMessage[] }> {
   const url = `${t.api.replace('http', 'ws')}/events${token ? `?token=${token}` : ''}`;
   const ws = new WebSocket(url);
-  const events: WireEvent[] = [];
-  ws.on('message', (data) => events.push(JSON.parse(String(data)) as WireEvent));
+  const events: LabSocketMessage[] = [];
+  ws.on('message', (data) => events.push(JSON.parse(String(data)) as LabSocketMessage));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws, events }));
     ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
@@ -40,14 +40,14 @@ describe('WebSocket events', () => {
     try {
       const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 4, stepMs: 120 } }) });
       const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.type === 'job.finished' && e.job?.id === body.id)) {
+      while (!events.some((e) => e.type === 'job.finished' && e.job.id === body.id)) {
         if (Date.now() > deadline) throw new Error('no job.finished');
         await new Promise((r) => setTimeout(r, 20));
       }
-      const mine = events.filter((e) => e.job?.id === body.id || e.id === body.id);
-      const statuses = mine.filter((e) => e.type === 'job.updated').map((e) => e.job?.status);
+      const mine = events.filter((e) => jobIdOf(e) === body.id);
+      const statuses = mine.flatMap((e) => (e.type === 'job.updated' ? [e.job.status] : []));
       assert.deepEqual(statuses, ['QUEUED', 'RUNNING', 'SUCCEEDED']);
-      const progress = mine.filter((e) => e.type === 'job.progress').map((e) => e.progress ?? 0);
+      const progress = mine.flatMap((e) => (e.type === 'job.progress' ? [e.progress] : []));
       assert.ok(progress.length >= 2, 'several progress events');
       assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
       const order = mine.map((e) => e.type);
@@ -67,7 +67,7 @@ describe('WebSocket events', () => {
       const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice' }) });
       await new Promise((r) => setTimeout(r, 400));
       assert.ok(events.some((e) => e.type === 'subscribed'));
-      assert.equal(events.filter((e) => e.job?.id === body.id).length, 0);
+      assert.equal(events.filter((e) => jobIdOf(e) === body.id).length, 0);
     } finally {
       ws.close();
     }

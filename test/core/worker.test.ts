@@ -8,18 +8,10 @@ import { steppingKind } from '../support/kinds.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
 import { waitFor } from '../support/wait.js';
 import { recordOutput } from '../../plugin/worker/outputs.js';
-import type { Job, JobStatus, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
+import type { Job, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
+import type { AuditEvent, Job as WireJob, JobDetail } from '../../contract/job.js';
+import type { Items } from '../../contract/pages.js';
 import { placeholderKind } from '../../plugin/kinds/registry.js';
-
-interface JobBody {
-  id: string;
-  status: JobStatus;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  outputs: Array<{ id: string }>;
-  progress: number;
-}
 
 async function submit(t: TestLab, workflow: string, params: Record<string, unknown> = {}): Promise<string> {
   const { status, body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow, params }) });
@@ -27,8 +19,8 @@ async function submit(t: TestLab, workflow: string, params: Record<string, unkno
   return body.id;
 }
 
-async function events(t: TestLab, id: string): Promise<Array<{ type: string; from: string | null; to: string | null; actor: string }>> {
-  return (await t.json<{ items: Array<{ type: string; from: string | null; to: string | null; actor: string }> }>(`/jobs/${id}/events`)).body.items;
+async function events(t: TestLab, id: string): Promise<AuditEvent[]> {
+  return (await t.json<Items<AuditEvent>>(`/jobs/${id}/events`)).body.items;
 }
 
 async function tmpEntries(t: TestLab): Promise<string[]> {
@@ -45,7 +37,7 @@ for (const target of DATABASES) {
 
     it('QUEUED -> RUNNING -> SUCCEEDED publishes outputs and audits each transition', async () => {
       const id = await submit(t, 'voice', { steps: 3, outputs: 2 });
-      const job = (await waitForStatus(t, id, ['SUCCEEDED'])) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['SUCCEEDED']);
       assert.equal(job.outputs.length, 2);
       assert.equal(job.progress, 1);
       const trail = await events(t, id);
@@ -56,7 +48,7 @@ for (const target of DATABASES) {
 
     it('a transient failure retries with backoff and then succeeds', async () => {
       const id = await submit(t, 'voice', { failWith: 'transient', failTimes: 1 });
-      const job = (await waitForStatus(t, id, ['SUCCEEDED'])) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['SUCCEEDED']);
       assert.equal(job.attempts, 2);
       const trail = await events(t, id);
       assert.ok(trail.some((e) => e.type === 'retry-scheduled' && e.from === 'RUNNING' && e.to === 'QUEUED'));
@@ -64,7 +56,7 @@ for (const target of DATABASES) {
 
     it('a transient failure with no attempts left fails with the error code and message persisted', async () => {
       const id = await submit(t, 'voice', { failWith: 'transient' });
-      const job = (await waitForStatus(t, id, ['FAILED'])) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['FAILED']);
       assert.equal(job.attempts, 3);
       assert.equal(job.errorCode, 'EXECUTOR_FAILED');
       assert.match(job.errorMessage ?? '', /planned transient failure #3/);
@@ -73,7 +65,7 @@ for (const target of DATABASES) {
 
     it('a permanent failure fails at once, publishing nothing', async () => {
       const id = await submit(t, 'voice', { failWith: 'permanent' });
-      const job = (await waitForStatus(t, id, ['FAILED'])) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['FAILED']);
       assert.equal(job.attempts, 1);
       const rows = await t.knex('media_artifacts').where({ job_id: id });
       assert.equal(rows.length, 0, 'no artifact rows of a failed job');
@@ -82,7 +74,7 @@ for (const target of DATABASES) {
     it('a kind without an executor fails its jobs with EXECUTOR_UNAVAILABLE', async () => {
       // `blend` registered without its pipeline, as on a server where ComfyUI is not installed.
       const id = await submit(t, 'blend', {});
-      const job = (await waitForStatus(t, id, ['FAILED'])) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['FAILED']);
       assert.equal(job.errorCode, 'EXECUTOR_UNAVAILABLE');
       assert.match(job.errorMessage ?? '', /No executor is installed for "blend"/);
     });
@@ -90,12 +82,12 @@ for (const target of DATABASES) {
     it('cancels a QUEUED job at once, and retry queues it again (audited)', async () => {
       const blocker = await submit(t, 'music', { steps: 40, stepMs: 25 });
       const queued = await submit(t, 'music', {});
-      const cancel = await t.json<JobBody>(`/jobs/${queued}/cancel`, { method: 'POST' });
+      const cancel = await t.json<WireJob>(`/jobs/${queued}/cancel`, { method: 'POST' });
       assert.equal(cancel.status, 200);
       assert.equal(cancel.body.status, 'CANCELLED');
-      const again = await t.json<JobBody>(`/jobs/${queued}/cancel`, { method: 'POST' });
+      const again = await t.json<WireJob>(`/jobs/${queued}/cancel`, { method: 'POST' });
       assert.equal(again.status, 409);
-      const retry = await t.json<JobBody>(`/jobs/${queued}/retry`, { method: 'POST' });
+      const retry = await t.json<WireJob>(`/jobs/${queued}/retry`, { method: 'POST' });
       assert.equal(retry.status, 202);
       assert.equal(retry.body.status, 'QUEUED');
       await waitForStatus(t, queued, ['SUCCEEDED']);
@@ -108,10 +100,10 @@ for (const target of DATABASES) {
     it('cancels a RUNNING job at its next checkpoint: CANCELLED, no outputs, no temp files', async () => {
       const id = await submit(t, 'voice', { steps: 200, stepMs: 20, outputs: 1 });
       await waitForStatus(t, id, ['RUNNING']);
-      await waitFor(async () => ((await t.json<JobBody>(`/jobs/${id}`)).body.progress > 0 ? true : null), 'progress');
-      const res = await t.json<JobBody>(`/jobs/${id}/cancel`, { method: 'POST' });
+      await waitFor(async () => ((await t.json<JobDetail>(`/jobs/${id}`)).body.progress > 0 ? true : null), 'progress');
+      const res = await t.json<WireJob>(`/jobs/${id}/cancel`, { method: 'POST' });
       assert.equal(res.status, 202);
-      const job = (await waitForStatus(t, id, ['CANCELLED'], 5000)) as unknown as JobBody;
+      const job = await waitForStatus(t, id, ['CANCELLED'], 5000);
       assert.equal(job.errorCode, 'CANCELLED');
       assert.equal((await t.knex('media_artifacts').where({ job_id: id })).length, 0);
       assert.deepEqual(await tmpEntries(t), []);
@@ -124,7 +116,7 @@ for (const target of DATABASES) {
       await waitForStatus(t, long, ['RUNNING']);
       const quick = await submit(t, 'voice', {});
       await waitForStatus(t, quick, ['SUCCEEDED'], 8000);
-      const stillRunning = await t.json<JobBody>(`/jobs/${long}`);
+      const stillRunning = await t.json<JobDetail>(`/jobs/${long}`);
       assert.equal(stillRunning.body.status, 'RUNNING');
       await t.json(`/jobs/${long}/cancel`, { method: 'POST' });
       await waitForStatus(t, long, ['CANCELLED']);
@@ -142,7 +134,7 @@ for (const target of DATABASES) {
         const { Worker } = await import('../../plugin/worker/worker.js');
         const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: { info() {}, warn() {}, error() {} } });
         worker.start();
-        const job = (await waitForStatus(t, id, ['SUCCEEDED'])) as unknown as JobBody;
+        const job = await waitForStatus(t, id, ['SUCCEEDED']);
         await worker.stop();
         assert.equal(job.attempts, 2);
         const trail = await events(t, id);
@@ -176,7 +168,7 @@ for (const target of DATABASES) {
         await mkdir(join(t.dataDir, 'artifacts', 'work'), { recursive: true });
         await writeFile(join(t.dataDir, 'artifacts', 'work', id), 'not a folder');
         worker.start();
-        const job = (await waitForStatus(t, id, ['FAILED'], 10_000)) as unknown as JobBody;
+        const job = await waitForStatus(t, id, ['FAILED'], 10_000);
         assert.equal(job.errorCode, 'EXECUTOR_FAILED');
         assert.equal(job.attempts, 3);
         assert.deepEqual(await tmpEntries(t), [], 'no temp folders left');

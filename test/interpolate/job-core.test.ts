@@ -4,43 +4,30 @@ import { strict as assert } from 'node:assert';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterpolateKind } from '../../plugin/pipelines/interpolate/index.js';
+import type { UploadedArtifact } from '../../contract/artifact.js';
+import type { JobDetail, SubmitJobResponse } from '../../contract/job.js';
+import type { Problem } from '../../contract/problem.js';
 import { testClips, type Clips } from '../support/clips.js';
 import { ffmpegChildren } from '../support/ffmpeg.js';
 import { steppingKind } from '../support/kinds.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
 import { waitFor } from '../support/wait.js';
 
-interface ArtifactBody {
-  id: string;
-  kind: string;
-  role: string;
-  fps: number | null;
-  metadata: Record<string, unknown>;
-}
-
-interface JobBody {
-  id: string;
-  status: string;
-  progress: number;
-  errorCode: string | null;
-  outputs: ArtifactBody[];
-}
-
 describe('interpolate: in the job core (worker, lanes, HTTP)', function () {
   this.timeout(120_000);
   let t: TestLab;
   let clips: Clips;
 
-  async function upload(path: string): Promise<ArtifactBody> {
+  async function upload(path: string): Promise<UploadedArtifact> {
     const data = new FormData();
     data.append('file', new Blob([new Uint8Array(await readFile(path))]), path.split('/').pop());
-    const res = await t.json<ArtifactBody>('/uploads', { method: 'POST', body: data });
+    const res = await t.json<UploadedArtifact>('/uploads', { method: 'POST', body: data });
     assert.ok(res.status === 201 || res.status === 200, `upload answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;
   }
 
   async function submit(inputs: string[], params: Record<string, unknown>, workflow = 'interpolate') {
-    return t.json<JobBody & { errors?: { field: string; message: string }[] }>('/jobs', {
+    return t.json<SubmitJobResponse & Pick<Problem, 'errors'>>('/jobs', {
       method: 'POST',
       body: JSON.stringify({ workflow, inputs, params }),
     });
@@ -64,7 +51,7 @@ describe('interpolate: in the job core (worker, lanes, HTTP)', function () {
     const video = await upload(clips.motion);
     const res = await submit([video.id], { targetFps: 120, mode: 'fast' });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const job = (await waitForStatus(t, res.body.id, ['SUCCEEDED', 'FAILED'], 60_000)) as unknown as JobBody;
+    const job = await waitForStatus(t, res.body.id, ['SUCCEEDED', 'FAILED'], 60_000);
     assert.equal(job.status, 'SUCCEEDED', JSON.stringify(job));
     const output = job.outputs.find((o) => o.role === 'output');
     assert.equal(output?.fps, 120);
@@ -80,13 +67,13 @@ describe('interpolate: in the job core (worker, lanes, HTTP)', function () {
     const quick = await submit([], { steps: 1 }, 'enhance');
     assert.equal(quick.status, 202, JSON.stringify(quick.body));
     await waitForStatus(t, quick.body.id, ['SUCCEEDED'], 30_000);
-    assert.equal((await t.json<JobBody>(`/jobs/${long.body.id}`)).body.status, 'RUNNING');
+    assert.equal((await t.json<JobDetail>(`/jobs/${long.body.id}`)).body.status, 'RUNNING');
 
     // Cancel it mid-way: every ffmpeg child goes, and nothing is published or left in temp.
-    await waitFor(async () => ((await t.json<JobBody>(`/jobs/${long.body.id}`)).body.progress > 0 ? true : null), 'interpolation progress', 30_000);
+    await waitFor(async () => ((await t.json<JobDetail>(`/jobs/${long.body.id}`)).body.progress > 0 ? true : null), 'interpolation progress', 30_000);
     const cancel = await t.json(`/jobs/${long.body.id}/cancel`, { method: 'POST' });
     assert.ok(cancel.status === 200 || cancel.status === 202, `cancel answered ${cancel.status}`);
-    const cancelled = (await waitForStatus(t, long.body.id, ['CANCELLED'], 30_000)) as unknown as JobBody;
+    const cancelled = await waitForStatus(t, long.body.id, ['CANCELLED'], 30_000);
     assert.equal(cancelled.errorCode, 'CANCELLED');
     await waitFor(async () => ((await ffmpegChildren()).length === 0 ? true : null), 'ffmpeg children to exit', 5_000);
     assert.equal((await t.knex('media_artifacts').where({ job_id: long.body.id })).length, 0);

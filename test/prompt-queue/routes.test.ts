@@ -5,14 +5,8 @@ import { USER } from '../support/auth.js';
 import { DATABASES } from '../support/db.js';
 import { insertPrompts, startQueueHarness, type QueueHarness } from '../support/prompt-queue-host.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import type { PromptArtifactJson, PromptJson } from '../../plugin/prompt-queue/index.js';
-
-interface ArtifactsAnswer {
-  prompt_id: number;
-  artifact_status: string;
-  artifact_count: number;
-  artifacts: PromptArtifactJson[];
-}
+import type { PromptJson } from '../../plugin/prompt-queue/index.js';
+import type { PromptArtifacts } from '../../contract/prompts.js';
 
 for (const target of DATABASES) {
   describe(`prompt routes on ${target.name}`, function () {
@@ -43,7 +37,7 @@ for (const target of DATABASES) {
     it('GET /api/prompts/:id/artifacts lists the artifacts with file and preview URLs', async () => {
       const res = await h.fetch(`/api/prompts/${image}/artifacts`);
       assert.equal(res.status, 200);
-      const body = (await res.json()) as ArtifactsAnswer;
+      const body = (await res.json()) as PromptArtifacts;
       assert.equal(body.artifact_status, 'ready');
       assert.equal(body.artifact_count, 1);
       assert.deepEqual(body.artifacts.map((a) => a.artifact_type), ['image', 'thumbnail']);
@@ -61,7 +55,7 @@ for (const target of DATABASES) {
       assert.equal(preview.status, 200);
       assert.equal(preview.headers.get('content-type'), 'image/webp');
 
-      const audio = (await (await h.fetch(`/api/prompts/${music}/artifacts`)).json()) as ArtifactsAnswer;
+      const audio = (await (await h.fetch(`/api/prompts/${music}/artifacts`)).json()) as PromptArtifacts;
       assert.deepEqual(audio.artifacts.map((a) => [a.artifact_type, a.mime]), [['audio', 'audio/wav'], ['waveform', 'image/png']]);
       const ranged = await fetch(`${h.url}${audio.artifacts[0].file_url}`, { headers: { Authorization: `Bearer ${USER}`, Range: 'bytes=0-3' } });
       assert.equal(ranged.status, 206, 'audio players seek with Range requests');
@@ -89,9 +83,9 @@ for (const target of DATABASES) {
     });
 
     it('serves media only to signed-in users the host allows (default: the owner and admins)', async () => {
-      const mine = (await (await h.fetch(`/api/prompts/${image}/artifacts`, USER)).json()) as ArtifactsAnswer;
+      const mine = (await (await h.fetch(`/api/prompts/${image}/artifacts`, USER)).json()) as PromptArtifacts;
       assert.equal((await h.fetch(mine.artifacts[0].file_url, USER)).status, 200, 'the owner');
-      const theirs = (await (await h.fetch(`/api/prompts/${othersImage}/artifacts`)).json()) as ArtifactsAnswer;
+      const theirs = (await (await h.fetch(`/api/prompts/${othersImage}/artifacts`)).json()) as PromptArtifacts;
       assert.equal((await h.fetch(theirs.artifacts[0].file_url)).status, 200, 'an admin');
       const forbidden = await h.fetch(theirs.artifacts[0].file_url, USER);
       assert.equal(forbidden.status, 403);

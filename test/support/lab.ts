@@ -9,6 +9,7 @@ import { ADMIN, testAuthenticate } from './auth.js';
 import { sqliteDatabase, type TestDatabase } from './db.js';
 import { tempDir } from './files.js';
 import { waitFor } from './wait.js';
+import type { JobDetail } from '../../contract/job.js';
 
 export { ADMIN, USER } from './auth.js';
 export { waitFor } from './wait.js';
@@ -108,9 +109,9 @@ export async function startTestLab(
   };
 }
 
-export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export async function waitForStatus(t: TestLab, id: string, statuses: string[], timeoutMs = 20_000): Promise<JobDetail> {
   return waitFor(async () => {
-    const { body } = await t.json<Record<string, unknown>>(`/jobs/${id}`);
-    return statuses.includes(String(body.status)) ? body : null;
+    const { body } = await t.json<JobDetail>(`/jobs/${id}`);
+    return statuses.includes(body.status) ? body : null;
   }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs);
 }

@@ -1,6 +1,9 @@
-// What to do about a failed job, by its stable error code (never by message text).
+// What to do about a failed job or request, by its stable error code (never by message text).
+// Complete by type: a new ErrorCode does not compile until it has its advice. No runtime
+// imports: the browser bundle reads it.
+import type { ErrorCode } from './errors.js';
 
-const advice: Record<string, string> = {
+export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: 'Fix the fields named in the message and submit again.',
   INPUT_MISSING: 'An input file is gone. Upload it again and submit a new job.',
   INPUT_KIND_MISMATCH: 'This workflow takes a different kind of media. Upload a matching file.',
@@ -18,10 +21,16 @@ const advice: Record<string, string> = {
   PRESET_INVALID: 'The preset is broken. Ask the admin to re-import it.',
   CANCELLED: 'The job was cancelled. Retry to run it again.',
   LEASE_LOST: 'The worker running this job stopped. Retry; another worker will pick it up.',
+  UNAUTHENTICATED: 'Sign in to the host site, then reload the page.',
+  FORBIDDEN: 'Media Lab is for admins only. Ask an admin to run it for you or to grant you the admin role.',
+  QUOTA_EXCEEDED: 'You have reached your job quota. Wait for running jobs to finish (or the time the server named), then submit again.',
+  TIMEOUT: 'The job ran past its time limit. Lower the size or length of the work and retry.',
   INTERNAL: 'Media Lab hit an unexpected error. Retry; if it happens again, the server log has the details.',
 };
 
+const FALLBACK = 'Retry the job; if it fails again, check the server log for this job id.';
+
 export function adviceFor(code: string | null | undefined): string {
-  if (!code) return 'Retry the job; if it fails again, check the server log for this job id.';
-  return advice[code] ?? 'Retry the job; if it fails again, check the server log for this job id.';
+  if (!code) return FALLBACK;
+  return Object.hasOwn(ADVICE, code) ? ADVICE[code as ErrorCode] : FALLBACK;
 }

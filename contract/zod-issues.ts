@@ -1,6 +1,6 @@
-// zod issues -> field issues with dotted paths (`params.targetFps`, `inputs[0]`).
+// zod issues -> the contract's field issues with dotted paths (`params.targetFps`, `inputs[0]`).
 import type { z } from 'zod';
-import type { FieldIssue } from '../core/errors.js';
+import type { FieldIssue } from './errors.js';
 
 export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => {

@@ -1,0 +1,53 @@
+// What the server can do: GET /health, GET /kinds, GET /openapi.json.
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { KindInfo, KindList } from '../../contract/kinds.js';
+import type { KindRegistry } from '../kinds/registry.js';
+import { route } from './handle.js';
+import { healthReport, type HealthDeps } from './health.js';
+import { buildOpenApi } from './openapi.js';
+
+export interface MetaRouteDeps {
+  kinds: KindRegistry;
+  health: HealthDeps;
+  mount: string;
+}
+
+export function createMetaRoutes({ kinds, health, mount }: MetaRouteDeps): Router {
+  const router = express.Router();
+
+  router.get(
+    '/health',
+    route(async (_req, res) => {
+      const report = await healthReport(health);
+      res.status(report.ok ? 200 : 503).json(report);
+    }),
+  );
+
+  router.get(
+    '/kinds',
+    route(async (_req, res) => {
+      const body: KindList = {
+        items: kinds.all().map((k) => ({
+          kind: k.kind,
+          description: k.description,
+          available: Boolean(k.executor),
+          inputs: k.inputs,
+          params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }) as KindInfo['params'],
+          // Kinds with presets of their own (enhance) say which are available here and why not.
+          ...('describePresets' in k && typeof k.describePresets === 'function' ? { presets: (k.describePresets as () => KindInfo['presets'])() } : {}),
+        })),
+      };
+      res.json(body);
+    }),
+  );
+
+  router.get(
+    '/openapi.json',
+    route(async (_req, res) => {
+      res.json(buildOpenApi(kinds, mount));
+    }),
+  );
+
+  return router;
+}
