@@ -6,7 +6,8 @@ import { createMediaLab, type MediaLab } from '../media-lab.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateLatest, migrateRollback } from '../db/migrate.js';
 import { flag, parseArgs, type ParsedArgs } from './args.js';
-import { startStandaloneServer, tokenAuthenticate } from './serve.js';
+import { startStandaloneServer } from './serve.js';
+import { serveAuthenticate } from './serve-auth.js';
 import { OptionsError } from '../options.js';
 import { EXTRA_USAGE, promptQueueForServe, runExtraCommand } from './extra-commands.js';
 
@@ -25,6 +26,7 @@ Common options (each also an environment variable):
 serve:
   --port <n>                   (PORT; default 6699)
   --token-file <path>          admin token file (else MEDIA_LAB_ADMIN_TOKEN)
+  (host users: MEDIA_LAB_JWT_SECRET[_FILE] / _PUBLIC_KEY_FILE / _JWKS_FILE, _ISSUER, _AUDIENCE; see README)
   --no-worker                  serve only; run workers with \`media-lab worker\`
   (with a prompts table in the database, serve also polls it and mounts /api/prompts)
 
@@ -65,10 +67,7 @@ async function runServe(args: ParsedArgs): Promise<number> {
   const { dataDir, db, comfy } = commonOptions(args);
   const tokenFile = flag(args, 'token-file', 'MEDIA_LAB_ADMIN_TOKEN_FILE');
   const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.MEDIA_LAB_ADMIN_TOKEN;
-  if (!token) {
-    console.error('media-lab serve: set MEDIA_LAB_ADMIN_TOKEN or pass --token-file <path>: the API is admin-only.');
-    return 2;
-  }
+  const auth = serveAuthenticate(token); // the admin token and/or host tokens (MEDIA_LAB_JWT_*)
   const port = Number(flag(args, 'port', 'PORT') ?? 6699);
   const promptQueue = promptQueueForServe(args);
   const server = await startStandaloneServer({
@@ -76,11 +75,11 @@ async function runServe(args: ParsedArgs): Promise<number> {
     dataDir,
     database: db,
     comfy,
-    authenticate: tokenAuthenticate(token),
+    authenticate: auth.authenticate,
     worker: !args.flags.has('no-worker'),
     extraRoutes: (lab) => promptQueue.extraRoutes(lab),
   });
-  console.log(`media-lab serve: ${server.url}/api/media-lab (database ${db})`);
+  console.log(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
   await untilSignal();
   await promptQueue.stop();
   await server.close();
