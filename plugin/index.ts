@@ -5,3 +5,13 @@ export { migrateLatest, migrateRollback, coreMigrationSet, MIGRATIONS_TABLE } fr
 export { openDatabase } from './db/connect.js';
 export { MediaLabError, ValidationError, type ErrorCode, type FieldIssue } from './core/errors.js';
 export * from './core/types.js';
+export {
+  hostTokenAuthenticate,
+  firstAuthenticated,
+  hostTokenConfigFromEnv,
+  HostTokenError,
+  HostTokenConfigError,
+  HOST_TOKEN_ENV,
+  type HostTokenConfig,
+  type HostTokenReason,
+} from './http/host-tokens/index.js';

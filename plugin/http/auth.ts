@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { User } from '../core/types.js';
 import type { Authenticate } from '../options.js';
 import { sendProblem, type Problem } from './problem.js';
+import { authenticationFailedProblem } from './auth-failure.js';
 
 export type GateResult = { ok: true; user: User } | { ok: false; problem: Problem };
 
@@ -12,7 +13,7 @@ export async function checkAdmin(authenticate: Authenticate, adminRole: string, 
   try {
     user = await authenticate(req);
   } catch (error) {
-    return { ok: false, problem: { title: 'Authentication failed', status: 401, detail: `The host could not authenticate this request: ${(error as Error).message}` } };
+    return { ok: false, problem: authenticationFailedProblem(error) };
   }
   if (!user) {
     return {

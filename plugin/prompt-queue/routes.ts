@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { User } from '../core/types.js';
 import type { Authenticate } from '../options.js';
 import { sendProblem } from '../http/problem.js';
+import { authenticationFailedProblem } from '../http/auth-failure.js';
 import { route } from '../http/handle.js';
 import { zodIssues } from '../../contract/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
@@ -58,7 +59,8 @@ async function userOf(authenticate: Authenticate, req: Request, res: Response): 
   try {
     user = await authenticate(req);
   } catch (error) {
-    sendProblem(res, { title: 'Authentication failed', status: 401, detail: `The host could not authenticate this request: ${(error as Error).message}` });
+    res.setHeader('WWW-Authenticate', 'Bearer realm="media-lab"');
+    sendProblem(res, authenticationFailedProblem(error));
     return null;
   }
   if (!user) {

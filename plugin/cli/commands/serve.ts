@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { flag } from '../args.js';
 import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, EXIT, untilSignal, type Command } from '../command.js';
-import { startStandaloneServer, tokenAuthenticate } from '../serve.js';
+import { startStandaloneServer } from '../serve.js';
+import { serveAuthenticate } from '../serve-auth.js';
 import { promptQueueForServe } from './prompt-queue.js';
 import { PROMPT_QUEUE_OPTIONS } from './prompt-queue-args.js';
 
@@ -11,7 +12,9 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the Media Lab API (and workers) as a standalone server',
   synopsis: '[--port <n>] [--token-file <path>] [--no-worker] [--db <file|url>]',
-  details: 'With a prompts table in the database, serve also polls it and mounts /api/prompts.',
+  details:
+    'With a prompts table in the database, serve also polls it and mounts /api/prompts.\n' +
+    'Host users: MEDIA_LAB_JWT_SECRET[_FILE] / _PUBLIC_KEY_FILE / _JWKS_FILE, _ISSUER, _AUDIENCE (see the README).',
   options: [
     { name: 'port', value: '<n>', env: 'PORT', help: 'port to listen on (default 6699)' },
     { name: 'token-file', value: '<path>', env: 'MEDIA_LAB_ADMIN_TOKEN_FILE', help: 'admin token file (else MEDIA_LAB_ADMIN_TOKEN)' },
@@ -24,10 +27,7 @@ export const serveCommand: Command = {
     const { dataDir, db, comfy } = commonOptions(args);
     const tokenFile = flag(args, 'token-file', 'MEDIA_LAB_ADMIN_TOKEN_FILE');
     const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.MEDIA_LAB_ADMIN_TOKEN;
-    if (!token) {
-      log.error('media-lab serve: set MEDIA_LAB_ADMIN_TOKEN or pass --token-file <path>: the API is admin-only.');
-      return EXIT.usage;
-    }
+    const auth = serveAuthenticate(token); // the admin token and/or host tokens (MEDIA_LAB_JWT_*)
     const port = Number(flag(args, 'port', 'PORT') ?? 6699);
     const promptQueue = promptQueueForServe(args, log);
     const server = await startStandaloneServer({
@@ -35,11 +35,11 @@ export const serveCommand: Command = {
       dataDir,
       database: db,
       comfy,
-      authenticate: tokenAuthenticate(token),
+      authenticate: auth.authenticate,
       worker: !args.flags.has('no-worker'),
       extraRoutes: (lab) => promptQueue.extraRoutes(lab),
     });
-    log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db})`);
+    log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
     await untilSignal();
     await promptQueue.stop();
     await server.close();
