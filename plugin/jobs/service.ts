@@ -6,6 +6,7 @@ import type { Artifact, Job, JsonObject, User, WorkflowKind } from '../core/type
 import { WORKFLOW_KINDS } from '../core/types.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import * as store from './store.js';
+import { transition } from './transition.js';
 import { insertEvent } from './events-store.js';
 import { getArtifacts, artifactsOfJob } from '../artifacts/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
@@ -165,7 +166,7 @@ export class JobService {
   async cancel(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
-    const queued = await store.transition(this.knex, {
+    const queued = await transition(this.knex, {
       id,
       from: ['QUEUED'],
       to: 'CANCELLED',
@@ -191,7 +192,7 @@ export class JobService {
   async retry(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
-    const result = await store.transition(this.knex, {
+    const result = await transition(this.knex, {
       id,
       from: ['FAILED', 'CANCELLED'],
       to: 'QUEUED',

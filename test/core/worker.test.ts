@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { DATABASES } from '../helpers/db.js';
-import { recordOutput } from '../../plugin/worker/outputs.js';
+import { recordOutput } from '../../plugin/artifacts/outputs.js';
 import type { Job, JobStatus, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
 import { startTestLab, waitFor, waitForStatus, type TestLab } from '../helpers/lab.js';
 import { steppingKind } from '../helpers/kinds.js';
