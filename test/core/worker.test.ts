@@ -203,6 +203,8 @@ for (const target of DATABASES) {
               // Either the heartbeat notices the lost lease and aborts, or the test lets it finish.
               await new Promise<void>((resolve, reject) => {
                 void released.then(resolve);
+                // The row is visible before addOutput returns: the abort may already have happened.
+                if (ctx.signal.aborted) return reject(ctx.signal.reason as Error);
                 ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true });
               });
               return {};
