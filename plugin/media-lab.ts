@@ -17,7 +17,7 @@ import { createRouter } from './http/router.js';
 import { createPresetRoutes } from './http/preset-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
-import { listJobs } from './jobs/store.js';
+import { isJobRunning, listJobs } from './jobs/store.js';
 import { getArtifact } from './artifacts/store.js';
 import { installPipelines, type InstalledPipelines } from './kinds/install.js';
 import { uiBundleDir } from './ui-bundle.js';
@@ -63,7 +63,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const service = new JobService(knex, kinds, bus, options);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
-  const janitor = new StorageJanitor(knex, storage, JANITOR_INTERVAL_MS, log);
+  const janitor = new StorageJanitor(knex, storage, (id) => isJobRunning(knex, id), JANITOR_INTERVAL_MS, log);
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const router = createRouter({

@@ -2,11 +2,14 @@
 // deleting it (finished, or undone when a row still needs the file), and temp files of uploads
 // and job attempts that died. Runs when Media Lab starts and then periodically; every process on
 // the storage may run it, as it only touches entries old enough that no live operation owns them.
+// Job state comes from the caller (artifacts sit below jobs): `isJobRunning` answers for a job id.
 import type { Knex } from 'knex';
 import type { LocalStorage } from './storage.js';
-import { getJob } from '../jobs/store.js';
-import { jobIdOfTempName } from '../jobs/temp-dir-name.js';
+import { jobIdOfTempName } from './temp-dir-name.js';
 import { countByStorageKey } from './store.js';
+
+/** Whether the job with this id is running now (its quiet temp folder must stay). */
+export type IsJobRunning = (jobId: string) => Promise<boolean>;
 
 export interface JanitorSettings {
   /** A removal this old is no longer in progress (they take milliseconds). */
@@ -23,7 +26,13 @@ export interface JanitorReport {
 
 export const DEFAULT_JANITOR_SETTINGS: JanitorSettings = { removalAgeMs: 10 * 60_000, tempAgeMs: 24 * 3_600_000 };
 
-export async function tidyStorage(knex: Knex, storage: LocalStorage, settings: JanitorSettings = DEFAULT_JANITOR_SETTINGS, now = Date.now()): Promise<JanitorReport> {
+export async function tidyStorage(
+  knex: Knex,
+  storage: LocalStorage,
+  isJobRunning: IsJobRunning,
+  settings: JanitorSettings = DEFAULT_JANITOR_SETTINGS,
+  now = Date.now(),
+): Promise<JanitorReport> {
   const report: JanitorReport = { restored: 0, removed: 0, tempRemoved: 0 };
   for (const entry of await storage.interruptedRemovals(settings.removalAgeMs, now)) {
     const referenced = (await countByStorageKey(knex, entry.storageKey)) > 0;
@@ -31,16 +40,14 @@ export async function tidyStorage(knex: Knex, storage: LocalStorage, settings: J
     if (outcome === 'restored') report.restored++;
     else report.removed++;
   }
-  report.tempRemoved = await storage.removeStaleTemp(settings.tempAgeMs, now, (name) => isRunningJobFolder(knex, name));
+  report.tempRemoved = await storage.removeStaleTemp(settings.tempAgeMs, now, (name) => isRunningJobFolder(isJobRunning, name));
   return report;
 }
 
 /** A job waiting a long time on a busy backend may leave its temp folder untouched for a day. */
-async function isRunningJobFolder(knex: Knex, name: string): Promise<boolean> {
+async function isRunningJobFolder(isJobRunning: IsJobRunning, name: string): Promise<boolean> {
   const jobId = jobIdOfTempName(name);
-  if (!jobId) return false;
-  const job = await getJob(knex, jobId);
-  return job?.status === 'RUNNING';
+  return jobId ? isJobRunning(jobId) : false;
 }
 
 /** Runs tidyStorage now and every `intervalMs`, logging what it did; never keeps the process alive. */
@@ -51,6 +58,7 @@ export class StorageJanitor {
   constructor(
     private readonly knex: Knex,
     private readonly storage: LocalStorage,
+    private readonly isJobRunning: IsJobRunning,
     private readonly intervalMs: number,
     private readonly log: Pick<Console, 'info' | 'error'>,
   ) {}
@@ -69,7 +77,7 @@ export class StorageJanitor {
   }
 
   runOnce(): Promise<void> {
-    this.running ??= tidyStorage(this.knex, this.storage)
+    this.running ??= tidyStorage(this.knex, this.storage, this.isJobRunning)
       .then((report) => {
         if (report.restored + report.removed + report.tempRemoved === 0) return;
         this.log.info(`[media-lab] storage janitor: ${report.restored} interrupted removal(s) undone, ${report.removed} finished, ${report.tempRemoved} stale temp entr${report.tempRemoved === 1 ? 'y' : 'ies'} removed`);

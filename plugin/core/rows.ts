@@ -14,6 +14,17 @@ function parseJson<T>(value: unknown, fallback: T): T {
   }
 }
 
+/** A JSON list of ids stored as text (or already parsed); anything unreadable is an empty list. */
+export function jsonList(value: unknown): string[] {
+  if (typeof value !== 'string') return Array.isArray(value) ? value.map(String) : [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
 function numOrNull(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);

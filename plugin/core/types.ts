@@ -74,6 +74,7 @@ export interface ExecutorContext<P = JsonObject> {
   inputs: Artifact[];
   /** Absolute path of an input artifact's file (read-only: never write to it). */
   inputPath(artifact: Artifact): string;
+  /** Aborted when the job must stop; why (cancelled, lease-lost, shutdown, timeout): stopReasonOf in contract/stop.ts. */
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   /** Records an output as an unpublished artifact of this job; published only if the job succeeds. */

@@ -1,6 +1,7 @@
 // In-process event bus: the worker publishes job changes, the WebSocket hub and the host listen.
 import { EventEmitter } from 'node:events';
 import type { Job } from '../core/types.js';
+import { isTerminal } from '../core/types.js';
 
 export interface JobProgressEvent {
   id: string;
@@ -28,7 +29,7 @@ export class LabEventBus extends EventEmitter<LabEvents> {
 
   jobChanged(job: Job): void {
     this.emit('job.updated', job);
-    if (job.status === 'SUCCEEDED' || job.status === 'FAILED' || job.status === 'CANCELLED') this.emit('job.finished', job);
+    if (isTerminal(job.status)) this.emit('job.finished', job);
     if (job.status === 'QUEUED') this.emit('job.queued', job.id);
   }
 }

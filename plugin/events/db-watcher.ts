@@ -1,8 +1,8 @@
 // Workers in other processes (`media-lab worker`, a second server) change jobs in the shared
-// database; a short poll on media_jobs.updated_at turns their changes into bus events here, so
+// database; a short poll on the jobs' updated_at turns their changes into bus events here, so
 // this process's WebSocket clients see every job, whoever runs it.
 import type { Knex } from 'knex';
-import { jobFromRow, type Row } from '../core/rows.js';
+import { jobsChangedSince } from '../jobs/store.js';
 import type { JobProgressEvent, LabEventBus } from './bus.js';
 import type { Job, JobStatus } from '../core/types.js';
 
@@ -51,9 +51,7 @@ export class DatabaseChangeWatcher {
   }
 
   private async poll(): Promise<void> {
-    const rows = (await this.knex('media_jobs').where('updated_at', '>=', this.since).orderBy('updated_at').limit(500)) as Row[];
-    for (const row of rows) {
-      const job = jobFromRow(row);
+    for (const job of await jobsChangedSince(this.knex, this.since, 500)) {
       if (job.updatedAt > this.since) this.since = job.updatedAt;
       const knownStatus = this.lastStatus.get(job.id);
       if (knownStatus !== job.status) {

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Artifact, Job, JsonObject, User, WorkflowKind } from '../core/types.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import * as store from './store.js';
+import { transition } from './transition.js';
 import { insertEvent } from './events-store.js';
 import { getArtifacts, artifactsOfJob } from '../artifacts/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
@@ -151,7 +152,7 @@ export class JobService {
   async cancel(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
-    const queued = await store.transition(this.knex, {
+    const queued = await transition(this.knex, {
       id,
       from: ['QUEUED'],
       to: 'CANCELLED',
@@ -177,7 +178,7 @@ export class JobService {
   async retry(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
-    const result = await store.transition(this.knex, {
+    const result = await transition(this.knex, {
       id,
       from: ['FAILED', 'CANCELLED'],
       to: 'QUEUED',

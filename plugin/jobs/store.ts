@@ -1,16 +1,16 @@
-// The job table, one database operation per function. Every status change goes through
-// `transition`, which checks the `from` state in the UPDATE itself and writes the audit event
-// in the same transaction, so two workers can never both move a job.
+// The job table's rows: submitting, reading and counting jobs, one database operation per
+// function. Running a job under a lease is in claim.ts; every status change goes through
+// transition.ts.
 import type { Knex } from 'knex';
 import type { Job, JobSource, JobStatus, JsonObject, PresetRef, WorkflowKind } from '../core/types.js';
-import { jobFromRow, type Row } from '../core/rows.js';
+import { TERMINAL_STATUSES } from '../core/types.js';
+import { jobFromRow, jsonList, type Row } from '../core/rows.js';
 import { newId } from '../core/ids.js';
-import { isoAfter, nowIso } from '../core/time.js';
-import { clientName } from '../db/connect.js';
+import { nowIso } from '../core/time.js';
 import { insertEvent } from './events-store.js';
+import { JOBS, type Db } from './table.js';
 
-export type Db = Knex | Knex.Transaction;
-const JOBS = 'media_jobs';
+export type { Db } from './table.js';
 
 export interface NewJob {
   workflow: WorkflowKind;
@@ -132,93 +132,6 @@ export async function liveLeaseOwners(db: Db): Promise<string[]> {
   return rows.map((r) => r.lease_owner);
 }
 
-export interface Claim {
-  owner: string;
-  kinds: WorkflowKind[];
-  leaseMs: number;
-}
-
-/**
- * Claims the next runnable job of one of `kinds`: QUEUED -> RUNNING with a lease.
- * PostgreSQL: one statement with FOR UPDATE SKIP LOCKED. SQLite: a guarded UPDATE inside
- * a write transaction (SQLite serialises writers, the guard keeps it correct anyway).
- */
-export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null> {
-  if (claim.kinds.length === 0) return null;
-  const now = nowIso();
-  const lease = isoAfter(claim.leaseMs);
-  const claimed = await knex.transaction(async (trx) => {
-    let row: Row | undefined;
-    if (clientName(knex) === 'pg') {
-      const result = await trx.raw(
-        `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
-           started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
-         WHERE id = (
-           SELECT id FROM ${JOBS}
-           WHERE status = 'QUEUED' AND run_after <= ? AND workflow = ANY(?)
-           ORDER BY priority DESC, run_after ASC, id ASC
-           LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [claim.owner, lease, now, now, now, claim.kinds],
-      );
-      row = (result as { rows: Row[] }).rows[0];
-    } else {
-      // One statement, so SQLite takes the write lock up front (its busy timeout then waits for
-      // other processes) instead of failing to upgrade a read transaction.
-      const rows = (await trx.raw(
-        `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
-           started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
-         WHERE status = 'QUEUED' AND id = (
-           SELECT id FROM ${JOBS}
-           WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')})
-           ORDER BY priority DESC, run_after ASC, id ASC
-           LIMIT 1)
-         RETURNING *`,
-        [claim.owner, lease, now, now, now, ...claim.kinds],
-      )) as Row[];
-      row = rows[0];
-    }
-    if (!row) return null;
-    const job = jobFromRow(row);
-    await insertEvent(trx, {
-      jobId: job.id,
-      actor: `worker:${claim.owner}`,
-      type: 'claimed',
-      from: 'QUEUED',
-      to: 'RUNNING',
-      details: { attempt: job.attempts },
-    });
-    return job;
-  });
-  return claimed;
-}
-
-/** Extends the lease; tells the caller whether it still holds the job and whether a cancel was requested. */
-export async function heartbeat(db: Db, id: string, owner: string, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
-  const updated = await db(JOBS)
-    .where({ id, lease_owner: owner, status: 'RUNNING' })
-    .update({ lease_expires_at: isoAfter(leaseMs) });
-  if (updated !== 1) return { held: false, cancelRequested: false };
-  const row = (await db(JOBS).select('cancel_requested_at').where({ id }).first()) as Row | undefined;
-  return { held: true, cancelRequested: Boolean(row?.cancel_requested_at) };
-}
-
-export async function updateProgress(db: Db, id: string, owner: string, progress: number, stage: string | null): Promise<boolean> {
-  const updated = await db(JOBS)
-    .where({ id, lease_owner: owner, status: 'RUNNING' })
-    .update({ progress, stage: stage?.slice(0, 500) ?? null, updated_at: nowIso() });
-  return updated === 1;
-}
-
-export async function saveCheckpoint(db: Db, id: string, owner: string, state: JsonObject): Promise<boolean> {
-  const updated = await db(JOBS).where({ id, lease_owner: owner, status: 'RUNNING' }).update({ checkpoint: JSON.stringify(state) });
-  return updated === 1;
-}
-
-export async function setBackend(db: Db, id: string, backend: string | null): Promise<void> {
-  await db(JOBS).where({ id }).update({ backend });
-}
-
 export async function markCancelRequested(db: Db, id: string): Promise<boolean> {
   const updated = await db(JOBS)
     .where({ id, status: 'RUNNING' })
@@ -227,68 +140,43 @@ export async function markCancelRequested(db: Db, id: string): Promise<boolean> 
   return updated === 1;
 }
 
-/** Running jobs whose lease ran out: their worker died or hung. */
-export async function jobsWithExpiredLease(db: Db, limit = 100): Promise<Job[]> {
-  const rows = (await db(JOBS).where('status', 'RUNNING').where('lease_expires_at', '<', nowIso()).limit(limit)) as Row[];
+
+/** Running jobs of these kinds (the ComfyUI integration reconciles them at start-up). */
+export async function runningJobsOfKinds(db: Db, kinds: readonly WorkflowKind[]): Promise<Job[]> {
+  const rows = (await db(JOBS).where('status', 'RUNNING').whereIn('workflow', [...kinds])) as Row[];
   return rows.map(jobFromRow);
 }
 
-/** The earliest run_after among QUEUED jobs in the future (to sleep exactly until then). */
-export async function nextRunAfter(db: Db, kinds: WorkflowKind[]): Promise<number | null> {
-  if (kinds.length === 0) return null;
-  const row = (await db(JOBS).where('status', 'QUEUED').whereIn('workflow', kinds).min({ at: 'run_after' }).first()) as
-    | { at: unknown }
-    | undefined;
-  if (!row?.at) return null;
-  return new Date(row.at instanceof Date ? row.at : String(row.at)).getTime();
+export async function isJobRunning(db: Db, id: string): Promise<boolean> {
+  const job = await getJob(db, id);
+  return job?.status === 'RUNNING';
 }
 
-export interface TransitionRequest {
-  id: string;
-  from: JobStatus[];
-  to: JobStatus;
-  actor: string;
-  type: string;
-  /** Only transition when this worker still holds the lease. */
-  leaseOwner?: string;
-  patch?: Record<string, unknown>;
-  details?: JsonObject;
-  /** Extra work in the same transaction (publishing outputs...). */
-  alongside?: (trx: Knex.Transaction) => Promise<void>;
+/** Jobs changed at or after `since`, oldest change first (other processes' changes, for live events). */
+export async function jobsChangedSince(db: Db, since: string, limit: number): Promise<Job[]> {
+  const rows = (await db(JOBS).where('updated_at', '>=', since).orderBy('updated_at').limit(limit)) as Row[];
+  return rows.map(jobFromRow);
 }
 
-/** One guarded write plus one audit event; null when the job was not in a `from` state. */
-export async function transition(knex: Knex, request: TransitionRequest): Promise<{ job: Job; from: JobStatus } | null> {
-  return knex.transaction(async (trx) => {
-    // SQLite: write first so the transaction holds the write lock before it reads (a deferred
-    // transaction that reads then writes fails at once under contention instead of waiting).
-    if (clientName(knex) === 'sqlite') await trx(JOBS).where({ id: request.id }).update({ status: trx.ref('status') });
-    const before = (await trx(JOBS).select('status').where({ id: request.id }).first()) as { status: JobStatus } | undefined;
-    if (!before || !request.from.includes(before.status)) return null;
-    const now = nowIso();
-    const guard: Record<string, unknown> = { id: request.id, status: before.status };
-    if (request.leaseOwner) guard.lease_owner = request.leaseOwner;
-    const terminal = request.to === 'SUCCEEDED' || request.to === 'FAILED' || request.to === 'CANCELLED';
-    const updated = await trx(JOBS)
-      .where(guard)
-      .update({
-        status: request.to,
-        updated_at: now,
-        ...(request.to !== 'RUNNING' ? { lease_owner: null, lease_expires_at: null } : {}),
-        ...(terminal ? { finished_at: now } : {}),
-        ...(request.patch ?? {}),
-      });
-    if (updated !== 1) return null;
-    await request.alongside?.(trx);
-    await insertEvent(trx, {
-      jobId: request.id,
-      actor: request.actor,
-      type: request.type,
-      from: before.status,
-      to: request.to,
-      details: request.details ?? {},
-    });
-    const row = (await trx(JOBS).where({ id: request.id }).first()) as Row;
-    return { job: jobFromRow(row), from: before.status };
-  });
+/** The newest job made for a host record (a prompt-queue prompt), and when it was made. */
+export async function latestJobOfSource(db: Db, source: JobSource, sourceRef: string): Promise<{ id: string; createdAtMs: number } | null> {
+  const row = (await db(JOBS)
+    .select('id', 'created_at')
+    .where({ source, source_ref: sourceRef })
+    .orderBy('id', 'desc')
+    .first()) as { id: string; created_at: unknown } | undefined;
+  return row ? { id: row.id, createdAtMs: new Date(row.created_at as string).getTime() } : null;
+}
+
+/** Every artifact id some job takes as input (retention keeps these). */
+export async function artifactIdsUsedAsInputs(db: Db): Promise<Set<string>> {
+  const rows = (await db(JOBS).select('input_ids').whereNot('input_ids', '[]')) as Array<{ input_ids: unknown }>;
+  const ids = new Set<string>();
+  for (const row of rows) for (const id of jsonList(row.input_ids)) ids.add(id);
+  return ids;
+}
+
+/** A subquery of the ids of finished jobs, to filter another table's rows by in one statement. */
+export function finishedJobIds(db: Db): Knex.QueryBuilder {
+  return db(JOBS).select('id').whereIn('status', [...TERMINAL_STATUSES]);
 }

@@ -8,7 +8,7 @@ import { ZodError } from 'zod';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
-import { jobFromRow, type Row } from '../core/rows.js';
+import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 
 export interface InstalledPipelines {
@@ -56,7 +56,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
       // worker died is re-claimed when its lease expires; its executor then collects,
       // re-follows or resubmits from this same checkpoint.
-      const running = ((await knex('media_jobs').where('status', 'RUNNING').whereIn('workflow', [...COMFY_KINDS])) as Row[]).map(jobFromRow);
+      const running = await runningJobsOfKinds(knex, COMFY_KINDS);
       if (running.length) {
         const report = await comfy.reconcile(running);
         log.info(`[media-lab] ComfyUI reconciliation at start-up: ${JSON.stringify(report)}`);

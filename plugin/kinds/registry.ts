@@ -1,21 +1,12 @@
-// The six workflow kinds. Each has a parameter schema from day one; a kind whose pipeline is
-// not installed keeps its entry and fails its jobs with EXECUTOR_UNAVAILABLE, clearly.
+// The six workflow kinds (WORKFLOW_KINDS, contract/jobs.ts), each with an entry from day one: a
+// kind whose pipeline is not installed keeps a placeholder that fails its jobs with
+// EXECUTOR_UNAVAILABLE, clearly. Parameter schemas live with each pipeline (its params.ts), which
+// sits above this registry: a placeholder takes any params object and never runs them.
 import { z } from 'zod';
 import type { JsonObject, KindDefinition, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
 
-const seed = z.number().int().min(0).max(2 ** 53 - 1).optional();
-const prompt = z.string().max(4000);
-
-// Placeholder schemas for ComfyUI kinds: the bridge replaces these with preset-derived ones.
-const fallbackSchemas: Record<WorkflowKind, z.ZodType<JsonObject>> = {
-  generate: z.object({ prompt: prompt.default(''), negativePrompt: prompt.default(''), seed, width: z.number().int().min(64).max(4096).default(1024), height: z.number().int().min(64).max(4096).default(1024), steps: z.number().int().min(1).max(150).default(25) }) as z.ZodType<JsonObject>,
-  blend: z.object({ weights: z.array(z.number().min(0).max(1)).max(8).optional(), seed }) as z.ZodType<JsonObject>,
-  enhance: z.object({ qualityPreset: z.enum(['fast', 'balanced', 'quality', 'max']).default('balanced'), scale: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(2), outscale: z.number().gt(1).max(8).optional() }) as z.ZodType<JsonObject>,
-  interpolate: z.object({ targetFps: z.number().positive().max(480), mode: z.enum(['fast', 'quality', 'model']).default('quality') }) as z.ZodType<JsonObject>,
-  music: z.object({ prompt: prompt.default(''), seconds: z.number().min(1).max(300).default(30), seed }) as z.ZodType<JsonObject>,
-  voice: z.object({ text: prompt.default(''), voice: z.string().max(200).optional(), seed }) as z.ZodType<JsonObject>,
-};
+const anyParams = z.record(z.string(), z.unknown()).describe('Parameters of a kind whose pipeline is not installed here') as unknown as z.ZodType<JsonObject>;
 
 const descriptions: Record<WorkflowKind, string> = {
   generate: 'Generate images from a prompt and optional reference images (ComfyUI).',
@@ -36,7 +27,7 @@ const inputRules: Record<WorkflowKind, KindDefinition['inputs']> = {
 };
 
 export function placeholderKind(kind: WorkflowKind): KindDefinition {
-  return { kind, description: descriptions[kind], paramsSchema: fallbackSchemas[kind], inputs: inputRules[kind] };
+  return { kind, description: descriptions[kind], paramsSchema: anyParams, inputs: inputRules[kind] };
 }
 
 // Kind definitions are generic in their params; the registry stores them type-erased.

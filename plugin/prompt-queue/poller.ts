@@ -4,8 +4,10 @@
 // Everything it needs to resume lives in the database, so any poller can finish any prompt.
 import type { Knex } from 'knex';
 import type { Job, User } from '../core/types.js';
+import { isTerminal } from '../core/types.js';
 import { ValidationError } from '../core/errors.js';
 import { QuotaError } from '../jobs/service.js';
+import { latestJobOfSource } from '../jobs/store.js';
 import type { MediaLab } from '../media-lab.js';
 import type { PromptQueueOptions } from './options.js';
 import type { HostSchema } from './host-schema.js';
@@ -52,7 +54,6 @@ export interface DrainReport extends PassReport {
   pendingLeft: number;
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 /** Passes that may fail to write one prompt's outcome before that prompt is failed. */
 const OUTCOME_TRIES = 3;
 const emptyReport = (): PassReport => ({ paused: false, claimed: 0, submitted: 0, completed: 0, failed: 0, released: 0 });
@@ -133,7 +134,7 @@ export class PromptQueuePoller {
       const id = String(row[options.columns.id]);
       try {
         const job = await this.jobOf(row, report);
-        if (!job || !TERMINAL.has(job.status)) continue;
+        if (!job || !isTerminal(job.status)) continue;
         const outcome = await finalizePrompt(this.finalizeDeps, row, job);
         if (outcome === 'completed') report.completed++;
         if (outcome === 'failed') report.failed++;
@@ -168,12 +169,8 @@ export class PromptQueuePoller {
     }
     const id = String(row[options.columns.id]);
     const claimedAt = marker ? Date.parse(marker.claimedAt) : 0;
-    const found = (await this.deps.knex('media_jobs')
-      .select('id', 'created_at')
-      .where({ source: 'prompt-queue', source_ref: id })
-      .orderBy('id', 'desc')
-      .first()) as { id: string; created_at: unknown } | undefined;
-    if (found && new Date(found.created_at as string).getTime() >= claimedAt - 1000) {
+    const found = await latestJobOfSource(this.deps.knex, 'prompt-queue', id);
+    if (found && found.createdAtMs >= claimedAt - 1000) {
       const recorded = await recordPromptJob(this.deps.knex, options, row, found.id);
       return recorded ? lab.jobs.get(found.id) : null;
     }

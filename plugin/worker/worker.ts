@@ -11,24 +11,18 @@ import type { ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/typ
 import { WORKFLOW_KINDS } from '../core/types.js';
 import { MediaLabError, isAbortError } from '../core/errors.js';
 import { isoAfter } from '../core/time.js';
-import * as jobs from '../jobs/store.js';
-import { jobTempName } from '../jobs/temp-dir-name.js';
-import { getArtifacts } from '../artifacts/store.js';
+import { stopJob, stopOutcome, stopReasonOf } from '../../contract/stop.js';
+import * as claims from '../jobs/claim.js';
+import { getJob } from '../jobs/store.js';
+import { transition } from '../jobs/transition.js';
+import { jobTempName } from '../artifacts/temp-dir-name.js';
+import { getArtifacts, publishJobArtifacts } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
+import { discardArtifacts, discardUnpublished, recordOutput } from '../artifacts/outputs.js';
 import type { LabEventBus } from '../events/bus.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { retryDelayMs } from './backoff.js';
-import { discardArtifacts, discardUnpublished, recordOutput } from './outputs.js';
-
-type StopReason = 'cancel' | 'lease-lost' | 'shutdown';
-
-class StopSignal extends Error {
-  constructor(readonly reason: StopReason) {
-    super(reason === 'cancel' ? 'The job was cancelled.' : reason === 'shutdown' ? 'The worker is shutting down.' : 'The job lease was lost.');
-    this.name = 'AbortError';
-  }
-}
 
 interface RunningJob {
   job: Job;
@@ -55,7 +49,10 @@ export class Worker {
   private wakePending = false;
   private lastLeaseSweep = 0;
   private readonly onQueued = () => this.wake();
-  private readonly onCancel = (id: string) => this.running.get(id)?.controller.abort(new StopSignal('cancel'));
+  private readonly onCancel = (id: string) => {
+    const running = this.running.get(id);
+    if (running) stopJob(running.controller, 'cancelled');
+  };
 
   constructor(private readonly deps: WorkerDeps) {
     this.id = deps.options.worker.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -99,7 +96,7 @@ export class Worker {
     const finished = await Promise.race([all.then(() => true), graceOver]);
     clearTimeout(graceTimer); // never keep the process alive for the rest of the grace period
     if (!finished) {
-      for (const r of this.running.values()) r.controller.abort(new StopSignal('shutdown'));
+      for (const r of this.running.values()) stopJob(r.controller, 'shutdown');
       await all;
     }
   }
@@ -120,7 +117,7 @@ export class Worker {
         await this.sweepExpiredLeases();
         for (const kind of this.freeKinds()) {
           if (!this.active) break;
-          const job = await jobs.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
+          const job = await claims.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
           if (job) {
             claimedAny = true;
             this.deps.bus.jobChanged(job);
@@ -139,7 +136,7 @@ export class Worker {
   /** Sleeps until woken, a lane frees up, the next backoff ends, or the cross-process poll. */
   private async idle(): Promise<void> {
     let timeout = this.deps.options.worker.pollIntervalMs;
-    const next = await jobs.nextRunAfter(this.deps.knex, this.freeKinds()).catch(() => null);
+    const next = await claims.nextRunAfter(this.deps.knex, this.freeKinds()).catch(() => null);
     if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
     if (timeout === 0) return;
     await new Promise<void>((resolve) => {
@@ -157,9 +154,9 @@ export class Worker {
     const now = Date.now();
     if (now - this.lastLeaseSweep < Math.min(this.deps.options.lease.durationMs / 2, 5_000)) return;
     this.lastLeaseSweep = now;
-    for (const job of await jobs.jobsWithExpiredLease(this.deps.knex)) {
+    for (const job of await claims.jobsWithExpiredLease(this.deps.knex)) {
       const exhausted = job.attempts >= job.maxAttempts;
-      const result = await jobs.transition(this.deps.knex, {
+      const result = await transition(this.deps.knex, {
         id: job.id,
         from: ['RUNNING'],
         to: exhausted ? 'FAILED' : 'QUEUED',
@@ -199,11 +196,11 @@ export class Worker {
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
     const heartbeat = setInterval(() => {
-      jobs
+      claims
         .heartbeat(knex, job.id, this.id, options.lease.durationMs)
         .then(({ held, cancelRequested }) => {
-          if (!held) controller.abort(new StopSignal('lease-lost'));
-          else if (cancelRequested) controller.abort(new StopSignal('cancel'));
+          if (!held) stopJob(controller, 'lease-lost');
+          else if (cancelRequested) stopJob(controller, 'cancelled');
         })
         .catch((error: unknown) => this.deps.log.warn(`[media-lab] heartbeat for ${job.id} failed: ${(error as Error).message}`));
     }, options.lease.heartbeatMs);
@@ -228,7 +225,7 @@ export class Worker {
         if (now - lastWrite < 100 && progress < 1) return;
         lastWrite = now;
         bus.emit('job.progress', { id: job.id, progress, stage: stage ?? null, at: new Date(now).toISOString() });
-        void jobs.updateProgress(knex, job.id, this.id, progress, stage ?? null).catch(() => undefined);
+        void claims.updateProgress(knex, job.id, this.id, progress, stage ?? null).catch(() => undefined);
       },
       addOutput: async (spec) => {
         const artifact = await recordOutput(knex, storage, job, spec);
@@ -239,9 +236,9 @@ export class Worker {
       workDir,
       saveCheckpoint: async (state: JsonObject) => {
         job.checkpoint = state;
-        await jobs.saveCheckpoint(knex, job.id, this.id, state);
+        await claims.saveCheckpoint(knex, job.id, this.id, state);
       },
-      setBackend: (name) => jobs.setBackend(knex, job.id, name),
+      setBackend: (name) => claims.setBackend(knex, job.id, name),
       laneConcurrency: options.lanes[job.workflow],
       log: (message, details) => this.deps.log.info(`[media-lab] job ${job.id}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
     };
@@ -277,7 +274,7 @@ export class Worker {
 
   private async succeed(job: Job, summary: JsonObject, recorded: string[]): Promise<void> {
     const { knex, storage, bus } = this.deps;
-    const result = await jobs.transition(knex, {
+    const result = await transition(knex, {
       id: job.id,
       from: ['RUNNING'],
       to: 'SUCCEEDED',
@@ -287,7 +284,7 @@ export class Worker {
       patch: { progress: 1, stage: 'done', error_code: null, error_message: null, cancel_requested_at: null },
       details: summary,
       alongside: async (trx) => {
-        await trx('media_artifacts').where({ job_id: job.id, published: false }).update({ published: true });
+        await publishJobArtifacts(trx, job.id);
       },
     });
     if (result) {
@@ -295,7 +292,7 @@ export class Worker {
       bus.jobChanged(result.job);
     } else {
       // Cancelled or taken over meanwhile: nothing of this attempt may be published.
-      const current = await jobs.getJob(knex, job.id);
+      const current = await getJob(knex, job.id);
       if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) {
         // Another worker runs it now: remove only what this attempt made, never the new attempt's.
         await discardArtifacts(knex, storage, recorded);
@@ -307,8 +304,10 @@ export class Worker {
 
   private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[]): Promise<void> {
     const { knex, storage, bus, options, log } = this.deps;
-    const stop = signal.aborted && signal.reason instanceof StopSignal ? signal.reason.reason : null;
-    if (stop === 'lease-lost') {
+    // A stop's reason decides the next state; any other error is a failure of the attempt.
+    const stop = stopReasonOf(signal);
+    const outcome = stop ? stopOutcome(stop) : null;
+    if (outcome?.next === 'untouched') {
       log.warn(`[media-lab] job ${job.id}: lease lost; another worker owns it now`);
       // Outputs this attempt recorded after its lease was swept would otherwise stay behind,
       // and the next attempt's success would publish them with its own.
@@ -316,9 +315,9 @@ export class Worker {
       return;
     }
     await discardUnpublished(knex, storage, job.id);
-    let result: Awaited<ReturnType<typeof jobs.transition>>;
-    if (stop === 'cancel') {
-      result = await jobs.transition(knex, {
+    let result: Awaited<ReturnType<typeof transition>>;
+    if (outcome?.next === 'CANCELLED') {
+      result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
         to: 'CANCELLED',
@@ -328,8 +327,8 @@ export class Worker {
         patch: { error_code: 'CANCELLED', error_message: 'Cancelled by request.', stage: 'cancelled' },
       });
       await storage.removeDir(storage.workDirOf(job.id));
-    } else if (stop === 'shutdown') {
-      result = await jobs.transition(knex, {
+    } else if (outcome?.next === 'QUEUED') {
+      result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
         to: 'QUEUED',
@@ -341,15 +340,10 @@ export class Worker {
         details: { reason: 'worker shutdown' },
       });
     } else {
-      const failure =
-        error instanceof MediaLabError
-          ? error
-          : isAbortError(error)
-            ? new MediaLabError('EXECUTOR_FAILED', 'The executor stopped unexpectedly.', { cause: error })
-            : new MediaLabError('EXECUTOR_FAILED', (error as Error)?.message ?? String(error), { cause: error, transient: true });
+      const failure = outcome?.next === 'failed' ? outcome.error : failureOf(error);
       const retry = failure.transient && job.attempts < job.maxAttempts;
       const delay = retryDelayMs(job.attempts, options.retry.backoffBaseMs, options.retry.backoffMaxMs);
-      result = await jobs.transition(knex, {
+      result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
         to: retry ? 'QUEUED' : 'FAILED',
@@ -365,10 +359,17 @@ export class Worker {
         details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}) },
       });
       if (!retry) await storage.removeDir(storage.workDirOf(job.id));
-      if (!(error instanceof MediaLabError)) log.error(`[media-lab] job ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
+      if (!outcome && !(error instanceof MediaLabError)) log.error(`[media-lab] job ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
     }
     if (result) bus.jobChanged(result.job);
   }
+}
+
+/** The error an attempt failed with, as a MediaLabError (an unknown error is worth retrying). */
+function failureOf(error: unknown): MediaLabError {
+  if (error instanceof MediaLabError) return error;
+  if (isAbortError(error)) return new MediaLabError('EXECUTOR_FAILED', 'The executor stopped unexpectedly.', { cause: error });
+  return new MediaLabError('EXECUTOR_FAILED', (error as Error)?.message ?? String(error), { cause: error, transient: true });
 }
 
 function sleep(ms: number): Promise<void> {

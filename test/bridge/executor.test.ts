@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import sharp from 'sharp';
+import { JobStopped } from '../../contract/stop.js';
 import { comfyOptionsSchema, type ComfyOptions, type ComfyOptionsInput } from '../../bridge/options.js';
 import { BackendPool } from '../../bridge/pool/backend-pool.js';
 import { MediaLabError } from '../../plugin/core/errors.js';
@@ -293,8 +294,8 @@ describe('comfy executor', function () {
   });
 
   describe('reconciliation from a checkpoint (the process died, another attempt runs)', () => {
-    /** What the worker aborts with when its lease is gone (its StopSignal): the prompt must go on. */
-    const leaseLost = Object.assign(new Error('The job lease was lost.'), { name: 'AbortError', reason: 'lease-lost' });
+    /** What the worker aborts with when its lease is gone: the prompt must go on. */
+    const leaseLost = new JobStopped('lease-lost');
 
     /** Starts a job and "kills" its process once the prompt runs: the attempt detaches, the prompt goes on. */
     async function dieWhileRunning(): Promise<FakeRun> {

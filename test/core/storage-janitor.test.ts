@@ -8,8 +8,9 @@ import { LocalStorage } from '../../plugin/artifacts/storage.js';
 import { insertArtifact } from '../../plugin/artifacts/store.js';
 import { migrateLatest } from '../../plugin/db/migrate.js';
 import type { NewJob } from '../../plugin/jobs/store.js';
-import { claimNextJob, insertJob } from '../../plugin/jobs/store.js';
-import { jobTempName } from '../../plugin/jobs/temp-dir-name.js';
+import { insertJob, isJobRunning } from '../../plugin/jobs/store.js';
+import { claimNextJob } from '../../plugin/jobs/claim.js';
+import { jobTempName } from '../../plugin/artifacts/temp-dir-name.js';
 import { sqliteDatabase } from '../support/db.js';
 import { inputArtifact } from '../support/rows.js';
 
@@ -20,6 +21,7 @@ describe('storage janitor: what a crash leaves behind', () => {
   let storage: LocalStorage;
   let knex: Knex;
   const later = (ms: number) => Date.now() + ms;
+  const jobRunning = (jobId: string) => isJobRunning(knex, jobId);
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'media-lab-janitor-'));
@@ -57,7 +59,7 @@ describe('storage janitor: what a crash leaves behind', () => {
     await assert.rejects(readFile(storage.pathOf(needed)), 'the file is aside, the row points to nothing');
     await interruptedRemoval(unneeded);
 
-    const report = await tidyStorage(knex, storage, DEFAULT_JANITOR_SETTINGS, later(DEFAULT_JANITOR_SETTINGS.removalAgeMs + 1000));
+    const report = await tidyStorage(knex, storage, jobRunning, DEFAULT_JANITOR_SETTINGS, later(DEFAULT_JANITOR_SETTINGS.removalAgeMs + 1000));
     assert.deepEqual(report, { restored: 1, removed: 1, tempRemoved: 0 });
     assert.equal(await readFile(storage.pathOf(needed), 'utf8'), 'a row recorded these bytes as the removal began');
     await assert.rejects(readFile(storage.pathOf(unneeded)));
@@ -67,7 +69,7 @@ describe('storage janitor: what a crash leaves behind', () => {
   it('leaves a removal that may still be running alone', async () => {
     const key = await storedObject('being removed right now', true);
     await interruptedRemoval(key);
-    const report = await tidyStorage(knex, storage, DEFAULT_JANITOR_SETTINGS, later(1000));
+    const report = await tidyStorage(knex, storage, jobRunning, DEFAULT_JANITOR_SETTINGS, later(1000));
     assert.deepEqual(report, { restored: 0, removed: 0, tempRemoved: 0 });
     assert.equal((await readdir(join(root, 'removing'))).length, 1);
   });
@@ -90,7 +92,7 @@ describe('storage janitor: what a crash leaves behind', () => {
     const freshUpload = storage.tempPath('.part');
     await writeFile(freshUpload, 'arriving');
 
-    const report = await tidyStorage(knex, storage);
+    const report = await tidyStorage(knex, storage, jobRunning);
     assert.equal(report.tempRemoved, 2);
     assert.deepEqual((await readdir(join(root, 'tmp'))).sort(), ['job-live-a1-0000', freshUpload.split('/').at(-1)!].sort());
   });
@@ -107,7 +109,7 @@ describe('storage janitor: what a crash leaves behind', () => {
       await mkdir(join(root, 'tmp', name));
       await utimes(join(root, 'tmp', name), dayAgo, dayAgo);
     }
-    const report = await tidyStorage(knex, storage);
+    const report = await tidyStorage(knex, storage, jobRunning);
     assert.equal(report.tempRemoved, 1);
     assert.deepEqual(await readdir(join(root, 'tmp')), [folders[0]]);
   });

@@ -7,7 +7,7 @@ import { DATABASES } from '../support/db.js';
 import { steppingKind } from '../support/kinds.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
 import { waitFor } from '../support/wait.js';
-import { recordOutput } from '../../plugin/worker/outputs.js';
+import { recordOutput } from '../../plugin/artifacts/outputs.js';
 import type { Job, KindDefinition, MediaFacts } from '../../plugin/core/types.js';
 import type { AuditEvent, Job as WireJob, JobDetail } from '../../contract/job.js';
 import type { Items } from '../../contract/pages.js';
@@ -196,6 +196,8 @@ for (const target of DATABASES) {
               // Either the heartbeat notices the lost lease and aborts, or the test lets it finish.
               await new Promise<void>((resolve, reject) => {
                 void released.then(resolve);
+                // The row is visible before addOutput returns: the abort may already have happened.
+                if (ctx.signal.aborted) return reject(ctx.signal.reason as Error);
                 ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true });
               });
               return {};

@@ -16,6 +16,7 @@ import { checkAgainstCatalog } from '../../../bridge/presets/validate.js';
 import type { ComfyOptions } from '../../../bridge/options.js';
 import type { PromptOutcome, PromptProgress, PresetVersion } from '../../../bridge/types.js';
 import { MediaLabError } from '../../core/errors.js';
+import { detaches, stopReasonOf } from '../../../contract/stop.js';
 import type { Executor, ExecutorContext, ExecutorResult, Job, JsonObject } from '../../core/types.js';
 import { checkpointJson, readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
 import { bindInputs, uploadInputs, type InputBinding } from './inputs.js';
@@ -47,17 +48,17 @@ type OutcomeAttempt = { type: 'outcome'; backend: Backend; promptId: string; out
 type Attempt = OutcomeAttempt | { type: 'retry'; error: MediaLabError };
 
 /**
- * Abort reasons that mean "this attempt stops, the prompt may go on" (the worker is shutting
- * down or lost the job's lease: the next attempt re-follows the prompt) rather than "cancel".
- * The worker's StopSignal carries `reason`; a MediaLabError carries `code`.
+ * A stop that means "this attempt stops, the prompt may go on" (the worker is shutting down or
+ * lost the job's lease: the next attempt re-follows the prompt) rather than "cancel the prompt".
  */
-function isDetach(reason: unknown): boolean {
-  const r = reason as { code?: unknown; reason?: unknown } | null;
-  return r?.code === 'LEASE_LOST' || r?.code === 'SHUTDOWN' || r?.reason === 'lease-lost' || r?.reason === 'shutdown';
+function isDetach(signal: AbortSignal): boolean {
+  return detaches(stopReasonOf(signal));
 }
 
-function cancellation(reason: unknown, detail: string): Error {
-  if (reason instanceof MediaLabError || (isDetach(reason) && reason instanceof Error)) return reason;
+/** What to throw once the job's signal has aborted: a detaching stop as itself, so the worker sees it. */
+function cancellation(signal: AbortSignal, detail: string): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof MediaLabError || (isDetach(signal) && reason instanceof Error)) return reason;
   return new MediaLabError('CANCELLED', `Cancelled${detail ? `: ${detail}` : ''}`);
 }
 
@@ -159,7 +160,7 @@ export class ComfyExecutor implements Executor {
     try {
       location = await backend.client.locate(saved.promptId, plan.ctx.signal);
     } catch (error) {
-      if (plan.ctx.signal.aborted) throw cancellation(plan.ctx.signal.reason, '');
+      if (plan.ctx.signal.aborted) throw cancellation(plan.ctx.signal, '');
       if (!(error instanceof ComfyUnreachableError)) throw error;
       this.deps.pool.markDown(backend.name, error.message);
       plan.tried.add(backend.name);
@@ -212,7 +213,7 @@ export class ComfyExecutor implements Executor {
     try {
       files = await uploadInputs(backend.client, plan.bindings, ctx);
     } catch (error) {
-      if (ctx.signal.aborted) throw cancellation(ctx.signal.reason, 'before the prompt was submitted');
+      if (ctx.signal.aborted) throw cancellation(ctx.signal, 'before the prompt was submitted');
       const retry = unreachable(error);
       if (retry) return retry;
       throw error;
@@ -247,8 +248,8 @@ export class ComfyExecutor implements Executor {
     } catch (error) {
       watch.close();
       if (ctx.signal.aborted) {
-        if (!isDetach(ctx.signal.reason)) await backend.client.cancel(promptId).catch(() => undefined); // it may have been queued
-        throw cancellation(ctx.signal.reason, 'while submitting');
+        if (!isDetach(ctx.signal)) await backend.client.cancel(promptId).catch(() => undefined); // it may have been queued
+        throw cancellation(ctx.signal, 'while submitting');
       }
       if (error instanceof ComfyRejectedError) throw new ComfyRejectedError(backend.name, error.rejection, compiled.parameterAt);
       const retry = unreachable(error);
@@ -269,7 +270,7 @@ export class ComfyExecutor implements Executor {
     } catch (error) {
       if (ctx.signal.aborted) {
         const detail = await this.stopPrompt(plan, backend, promptId, watch);
-        throw cancellation(ctx.signal.reason, detail);
+        throw cancellation(ctx.signal, detail);
       }
       if (error instanceof ComfyUnreachableError) {
         this.deps.pool.markDown(backend.name, error.message);
@@ -286,7 +287,7 @@ export class ComfyExecutor implements Executor {
 
   /** Cancels only our prompt (delete while queued, interrupt while running) and waits for ComfyUI to confirm. */
   private async stopPrompt(plan: Plan, backend: Backend, promptId: string, watch: PromptWatch): Promise<string> {
-    if (isDetach(plan.ctx.signal.reason)) return 'the prompt keeps running on the server';
+    if (isDetach(plan.ctx.signal)) return 'the prompt keeps running on the server';
     let result: string;
     try {
       result = await backend.client.cancel(promptId);
@@ -369,7 +370,7 @@ export class ComfyExecutor implements Executor {
         onFile: (i, total) => this.report(plan, 0.95 + (0.05 * i) / total, `downloading outputs from ${backend.name}`),
       });
     } catch (error) {
-      if (ctx.signal.aborted) throw cancellation(ctx.signal.reason, 'while downloading outputs');
+      if (ctx.signal.aborted) throw cancellation(ctx.signal, 'while downloading outputs');
       throw error;
     }
     this.report(plan, 1, 'done', true);

@@ -1,5 +1,6 @@
 // Turns how an ffmpeg/ffprobe run ended into a MediaLabError the user can act on.
 import { MediaLabError } from '../../../core/errors.js';
+import { abortedError } from '../../../../contract/stop.js';
 
 const CORRUPTION_PATTERNS = [
   /moov atom not found/i,
@@ -50,9 +51,7 @@ export function ffmpegFailure(exit: ExitFacts): MediaLabError {
   return new MediaLabError('EXECUTOR_FAILED', `ffmpeg failed while ${exit.label} (exit ${exit.code}): ${lastLines(exit.stderr) || 'no message'}`);
 }
 
-/** What to throw once the job's signal has aborted: the worker's own reason when it gave one. */
+/** What to throw once the job's signal has aborted: the worker's stop (or the caller's own reason) when it gave one. */
 export function cancellationError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new MediaLabError('CANCELLED', 'The interpolation was cancelled.');
+  return abortedError(signal, () => new MediaLabError('CANCELLED', 'The interpolation was cancelled.'));
 }

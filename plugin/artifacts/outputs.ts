@@ -4,9 +4,9 @@ import type { Knex } from 'knex';
 import type { Artifact, Job, OutputSpec } from '../core/types.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
-import { deleteUnpublishedByIds, deleteUnpublishedOfJob, insertArtifact, mediaColumns } from '../artifacts/store.js';
-import { removeIfUnreferenced } from '../artifacts/unreferenced.js';
-import type { LocalStorage } from '../artifacts/storage.js';
+import { deleteUnpublishedByIds, deleteUnpublishedOfJob, insertArtifact, mediaColumns } from './store.js';
+import { removeIfUnreferenced } from './unreferenced.js';
+import type { LocalStorage } from './storage.js';
 
 export async function recordOutput(knex: Knex, storage: LocalStorage, job: Job, spec: OutputSpec): Promise<Artifact> {
   return storage.adopt(spec.path, spec.facts.mime, undefined, async (stored) => {
