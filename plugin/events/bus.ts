@@ -1,6 +1,7 @@
 // In-process event bus: the worker publishes job changes, the WebSocket hub and the host listen.
 import { EventEmitter } from 'node:events';
 import type { Job } from '../core/types.js';
+import type { LabAlert } from '../../contract/alerts.js';
 
 export interface JobProgressEvent {
   id: string;
@@ -17,6 +18,10 @@ export interface LabEvents {
   'job.cancel-requested': [string];
   /** Internal: a job was queued (wakes idle workers at once). */
   'job.queued': [string];
+  /** A standing alert was raised or grew (repeated failures, plugin/metrics/failure-streaks.ts). */
+  alert: [LabAlert];
+  /** A success ended a standing alert; the string is the job that succeeded. */
+  'alert.cleared': [LabAlert, string];
 }
 
 export class LabEventBus extends EventEmitter<LabEvents> {
