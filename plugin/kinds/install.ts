@@ -11,10 +11,13 @@ import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { jobFromRow, type Row } from '../core/rows.js';
 import { COMFY_KINDS } from '../pipelines/comfy/index.js';
+import type { BackendStatus } from '../../bridge/index.js';
 
 export interface InstalledPipelines {
   routes: Router[];
   health?: () => Promise<Record<string, unknown>>;
+  /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
+  backends?: () => BackendStatus[];
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -51,6 +54,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   return {
     routes: [comfy.presetRoutes({ corsOrigins: comfy.options.corsOrigins })],
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
+    backends: () => comfy.pool.status(),
     async start() {
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
