@@ -26,6 +26,7 @@ serve:
   --port <n>                   (PORT; default 6699)
   --token-file <path>          admin token file (else MEDIA_LAB_ADMIN_TOKEN)
   --no-worker                  serve only; run workers with \`media-lab worker\`
+  (MEDIA_LAB_METRICS_TOKEN: a bearer token Prometheus may scrape /api/media-lab/metrics with)
   (with a prompts table in the database, serve also polls it and mounts /api/prompts)
 
 ${EXTRA_USAGE}`;
@@ -78,6 +79,7 @@ async function runServe(args: ParsedArgs): Promise<number> {
     comfy,
     authenticate: tokenAuthenticate(token),
     worker: !args.flags.has('no-worker'),
+    metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || undefined,
     extraRoutes: (lab) => promptQueue.extraRoutes(lab),
   });
   console.log(`media-lab serve: ${server.url}/api/media-lab (database ${db})`);

@@ -22,6 +22,8 @@ import type { MediaLabOptions } from '../options.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import { buildOpenApi } from './openapi.js';
 import { healthReport, type HealthDeps } from './health.js';
+import { metricsRouter } from './metrics-route.js';
+import type { LabMetrics } from '../metrics/lab-metrics.js';
 
 export interface RouterDeps {
   knex: Knex;
@@ -34,6 +36,8 @@ export interface RouterDeps {
   extraRoutes?: Router[];
   /** The web-component bundle, served at /ui/media-lab.js without the admin gate. */
   uiDir?: string;
+  /** GET /metrics, before the admin gate: an admin or the `metricsToken` bearer may read it. */
+  metrics?: LabMetrics;
 }
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -85,6 +89,7 @@ export function createRouter(deps: RouterDeps): Router {
   if (deps.uiDir) {
     router.use('/ui', express.static(deps.uiDir, { fallthrough: false, maxAge: '5m' }));
   }
+  if (deps.metrics) router.use(metricsRouter({ metrics: deps.metrics, token: options.metricsToken, authenticate: options.authenticate, adminRole: options.adminRole }));
   router.use(adminGate(options.authenticate, options.adminRole));
   router.use(express.json({ limit: '2mb' }));
   // Body-parser errors (malformed JSON, too large) become problem+json too.
