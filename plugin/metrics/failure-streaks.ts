@@ -9,6 +9,7 @@
 import type { Job } from '../core/types.js';
 import type { LabEventBus } from '../events/bus.js';
 import type { AlertScope, LabAlert } from '../../contract/alerts.js';
+import { onEachFinish } from './finished-once.js';
 
 type Log = Pick<Console, 'warn' | 'info'>;
 
@@ -26,7 +27,7 @@ export function alertReason(scope: AlertScope, subject: string, count: number, l
 
 export class FailureStreaks {
   private readonly streaks = new Map<string, Streak>();
-  private readonly onFinished = (job: Job) => this.record(job);
+  private readonly unsubscribe: () => void;
 
   /** `threshold` 0 turns alerting off (streaks are still counted for the metrics). */
   constructor(
@@ -34,7 +35,7 @@ export class FailureStreaks {
     private readonly threshold: number,
     private readonly log: Log,
   ) {
-    bus.on('job.finished', this.onFinished);
+    this.unsubscribe = onEachFinish(bus, (job) => this.record(job));
   }
 
   /** Alerts standing now, oldest first. */
@@ -56,7 +57,7 @@ export class FailureStreaks {
   }
 
   close(): void {
-    this.bus.off('job.finished', this.onFinished);
+    this.unsubscribe();
   }
 
   private step(scope: AlertScope, subject: string, job: Job): void {

@@ -10,6 +10,7 @@ import { JOB_STATUSES, TERMINAL_STATUSES, WORKFLOW_KINDS } from '../core/types.j
 import type { LabEventBus } from '../events/bus.js';
 import { countByKindAndStatus, queuedByKind } from '../jobs/counts.js';
 import type { FailureStreaks } from './failure-streaks.js';
+import { onEachFinish } from './finished-once.js';
 
 /** What the metrics read of a ComfyUI backend (the pool's `status()` rows). */
 export interface BackendReading {
@@ -82,7 +83,7 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
       if (Number.isFinite(seconds) && seconds >= 0) duration.labels(job.workflow, job.status).observe(seconds);
     }
   };
-  deps.bus.on('job.finished', onFinished);
+  const stopCounting = onEachFinish(deps.bus, onFinished);
 
   // -- read at scrape time -------------------------------------------------------------------
   const databaseUp = new Gauge({ name: 'media_lab_database_up', help: '1 when the last scrape could read the jobs table, else 0.', registers });
@@ -209,7 +210,7 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
       paused.labels(promptType).set(isPaused ? 1 : 0);
     },
     close() {
-      deps.bus.off('job.finished', onFinished);
+      stopCounting();
     },
   };
 }

@@ -89,6 +89,17 @@ describe('FailureStreaks', () => {
     );
   });
 
+  it('counts one ending once, though the worker and the database watcher both report it', () => {
+    const { streaks, finish } = setup(3);
+    const failed = job('voice', 'FAILED');
+    finish(failed);
+    finish({ ...failed });
+    assert.deepEqual(streaks.counts(), [{ scope: 'kind', subject: 'voice', count: 1 }]);
+    // Retried and failed again: a new ending.
+    finish({ ...failed, finishedAt: new Date(Date.parse(failed.finishedAt!) + 1000).toISOString() });
+    assert.deepEqual(streaks.counts(), [{ scope: 'kind', subject: 'voice', count: 2 }]);
+  });
+
   it('threshold 0 turns alerts off but keeps counting', () => {
     const { streaks, raised, finish } = setup(0);
     for (let i = 0; i < 10; i++) finish(job('interpolate', 'FAILED'));
