@@ -252,8 +252,26 @@ export interface PromptArtifacts {
   artifacts: PromptArtifact[];
 }
 
+/**
+ * A standing alert (repeated failures of one kind, or on one ComfyUI backend): in `/health`'s
+ * `alerts` and in the socket's `alert` / `alert.cleared`. Mirrors contract/alerts.ts (this folder
+ * builds alone until the web components read contract/ directly).
+ */
+export interface LabAlert {
+  id: string;
+  scope: 'kind' | 'backend';
+  subject: string;
+  consecutiveFailures: number;
+  lastErrorCode: string | null;
+  lastJobId: string;
+  reason: string;
+  since: string;
+}
+
 export type LabSocketMessage =
   | { type: 'hello'; user: string; events: string[] }
+  | { type: 'alert'; alert: LabAlert }
+  | { type: 'alert.cleared'; alert: LabAlert; clearedBy: string }
   | { type: 'subscribed'; jobIds: string[] | 'all' }
   | { type: 'job.updated'; job: Job }
   | { type: 'job.finished'; job: Job }

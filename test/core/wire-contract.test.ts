@@ -9,6 +9,7 @@ import type { JobProgressEvent } from '../../plugin/events/bus.js';
 import type { artifactView } from '../../plugin/http/router.js';
 import type { AuditEvent } from '../../plugin/jobs/events-store.js';
 import type * as Wire from '../../web-components/api-types.js';
+import type { AlertSocketMessage, LabAlert } from '../../contract/alerts.js';
 import * as WireValues from '../../web-components/api-types.js';
 
 /** Compiles only when a value of type `Sent` can be read as `Expected`. */
@@ -27,6 +28,8 @@ fits<AuditEvent, Wire.AuditEvent>();
 fits<{ id: string; status: Job['status']; job: Job }, Wire.SubmitJobResponse>();
 fits<{ type: 'job.progress' } & JobProgressEvent, ProgressMessage>();
 fits<{ type: 'job.updated'; job: Job }, Wire.LabSocketMessage>();
+fits<AlertSocketMessage, Wire.LabSocketMessage>();
+fits<LabAlert, Wire.LabAlert>();
 // And the UI's unions name nothing the server does not know.
 fits<Wire.WorkflowKind, Job['workflow']>();
 fits<Wire.JobStatus, Job['status']>();
