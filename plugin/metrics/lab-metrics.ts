@@ -86,7 +86,20 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
   const stopCounting = onEachFinish(deps.bus, onFinished);
 
   // -- read at scrape time -------------------------------------------------------------------
-  const databaseUp = new Gauge({ name: 'media_lab_database_up', help: '1 when the last scrape could read the jobs table, else 0.', registers });
+  // One database read per scrape, shared by the gauges below (a scrape collects them all at once).
+  let reading: Promise<DatabaseReading> | null = null;
+  const readDatabase = () =>
+    (reading ??= readJobTable(deps).finally(() => {
+      reading = null;
+    }));
+  new Gauge({
+    name: 'media_lab_database_up',
+    help: '1 when this scrape could read the jobs table, else 0 (the job and queue gauges are then absent).',
+    registers,
+    async collect() {
+      this.set((await readDatabase()).ok ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'media_lab_jobs',
     help: 'Jobs in the database, by workflow kind and status.',
@@ -94,15 +107,10 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
     registers,
     async collect() {
       this.reset();
-      try {
-        const counts = await countByKindAndStatus(deps.knex);
-        for (const kind of WORKFLOW_KINDS) for (const status of JOB_STATUSES) this.labels(kind, status).set(0);
-        for (const c of counts) this.labels(c.workflow, c.status).set(c.count);
-        databaseUp.set(1);
-      } catch (error) {
-        databaseUp.set(0);
-        deps.log.warn(`[media-lab] metrics: could not count jobs: ${(error as Error).message}`);
-      }
+      const db = await readDatabase();
+      if (!db.ok) return;
+      for (const kind of WORKFLOW_KINDS) for (const status of JOB_STATUSES) this.labels(kind, status).set(0);
+      for (const c of db.counts) this.labels(c.workflow, c.status).set(c.count);
     },
   });
   new Gauge({
@@ -112,15 +120,12 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
     registers,
     async collect() {
       this.reset();
-      try {
-        const rows = await queuedByKind(deps.knex);
-        for (const kind of WORKFLOW_KINDS) {
-          const row = rows.find((r) => r.workflow === kind);
-          this.labels(kind, 'ready').set(row?.ready ?? 0);
-          this.labels(kind, 'backoff').set(row?.waiting ?? 0);
-        }
-      } catch {
-        // media_lab_database_up says why the series are missing.
+      const db = await readDatabase();
+      if (!db.ok) return;
+      for (const kind of WORKFLOW_KINDS) {
+        const row = db.queued.find((r) => r.workflow === kind);
+        this.labels(kind, 'ready').set(row?.ready ?? 0);
+        this.labels(kind, 'backoff').set(row?.waiting ?? 0);
       }
     },
   });
@@ -213,4 +218,18 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
       stopCounting();
     },
   };
+}
+
+type DatabaseReading =
+  | { ok: true; counts: Awaited<ReturnType<typeof countByKindAndStatus>>; queued: Awaited<ReturnType<typeof queuedByKind>> }
+  | { ok: false };
+
+async function readJobTable(deps: Pick<LabMetricsDeps, 'knex' | 'log'>): Promise<DatabaseReading> {
+  try {
+    const [counts, queued] = await Promise.all([countByKindAndStatus(deps.knex), queuedByKind(deps.knex)]);
+    return { ok: true, counts, queued };
+  } catch (error) {
+    deps.log.warn(`[media-lab] metrics: could not read the jobs table: ${(error as Error).message}`);
+    return { ok: false };
+  }
 }

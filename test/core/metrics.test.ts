@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { ADMIN, USER, silentLogger, startTestLab, waitFor, type TestLab } from '../helpers/lab.js';
 import { steppingKind } from '../helpers/kinds.js';
+import { DATABASES } from '../helpers/db.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import type { Job } from '../../plugin/core/types.js';
 import type { LabAlert } from '../../contract/alerts.js';
+import { createPromptQueue } from '../../plugin/prompt-queue/index.js';
+import { createHostTables } from '../prompt-queue/harness.js';
 
 const METRICS_TOKEN = 'scrape-me-please-0123456789';
 
@@ -158,11 +161,24 @@ describe('metrics: GET /metrics', function () {
     assert.equal(valueOf(samples, 'media_lab_backend_in_flight', { backend: 'gpu-a' }), 0);
   });
 
-  it('shows the prompt-queue pause gauge per prompt type', async () => {
-    t.lab.metrics.setPromptQueuePaused('music', true);
-    t.lab.metrics.setPromptQueuePaused('image', false);
-    const samples = await scrape(t);
-    assert.equal(valueOf(samples, 'media_lab_prompt_queue_paused', { prompt_type: 'music' }), 1);
+  it('shows the prompt-queue pause gauge per prompt type, set by the poller', async () => {
+    await createHostTables(t.knex);
+    let available = false;
+    const queue = createPromptQueue(t.lab, { logger: silentLogger }, {
+      availability: async () => ({ available, reachable: available ? ['gpu-a'] : [], unreachable: [], reason: available ? null : 'no backend answered' }),
+    });
+    await queue.migrate();
+    assert.equal((await queue.pass()).paused, true);
+    let samples = await scrape(t);
+    for (const type of ['image', 'music', 'voice']) assert.equal(valueOf(samples, 'media_lab_prompt_queue_paused', { prompt_type: type }), 1, type);
+    available = true;
+    assert.equal((await queue.pass()).paused, false);
+    samples = await scrape(t);
+    assert.equal(valueOf(samples, 'media_lab_prompt_queue_paused', { prompt_type: 'music' }), 0);
+    // A per-type pause (not built yet) sets one type alone.
+    t.lab.metrics.setPromptQueuePaused('voice', true);
+    samples = await scrape(t);
+    assert.equal(valueOf(samples, 'media_lab_prompt_queue_paused', { prompt_type: 'voice' }), 1);
     assert.equal(valueOf(samples, 'media_lab_prompt_queue_paused', { prompt_type: 'image' }), 0);
   });
 
@@ -260,3 +276,36 @@ describe('alerts: repeated failures', function () {
     }
   });
 });
+
+for (const target of DATABASES) {
+  describe(`metrics: the database gauges (${target.name})`, function () {
+    let t: TestLab;
+    before(async () => {
+      // A transient failure waits a minute before its next attempt: long enough to see it in backoff.
+      t = await startTestLab({ db: await target.create(), kinds: [steppingKind('music')], retry: { maxAttempts: 3, backoffBaseMs: 60_000, backoffMaxMs: 60_000 } });
+    });
+    after(async () => t.close());
+
+    it('counts jobs by kind and status, and splits the queue into ready and backoff', async () => {
+      const finished = finishedOnBus(t);
+      const done = await finished(await submit(t, 'music'));
+      assert.equal(done.status, 'SUCCEEDED');
+      const requeued = new Promise<void>((resolve) => {
+        const onUpdated = (job: Job) => {
+          if (job.status !== 'QUEUED' || job.attempts !== 1) return;
+          t.lab.events.off('job.updated', onUpdated);
+          resolve();
+        };
+        t.lab.events.on('job.updated', onUpdated);
+      });
+      await submit(t, 'music', { failWith: 'transient' });
+      await requeued;
+      const samples = await scrape(t, ADMIN);
+      assert.equal(valueOf(samples, 'media_lab_jobs', { kind: 'music', status: 'SUCCEEDED' }), 1);
+      assert.equal(valueOf(samples, 'media_lab_jobs', { kind: 'music', status: 'QUEUED' }), 1);
+      assert.equal(valueOf(samples, 'media_lab_queue_depth', { kind: 'music', state: 'backoff' }), 1);
+      assert.equal(valueOf(samples, 'media_lab_queue_depth', { kind: 'music', state: 'ready' }), 0);
+      assert.equal(valueOf(samples, 'media_lab_database_up'), 1);
+    });
+  });
+}
