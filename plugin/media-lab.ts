@@ -14,6 +14,7 @@ import { KindRegistry } from './kinds/registry.js';
 import { JobService } from './jobs/service.js';
 import { Worker } from './worker/worker.js';
 import { createRouter } from './http/router.js';
+import { createPresetRoutes } from './http/preset-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { listJobs } from './jobs/store.js';
@@ -86,7 +87,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     jobs: service,
     kinds,
     uiDir: uiBundleDir(),
-    extraRoutes: pipelines.routes,
+    extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health, alerts: () => streaks.current() },
     metrics,
   });

@@ -49,16 +49,19 @@ function relink(prompt: ApiWorkflow, source: string, replacement: (slot: number)
   return consumers;
 }
 
-export function compilePrompt(input: CompileInput): CompiledPrompt {
-  const { manifest, workflow } = input.definition;
-  const prompt = structuredClone(workflow);
-  const files = input.files ?? {};
-  const origin = new Map<string, string>(); // "node/input" -> parameter
-  const note = (node: string, inputName: string, param: string) => origin.set(`${node}/${inputName}`, param);
+/** "node/input" -> the parameter that set it. */
+type Origins = Map<string, string>;
 
-  // 1. parameters
-  const bypassed = new Map<string, Record<string, string>>();
-  for (const spec of manifest.parameters) {
+const originKey = (node: string, input: string) => `${node}/${input}`;
+
+/** Bypass rules of the empty optional parameters: node -> (output slot -> input passed through). */
+type Bypassed = Map<string, Record<string, string>>;
+
+/** 1. Parameter values into their target inputs (image/audio: the uploaded file's name). */
+function applyParameters(prompt: ApiWorkflow, input: CompileInput, origins: Origins): Bypassed {
+  const files = input.files ?? {};
+  const bypassed: Bypassed = new Map();
+  for (const spec of input.definition.manifest.parameters) {
     const value = input.params[spec.name];
     if (isEmptyValue(value)) {
       for (const rule of spec.bypassWhenEmpty ?? []) bypassed.set(rule.node, rule.passthrough);
@@ -70,11 +73,15 @@ export function compilePrompt(input: CompileInput): CompiledPrompt {
       const node = prompt[target.node];
       if (!node) throw new PresetCompileError(`parameter "${spec.name}" targets node ${target.node}, which is not in the workflow`);
       node.inputs[target.input] = resolved;
-      note(target.node, target.input, spec.name);
+      origins.set(originKey(target.node, target.input), spec.name);
     }
   }
+  return bypassed;
+}
 
-  // 2. derived inputs
+/** 2. Derived inputs computed from the parameters (skipped on bypassed nodes). */
+function applyDerived(prompt: ApiWorkflow, input: CompileInput, bypassed: Bypassed): void {
+  const { manifest } = input.definition;
   const names = new Set(manifest.parameters.map((p) => p.name));
   for (const derived of manifest.derived) {
     const node = prompt[derived.node];
@@ -90,19 +97,37 @@ export function compilePrompt(input: CompileInput): CompiledPrompt {
     if (derived.round === 'integer') result = Math.round(result);
     node.inputs[derived.input] = Number.isFinite(result) ? result : 0;
   }
+}
 
-  // 3. bypass (a chain of bypassed nodes resolves through each of them)
+/** 3. Bypass: consumers read the passed-through input instead (a chain of bypassed nodes resolves through each). */
+function bypassNodes(prompt: ApiWorkflow, bypassed: Bypassed): void {
   for (const [nodeId, passthrough] of bypassed) {
     const node = prompt[nodeId];
     if (!node) continue;
     relink(prompt, nodeId, (slot) => node.inputs[passthrough[String(slot)]]);
     delete prompt[nodeId];
   }
+}
 
-  // 4. MediaLab markers -> core nodes (errors about the consumer still name the parameter)
+/** A MediaLab Output node becomes SaveImage and/or SaveAudio (`<id>_audio` when it has both). */
+function rewriteOutputMarker(prompt: ApiWorkflow, id: string): void {
+  const node = prompt[id];
+  const images = link(node.inputs.images);
+  const audio = link(node.inputs.audio);
+  if (images) prompt[id] = { class_type: 'SaveImage', inputs: { images, filename_prefix: 'ComfyUI' }, _meta: node._meta };
+  if (audio) {
+    const audioId = images ? `${id}_audio` : id;
+    prompt[audioId] = { class_type: 'SaveAudio', inputs: { audio, filename_prefix: 'audio/ComfyUI' }, _meta: node._meta };
+  }
+  if (!images && !audio) throw new PresetCompileError(`MediaLab Output node ${id} has neither images nor audio connected`);
+}
+
+/** 4. MediaLab markers -> core nodes, so a server needs no custom package (errors about the consumer still name the parameter). */
+function rewriteMarkers(prompt: ApiWorkflow, origins: Origins): void {
   const inline = (id: string, from: string, replacement: (slot: number) => JsonValue | undefined) => {
-    const param = origin.get(`${id}/${from}`);
-    for (const consumer of relink(prompt, id, replacement)) if (param) note(consumer.node, consumer.input, param);
+    const param = origins.get(originKey(id, from));
+    for (const consumer of relink(prompt, id, replacement)) if (param) origins.set(originKey(consumer.node, consumer.input), param);
+    delete prompt[id];
   };
   for (const [id, node] of Object.entries(prompt)) {
     const v = node.inputs;
@@ -119,41 +144,34 @@ export function compilePrompt(input: CompileInput): CompiledPrompt {
       case 'MediaLabImage':
         inline(id, 'image', () => v.image);
         break;
-      case 'MediaLabOutput': {
-        const images = link(v.images);
-        const audio = link(v.audio);
-        if (images) prompt[id] = { class_type: 'SaveImage', inputs: { images, filename_prefix: 'ComfyUI' }, _meta: node._meta };
-        if (audio) {
-          const audioId = images ? `${id}_audio` : id;
-          prompt[audioId] = { class_type: 'SaveAudio', inputs: { audio, filename_prefix: 'audio/ComfyUI' }, _meta: node._meta };
-        }
-        if (!images && !audio) throw new PresetCompileError(`MediaLab Output node ${id} has neither images nor audio connected`);
-        continue;
-      }
-      default:
-        continue;
+      case 'MediaLabOutput':
+        rewriteOutputMarker(prompt, id);
+        break;
     }
-    delete prompt[id];
   }
   for (const [id, node] of Object.entries(prompt)) {
     if (node.class_type.startsWith('MediaLab')) throw new PresetCompileError(`node ${id} (${node.class_type}) is not a known MediaLab marker`);
   }
+}
 
-  // 5. outputs into the job's folder
-  const declared = manifest.outputs.flatMap((id) => (prompt[`${id}_audio`] ? [id, `${id}_audio`] : [id]));
+/** 5. The declared outputs write into the job's folder (a preview marked as output becomes a real save). */
+function routeOutputs(prompt: ApiWorkflow, declaredOutputs: string[], outputFolder: string): string[] {
+  const declared = declaredOutputs.flatMap((id) => (prompt[`${id}_audio`] ? [id, `${id}_audio`] : [id]));
   const outputNodes = declared.filter((id) => prompt[id]);
   if (outputNodes.length === 0) throw new PresetCompileError('the workflow has no output node left (SaveImage, SaveAudio or MediaLab Output)');
   for (const id of outputNodes) {
     const node = prompt[id];
     if (PREVIEW_CLASSES.has(node.class_type)) {
-      // a preview marked as output becomes a real save
       const audio = AUDIO_SAVE_CLASSES.has(node.class_type);
       node.class_type = audio ? 'SaveAudio' : 'SaveImage';
     }
-    node.inputs.filename_prefix = `${input.outputFolder}/out${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    node.inputs.filename_prefix = `${outputFolder}/out${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   }
+  return outputNodes;
+}
 
-  // 6. drop what no output needs
+/** 6. Drops the nodes no output depends on; every link left must point at a node still there. */
+function dropUnreachable(prompt: ApiWorkflow, outputNodes: string[]): void {
   const keep = reachableFrom(prompt, outputNodes);
   for (const id of Object.keys(prompt)) if (!keep.has(id)) delete prompt[id];
   for (const [id, node] of Object.entries(prompt)) {
@@ -161,18 +179,32 @@ export function compilePrompt(input: CompileInput): CompiledPrompt {
       if (isLink(value) && !prompt[value[0]]) throw new PresetCompileError(`node ${id} input "${name}" links to node ${value[0]}, which is not in the prompt`);
     }
   }
+}
 
+/** Model files the prompt loads: file names with a model extension, and TTS nodes' `model`. */
+function modelsOf(prompt: ApiWorkflow): string[] {
   const models = new Set<string>();
   for (const node of Object.values(prompt)) {
     for (const [name, value] of Object.entries(node.inputs)) {
       if (typeof value === 'string' && (MODEL_FILE.test(value) || (name === 'model' && /tts/i.test(node.class_type)))) models.add(value);
     }
   }
+  return [...models];
+}
 
+export function compilePrompt(input: CompileInput): CompiledPrompt {
+  const prompt = structuredClone(input.definition.workflow);
+  const origins: Origins = new Map();
+  const bypassed = applyParameters(prompt, input, origins);
+  applyDerived(prompt, input, bypassed);
+  bypassNodes(prompt, bypassed);
+  rewriteMarkers(prompt, origins);
+  const outputNodes = routeOutputs(prompt, input.definition.manifest.outputs, input.outputFolder);
+  dropUnreachable(prompt, outputNodes);
   return {
     prompt,
     outputNodes,
-    models: [...models],
-    parameterAt: (node, inputName) => origin.get(`${node}/${inputName}`),
+    models: modelsOf(prompt),
+    parameterAt: (node, inputName) => origins.get(originKey(node, inputName)),
   };
 }

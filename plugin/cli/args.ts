@@ -1,29 +1,67 @@
-// A small flag parser: `--name value`, `--name=value`, `--flag`, repeatable flags collected.
+// The argument parser: `--name value`, `--name=value`, `--switch`; a repeatable option collects
+// every value. Each command declares its options (OptionSpec), and the parser refuses anything
+// else: an unknown option, a missing value, a stray argument are usage errors (exit 2).
+export interface OptionSpec {
+  /** Without the leading `--`. */
+  name: string;
+  /** The option takes a value, shown as this placeholder (`<file>`); absent: a switch. */
+  value?: string;
+  /** Environment variable read when the option is not given. */
+  env?: string;
+  /** One line for the command's usage. */
+  help: string;
+}
+
 export interface ParsedArgs {
   command: string | null;
   flags: Map<string, string[]>;
   positionals: string[];
 }
 
-/** Flags that never take a value (so `--once --limit 3` parses as expected). */
-const BOOLEAN_FLAGS = new Set(['all', 'once', 'watch', 'media-only', 'dry-run', 'no-worker', 'help']);
+/** Bad usage: the message says what is wrong; the command's usage follows it. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
-export function parseArgs(argv: string[]): ParsedArgs {
+/** `--help` or `-h` anywhere: the dispatcher prints usage instead of running anything. */
+export function isHelpFlag(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
+}
+
+/**
+ * Parses `<command> [options]` against the command's declared options. Without `declared`
+ * (code that builds its arguments itself) any `--name` is taken, with the next argument as its
+ * value unless that is an option too.
+ */
+export function parseArgs(argv: string[], declared?: readonly OptionSpec[]): ParsedArgs {
+  const specs = declared ? new Map(declared.map((o) => [o.name, o])) : null;
   const flags = new Map<string, string[]>();
   const positionals: string[] = [];
   let command: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      let value: string;
-      if (eq > 0) value = arg.slice(eq + 1);
-      else if (!BOOLEAN_FLAGS.has(name) && i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
-      else value = 'true';
-      flags.set(name, [...(flags.get(name) ?? []), value]);
-    } else if (command === null) command = arg;
-    else positionals.push(arg);
+    if (!arg.startsWith('--')) {
+      if (command === null) command = arg;
+      else if (specs) throw new UsageError(`unexpected argument "${arg}"`);
+      else positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const spec = specs?.get(name);
+    if (specs && !spec) throw new UsageError(`unknown option --${name}`);
+    const takesValue = spec ? spec.value !== undefined : eq > 0 || (i + 1 < argv.length && !argv[i + 1].startsWith('--'));
+    let value: string;
+    if (!takesValue) {
+      if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      value = 'true';
+    } else if (eq > 0) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
+    else throw new UsageError(`--${name} needs a value ${spec?.value ?? ''}`.trimEnd());
+    flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   return { command, flags, positionals };
 }

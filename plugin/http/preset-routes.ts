@@ -50,11 +50,10 @@ function versionParam(value: unknown): number | null | 'bad' {
   return Number.isInteger(n) && n >= 1 ? n : 'bad';
 }
 
-export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDeps = {}): Router {
-  const router = Router();
-  const origins = new Set(deps.corsOrigins ?? []);
-
-  router.use('/presets', (req, res, next) => {
+/** The ComfyUI editor publishes from its own origin: answer its CORS preflight and allow it. */
+function allowOrigins(corsOrigins: string[]) {
+  const origins = new Set(corsOrigins);
+  return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin && origins.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -68,20 +67,29 @@ export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDe
       }
     }
     next();
-  });
+  };
+}
 
-  router.get('/presets', async (_req, res) => {
+/** GET /presets */
+function listPresets(registry: PresetRegistry) {
+  return async (_req: Request, res: Response) => {
     const list = await registry.list();
     res.json({ presets: list.map(({ preset, versions }) => ({ ...summary(preset), versions })), problems: registry.problems() });
-  });
+  };
+}
 
-  router.get('/presets/:name/versions', async (req, res) => {
+/** GET /presets/:name/versions */
+function listVersions(registry: PresetRegistry) {
+  return async (req: Request<{ name: string }>, res: Response) => {
     const versions = await registry.versions(req.params.name);
     if (versions.length === 0) return notFound(res, `there is no preset "${req.params.name}"`);
     res.json({ name: req.params.name, versions: versions.map(summary) });
-  });
+  };
+}
 
-  router.get('/presets/:name/diff', async (req, res) => {
+/** GET /presets/:name/diff?from=&to= (default: the latest version against the one before it) */
+function diffVersions(registry: PresetRegistry) {
+  return async (req: Request<{ name: string }>, res: Response) => {
     const from = versionParam(req.query.from);
     const to = versionParam(req.query.to);
     const issues = [];
@@ -102,9 +110,12 @@ export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDe
       to: { version: result.to.version, hash: result.to.hash },
       ...result.diff,
     });
-  });
+  };
+}
 
-  router.post('/presets', express.json({ limit: deps.bodyLimit ?? '20mb' }), async (req, res) => {
+/** POST /presets: 201 with the new version, or 200 with the existing one for the same content. */
+function publishPreset(registry: PresetRegistry, onPublished: PresetRouteDeps['onPublished']) {
+  return async (req: Request, res: Response) => {
     const body = req.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       return sendProblem(res, validationProblem([{ field: 'body', message: 'must be a JSON object { name, kind, workflow, parameters? }' }]));
@@ -132,18 +143,28 @@ export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDe
       }
       throw error;
     }
-    await deps.onPublished?.(result, req);
+    await onPublished?.(result, req);
     res.status(result.created ? 201 : 200).json({ ...summary(result.preset), created: result.created, inferred: result.inferred });
-  });
+  };
+}
 
-  router.use('/presets', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const parseError = error as { type?: string; status?: number };
-    if (parseError?.type === 'entity.parse.failed') return sendProblem(res, validationProblem([{ field: 'body', message: 'is not valid JSON' }]));
-    if (parseError?.type === 'entity.too.large') return sendProblem(res, { title: 'Workflow too large', status: 413, detail: 'the body is larger than the limit' });
-    const code = error instanceof MediaLabError ? error.code : 'INTERNAL';
-    sendProblem(res, { title: 'Preset request failed', status: 500, code, detail: (error as Error).message });
-  });
+/** Body-parser and registry errors as problem+json. */
+function presetProblem(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(error);
+  const parseError = error as { type?: string; status?: number };
+  if (parseError?.type === 'entity.parse.failed') return sendProblem(res, validationProblem([{ field: 'body', message: 'is not valid JSON' }]));
+  if (parseError?.type === 'entity.too.large') return sendProblem(res, { title: 'Workflow too large', status: 413, detail: 'the body is larger than the limit' });
+  const code = error instanceof MediaLabError ? error.code : 'INTERNAL';
+  sendProblem(res, { title: 'Preset request failed', status: 500, code, detail: (error as Error).message });
+}
 
+export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDeps = {}): Router {
+  const router = Router();
+  router.use('/presets', allowOrigins(deps.corsOrigins ?? []));
+  router.get('/presets', listPresets(registry));
+  router.get('/presets/:name/versions', listVersions(registry));
+  router.get('/presets/:name/diff', diffVersions(registry));
+  router.post('/presets', express.json({ limit: deps.bodyLimit ?? '20mb' }), publishPreset(registry, deps.onPublished));
+  router.use('/presets', presetProblem);
   return router;
 }

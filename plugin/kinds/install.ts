@@ -1,7 +1,6 @@
 // Registers the installed pipelines: each replaces its kind's placeholder entry.
 //   ComfyUI (generate, blend, music, voice), enhance (sharp + ONNX), interpolate (ffmpeg).
 import type { Knex } from 'knex';
-import type { Router } from 'express';
 import { join, resolve } from 'node:path';
 import type { KindRegistry } from './registry.js';
 import { OptionsError, type MediaLabOptions } from '../options.js';
@@ -10,11 +9,12 @@ import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { jobFromRow, type Row } from '../core/rows.js';
-import { COMFY_KINDS } from '../pipelines/comfy/index.js';
+import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
 
 export interface InstalledPipelines {
-  routes: Router[];
+  /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
+  presets: { registry: PresetRegistry; corsOrigins: string[] };
   health?: () => Promise<Record<string, unknown>>;
   /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
   backends?: () => BackendStatus[];
@@ -52,7 +52,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
-    routes: [comfy.presetRoutes({ corsOrigins: comfy.options.corsOrigins })],
+    presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     backends: () => comfy.pool.status(),
     async start() {

@@ -2,7 +2,7 @@
 // prompt's owner (the owner column, when the table has one) and admins may.
 import type { User } from '../core/types.js';
 import type { CanViewPrompt, PromptQueueOptions } from './options.js';
-import type { PromptRow } from './prompt-rows.js';
+import type { PromptRow } from './host-row.js';
 
 export function defaultCanView(options: PromptQueueOptions, adminRole: string): CanViewPrompt {
   return (user: User, prompt: PromptRow) => {

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import type { JsonObject } from '../core/types.js';
 import { toIso } from '../core/time.js';
-import type { PromptId } from './prompt-rows.js';
+import type { PromptId } from './host-row.js';
 
 type Db = Knex | Knex.Transaction;
 

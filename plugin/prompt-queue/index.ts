@@ -16,5 +16,5 @@ export { comfyAvailability, comfyBackendsOf, type Availability, type Availabilit
 export type { PassReport, DrainReport } from './poller.js';
 export { prune, parseDuration, type PruneReport, type PruneScope } from './prune.js';
 export type { PromptJson, PromptArtifactJson } from './prompt-json.js';
-export type { PromptRow, PromptId } from './prompt-rows.js';
+export type { PromptRow, PromptId } from './host-row.js';
 export { PROMPT_QUEUE_EXIT, type PromptQueueExitCode } from './exit-codes.js';

@@ -7,7 +7,8 @@ import type { JsonObject, WorkflowKind } from '../core/types.js';
 import { presetRefSchema } from '../jobs/service.js';
 import { zodIssues } from '../http/zod-issues.js';
 import { WORKFLOW_OF_TYPE, isMediaPromptType, type PromptQueueOptions } from './options.js';
-import { parseJsonText, type PromptRow } from './prompt-rows.js';
+import { parseJsonText } from './prompt-rows.js';
+import type { PromptRow } from './host-row.js';
 
 export interface JobRequest {
   workflow: WorkflowKind;

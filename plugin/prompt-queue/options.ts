@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { User, WorkflowKind } from '../core/types.js';
 import type { Authenticate } from '../options.js';
-import type { PromptRow } from './prompt-rows.js';
+import type { PromptRow } from './host-row.js';
 
 /** The prompt types Media Lab makes media for; `text` prompts belong to the host's own processor. */
 export const MEDIA_PROMPT_TYPES = ['image', 'music', 'voice'] as const;

@@ -19,9 +19,8 @@ import {
   processingPrompts,
   recordPromptJob,
   releasePrompt,
-  type PromptId,
-  type PromptRow,
 } from './prompt-rows.js';
+import type { PromptId, PromptRow } from './host-row.js';
 import { jobRequestOf } from './job-request.js';
 import { failPrompt, finalizePrompt, type FinalizeDeps } from './finalize.js';
 

@@ -4,7 +4,8 @@ import { extname } from 'node:path';
 import type { JsonObject } from '../core/types.js';
 import { toIsoOrNull } from '../core/time.js';
 import type { PromptQueueOptions } from './options.js';
-import { parseJsonText, type PromptRow } from './prompt-rows.js';
+import { parseJsonText } from './prompt-rows.js';
+import type { PromptRow } from './host-row.js';
 import type { PromptArtifact } from './artifact-rows.js';
 
 const MIME_BY_EXTENSION: Record<string, string> = {

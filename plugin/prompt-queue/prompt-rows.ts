@@ -5,12 +5,10 @@ import type { Knex } from 'knex';
 import type { JsonObject } from '../core/types.js';
 import { MEDIA_PROMPT_TYPES, type PromptQueueOptions } from './options.js';
 import type { HostSchema } from './host-schema.js';
+import type { PromptId, PromptRow } from './host-row.js';
 
 type Db = Knex | Knex.Transaction;
 
-/** A host row as the database returns it: the adapter reads its columns through the options' names. */
-export type PromptRow = Record<string, unknown>;
-export type PromptId = string | number;
 
 /** What artifact_metadata holds while a prompt is claimed. */
 export interface ClaimMarker {

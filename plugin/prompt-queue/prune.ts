@@ -10,7 +10,8 @@ import { removeIfUnreferenced } from '../artifacts/unreferenced.js';
 import type { PromptQueueOptions } from './options.js';
 import type { PromptMediaRoot } from './media-root.js';
 import { artifactsCreatedBefore, deletePromptArtifacts, pathsStillReferenced } from './artifact-rows.js';
-import { markPromptsPruned, type PromptId } from './prompt-rows.js';
+import { markPromptsPruned } from './prompt-rows.js';
+import type { PromptId } from './host-row.js';
 
 export type PruneScope = 'all' | 'prompts' | 'lab';
 

@@ -11,7 +11,8 @@ import { route } from '../http/handle.js';
 import { zodIssues } from '../http/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
 import type { CanViewPrompt, PromptQueueOptions } from './options.js';
-import { getPrompt, listPrompts, type PromptId, type PromptRow } from './prompt-rows.js';
+import { getPrompt, listPrompts } from './prompt-rows.js';
+import type { PromptId, PromptRow } from './host-row.js';
 import { artifactsOfPrompts, getPromptArtifact } from './artifact-rows.js';
 import { promptJson, artifactJson } from './prompt-json.js';
 import type { PromptMediaRoot } from './media-root.js';
@@ -67,104 +68,111 @@ async function userOf(authenticate: Authenticate, req: Request, res: Response): 
   return user;
 }
 
-export function createPromptRoutes(deps: PromptRoutesDeps): Router {
-  const { knex, options, media, authenticate, canView } = deps;
-  const router = express.Router();
-  const table = options.artifactsTable;
+/** The prompt, if this user may see it; otherwise answers 401/403/404 and returns null. */
+async function visiblePrompt(deps: PromptRoutesDeps, req: Request, res: Response): Promise<{ user: User; prompt: PromptRow } | null> {
+  const { knex, options, authenticate, canView } = deps;
+  await deps.ready();
+  const user = await userOf(authenticate, req, res);
+  if (!user) return null;
+  const parsed = idParam.safeParse(req.params.id);
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, ['id']));
+  const prompt = await getPrompt(knex, options, promptIdOf(parsed.data)).catch(ifWrongIdType(null));
+  if (!prompt) {
+    sendProblem(res, { title: 'Not found', status: 404, detail: `No prompt with id ${parsed.data}.` });
+    return null;
+  }
+  if (!(await canView(user, prompt))) {
+    sendProblem(res, { title: 'Not allowed', status: 403, code: 'FORBIDDEN', detail: `User "${user.id}" may not see the media of prompt ${parsed.data}.` });
+    return null;
+  }
+  return { user, prompt };
+}
 
-  /** The prompt, if this user may see it; otherwise answers 401/403/404 and returns null. */
-  async function visiblePrompt(req: Request, res: Response): Promise<{ user: User; prompt: PromptRow } | null> {
+/** GET / : the prompts this user may see, newest first, a page at a time (cursor: the last id). */
+function listRoute(deps: PromptRoutesDeps) {
+  const { knex, options, authenticate, canView } = deps;
+  return route(async (req, res) => {
     await deps.ready();
     const user = await userOf(authenticate, req, res);
-    if (!user) return null;
-    const parsed = idParam.safeParse(req.params.id);
-    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, ['id']));
-    const prompt = await getPrompt(knex, options, promptIdOf(parsed.data)).catch(ifWrongIdType(null));
-    if (!prompt) {
-      sendProblem(res, { title: 'Not found', status: 404, detail: `No prompt with id ${parsed.data}.` });
-      return null;
-    }
-    if (!(await canView(user, prompt))) {
-      sendProblem(res, { title: 'Not allowed', status: 403, code: 'FORBIDDEN', detail: `User "${user.id}" may not see the media of prompt ${parsed.data}.` });
-      return null;
-    }
-    return { user, prompt };
-  }
-
-  router.get(
-    '/',
-    route(async (req, res) => {
-      await deps.ready();
-      const user = await userOf(authenticate, req, res);
-      if (!user) return;
-      const query = listQuery.safeParse(req.query);
-      if (!query.success) throw new ValidationError(zodIssues(query.error, ['query']));
-      const { type, status, artifact_status, cursor, limit } = query.data;
-      const rows = await listPrompts(knex, options, { types: type, statuses: status, artifactStatuses: artifact_status }, { before: cursor === undefined ? undefined : promptIdOf(cursor), limit }).catch(
-        ifWrongIdType<never>(() => {
-          throw new ValidationError([{ field: 'query.cursor', message: 'is not a prompt id of this table' }]);
-        }),
-      );
-      const visible: PromptRow[] = [];
-      for (const row of rows) if (await canView(user, row)) visible.push(row);
-      const artifacts = await artifactsOfPrompts(knex, table, visible.map((r) => r[options.columns.id] as PromptId));
-      res.json({
-        items: visible.map((r) => promptJson(r, artifacts.get(String(r[options.columns.id])) ?? [], options)),
-        nextCursor: rows.length === limit ? String(rows[rows.length - 1][options.columns.id]) : null,
-      });
-    }),
-  );
-
-  router.get(
-    '/:id',
-    route(async (req, res) => {
-      const found = await visiblePrompt(req, res);
-      if (!found) return;
-      const id = found.prompt[options.columns.id] as PromptId;
-      const artifacts = await artifactsOfPrompts(knex, table, [id]);
-      res.json(promptJson(found.prompt, artifacts.get(String(id)) ?? [], options));
-    }),
-  );
-
-  router.get(
-    '/:id/artifacts',
-    route(async (req, res) => {
-      const found = await visiblePrompt(req, res);
-      if (!found) return;
-      const id = found.prompt[options.columns.id] as PromptId;
-      const artifacts = (await artifactsOfPrompts(knex, table, [id])).get(String(id)) ?? [];
-      const json = promptJson(found.prompt, artifacts, options);
-      res.json({
-        prompt_id: id,
-        prompt_type: json.prompt_type,
-        status: json.status,
-        error_message: json.error_message,
-        artifact_status: json.artifact_status,
-        artifact_count: json.artifact_count,
-        artifacts: artifacts.map((a) => artifactJson(a, options)),
-      });
-    }),
-  );
-
-  const serveFile = (which: 'file' | 'preview') =>
-    route(async (req, res) => {
-      const found = await visiblePrompt(req, res);
-      if (!found) return;
-      const artifactId = Number(req.params.artifactId);
-      const artifact = Number.isInteger(artifactId) ? await getPromptArtifact(knex, table, found.prompt[options.columns.id] as PromptId, artifactId) : null;
-      const relative = artifact ? (which === 'file' ? artifact.filePath : artifact.previewPath) : null;
-      if (!artifact || !relative || !(await media.exists(relative))) {
-        sendProblem(res, { title: 'Not found', status: 404, detail: `Prompt ${String(req.params.id)} has no ${which} for artifact ${String(req.params.artifactId)}${artifact && relative ? ' (the file was pruned)' : ''}.` });
-        return;
-      }
-      // Content-addressed files never change; only this user's cache may keep them.
-      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-      await new Promise<void>((resolve, reject) => {
-        res.sendFile(relative, { root: media.root, dotfiles: 'deny', cacheControl: false, lastModified: false }, (error) => (error && !res.headersSent ? reject(error) : resolve()));
-      });
+    if (!user) return;
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) throw new ValidationError(zodIssues(query.error, ['query']));
+    const { type, status, artifact_status, cursor, limit } = query.data;
+    const rows = await listPrompts(knex, options, { types: type, statuses: status, artifactStatuses: artifact_status }, { before: cursor === undefined ? undefined : promptIdOf(cursor), limit }).catch(
+      ifWrongIdType<never>(() => {
+        throw new ValidationError([{ field: 'query.cursor', message: 'is not a prompt id of this table' }]);
+      }),
+    );
+    const visible: PromptRow[] = [];
+    for (const row of rows) if (await canView(user, row)) visible.push(row);
+    const artifacts = await artifactsOfPrompts(knex, options.artifactsTable, visible.map((r) => r[options.columns.id] as PromptId));
+    res.json({
+      items: visible.map((r) => promptJson(r, artifacts.get(String(r[options.columns.id])) ?? [], options)),
+      nextCursor: rows.length === limit ? String(rows[rows.length - 1][options.columns.id]) : null,
     });
+  });
+}
 
-  router.get('/:id/artifacts/:artifactId/file', serveFile('file'));
-  router.get('/:id/artifacts/:artifactId/preview', serveFile('preview'));
+/** GET /:id : one prompt with its artifacts. */
+function promptRoute(deps: PromptRoutesDeps) {
+  const { knex, options } = deps;
+  return route(async (req, res) => {
+    const found = await visiblePrompt(deps, req, res);
+    if (!found) return;
+    const id = found.prompt[options.columns.id] as PromptId;
+    const artifacts = await artifactsOfPrompts(knex, options.artifactsTable, [id]);
+    res.json(promptJson(found.prompt, artifacts.get(String(id)) ?? [], options));
+  });
+}
+
+/** GET /:id/artifacts : the prompt's status and its artifacts. */
+function artifactsRoute(deps: PromptRoutesDeps) {
+  const { knex, options } = deps;
+  return route(async (req, res) => {
+    const found = await visiblePrompt(deps, req, res);
+    if (!found) return;
+    const id = found.prompt[options.columns.id] as PromptId;
+    const artifacts = (await artifactsOfPrompts(knex, options.artifactsTable, [id])).get(String(id)) ?? [];
+    const json = promptJson(found.prompt, artifacts, options);
+    res.json({
+      prompt_id: id,
+      prompt_type: json.prompt_type,
+      status: json.status,
+      error_message: json.error_message,
+      artifact_status: json.artifact_status,
+      artifact_count: json.artifact_count,
+      artifacts: artifacts.map((a) => artifactJson(a, options)),
+    });
+  });
+}
+
+/** GET /:id/artifacts/:artifactId/file and .../preview : the media file itself. */
+function fileRoute(deps: PromptRoutesDeps, which: 'file' | 'preview') {
+  const { knex, options, media } = deps;
+  return route(async (req, res) => {
+    const found = await visiblePrompt(deps, req, res);
+    if (!found) return;
+    const artifactId = Number(req.params.artifactId);
+    const artifact = Number.isInteger(artifactId) ? await getPromptArtifact(knex, options.artifactsTable, found.prompt[options.columns.id] as PromptId, artifactId) : null;
+    const relative = artifact ? (which === 'file' ? artifact.filePath : artifact.previewPath) : null;
+    if (!artifact || !relative || !(await media.exists(relative))) {
+      sendProblem(res, { title: 'Not found', status: 404, detail: `Prompt ${String(req.params.id)} has no ${which} for artifact ${String(req.params.artifactId)}${artifact && relative ? ' (the file was pruned)' : ''}.` });
+      return;
+    }
+    // Content-addressed files never change; only this user's cache may keep them.
+    res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+    await new Promise<void>((resolve, reject) => {
+      res.sendFile(relative, { root: media.root, dotfiles: 'deny', cacheControl: false, lastModified: false }, (error) => (error && !res.headersSent ? reject(error) : resolve()));
+    });
+  });
+}
+
+export function createPromptRoutes(deps: PromptRoutesDeps): Router {
+  const router = express.Router();
+  router.get('/', listRoute(deps));
+  router.get('/:id', promptRoute(deps));
+  router.get('/:id/artifacts', artifactsRoute(deps));
+  router.get('/:id/artifacts/:artifactId/file', fileRoute(deps, 'file'));
+  router.get('/:id/artifacts/:artifactId/preview', fileRoute(deps, 'preview'));
   return router;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { ValidationError } from '../../plugin/core/errors.js';
 import { createComfyIntegration } from '../../plugin/pipelines/comfy/index.js';
+import { createPresetRoutes } from '../../plugin/http/preset-routes.js';
 import { createComfyKinds } from '../../plugin/pipelines/comfy/kinds.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
@@ -89,7 +90,7 @@ describe('comfy submissions and kinds', () => {
       integration.kinds[0].resolveSubmission?.({ preset: null, params: { steps: 0 }, inputIds: [] }) ?? Promise.resolve(),
       (e: unknown) => e instanceof ValidationError && e.issues[0].field === 'params.steps',
     );
-    assert.equal(typeof integration.presetRoutes(), 'function');
+    assert.equal(typeof createPresetRoutes(integration.registry), 'function');
     assert.deepEqual(await integration.reconcile([{ id: 'j', checkpoint: {} }]), [{ jobId: 'j', backend: null, promptId: null, state: 'no-prompt' }]);
     await integration.stop();
   });

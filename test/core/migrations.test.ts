@@ -33,7 +33,7 @@ for (const target of DATABASES) {
         const up = run('migrate');
         assert.equal(up.status, 0, up.stderr);
         assert.match(up.stdout, /applied: 0001_core/);
-        const down = run('migrate:rollback');
+        const down = run('migrate:rollback', '--yes');
         assert.equal(down.status, 0, down.stderr);
         assert.match(down.stdout, /rolled back: 0001_core/);
       } finally {

@@ -8,7 +8,7 @@ import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { createHostTables, insertPrompts, promptRow } from './harness.js';
 import { runCli, startCli } from './cli-run.js';
 import { captureLog, waitFor } from './harness.js';
-import { runPromptQueueCommand } from '../../plugin/prompt-queue/cli.js';
+import { runPromptQueueCommand } from '../../plugin/cli/commands/index.js';
 import { parseArgs } from '../../plugin/cli/args.js';
 
 for (const target of DATABASES) {

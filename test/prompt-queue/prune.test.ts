@@ -7,7 +7,7 @@ import { DATABASES } from '../helpers/db.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { parseDuration } from '../../plugin/prompt-queue/index.js';
 import { captureLog, insertPrompts, startQueueHarness, type QueueHarness } from './harness.js';
-import { runPromptQueueCommand } from '../../plugin/prompt-queue/cli.js';
+import { runPromptQueueCommand } from '../../plugin/cli/commands/index.js';
 import { parseArgs } from '../../plugin/cli/args.js';
 import { runCli } from './cli-run.js';
 
@@ -131,7 +131,7 @@ for (const target of DATABASES) {
     });
 
     it('removes old rows and files, keeping sources and still-referenced files', async () => {
-      const result = await prune();
+      const result = await prune('--yes');
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /prompt artifacts: removed 4 rows of 2 prompts, 2 files/);
       assert.match(result.stdout, /freed [\d.]+ kB/);
@@ -144,7 +144,7 @@ for (const target of DATABASES) {
       const pruned = (await h.knex('prompts').whereNotNull('artifact_metadata')) as Array<{ artifact_metadata: string }>;
       assert.equal(pruned.filter((p) => (JSON.parse(p.artifact_metadata) as { prunedAt?: string }).prunedAt).length, 2, 'pruned prompts say so');
 
-      const again = await prune();
+      const again = await prune('--yes');
       assert.match(again.stdout, /removed 0 rows of 0 prompts, 0 files/, 'a second run finds nothing');
     });
   });

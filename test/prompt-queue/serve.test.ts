@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { startStandaloneServer, tokenAuthenticate } from '../../plugin/cli/serve.js';
 import { parseArgs } from '../../plugin/cli/args.js';
-import { promptQueueForServe } from '../../plugin/cli/extra-commands.js';
+import { promptQueueForServe } from '../../plugin/cli/commands/prompt-queue.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import type { PromptJson } from '../../plugin/prompt-queue/index.js';
 import { captureLog, createHostTables, waitFor } from './harness.js';

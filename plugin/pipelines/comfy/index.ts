@@ -4,16 +4,14 @@
 //   await comfy.start();                               // presets synced, pool checking health
 //   kinds.push(...comfy.kinds);                        // generate, blend, music, voice
 //   const resolved = await comfy.resolveSubmission(kind, body.preset, body.params);   // POST /jobs
-//   adminRouter.use(comfy.presetRoutes({ corsOrigins }));
+//   adminRouter.use(createPresetRoutes(comfy.registry, { corsOrigins }));   // plugin/http serves the registry
 //   await comfy.reconcile(runningComfyJobs);           // start-up picture
 //   await comfy.stop();
 import type { Knex } from 'knex';
 import { resolve } from 'node:path';
-import type { Router } from 'express';
 import { comfyOptionsSchema, defaultPresetsDir, type ComfyOptions, type ComfyOptionsInput } from '../../../bridge/options.js';
 import { BackendPool, type Logger } from '../../../bridge/pool/backend-pool.js';
 import type { Executor, Job, KindDefinition } from '../../core/types.js';
-import { createPresetRoutes, type PresetRouteDeps } from '../../http/preset-routes.js';
 import { createComfyExecutor } from './executor.js';
 import { createComfyKinds } from './kinds.js';
 import { PresetRegistry } from './preset-registry.js';
@@ -41,7 +39,6 @@ export interface ComfyIntegration {
   readonly executor: Executor;
   readonly kinds: KindDefinition[];
   resolveSubmission(kind: unknown, presetRef: unknown, params: unknown): Promise<ResolvedSubmission>;
-  presetRoutes(deps?: PresetRouteDeps): Router;
   reconcile(jobs: Array<Pick<Job, 'id' | 'checkpoint'>>): Promise<ReconcileReport[]>;
   /** Syncs the presets folder (and watches it if `watch`), starts health checks. */
   start(): Promise<void>;
@@ -66,7 +63,6 @@ export function createComfyIntegration({ knex, options: raw, logger = quiet }: C
     executor,
     kinds,
     resolveSubmission: (kind, presetRef, params) => resolveComfySubmission(registry, kind, presetRef, params),
-    presetRoutes: (deps) => createPresetRoutes(registry, deps),
     reconcile: (jobs) => reconcileComfyJobs(jobs, pool),
     async start() {
       const { loaded, problems } = await registry.syncDirectory(options.presetsDir, source);

@@ -1,0 +1,51 @@
+// `media-lab serve`: the Media Lab API (and workers) as a standalone server, for hosts that are
+// not Node; with a prompts table in the database it also runs the prompt queue.
+import { readFileSync } from 'node:fs';
+import { flag } from '../args.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, EXIT, untilSignal, type Command } from '../command.js';
+import { startStandaloneServer, tokenAuthenticate } from '../serve.js';
+import { promptQueueForServe } from './prompt-queue.js';
+import { PROMPT_QUEUE_OPTIONS } from './prompt-queue-args.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the Media Lab API (and workers) as a standalone server',
+  synopsis: '[--port <n>] [--token-file <path>] [--no-worker] [--db <file|url>]',
+  details:
+    'With a prompts table in the database, serve also polls it and mounts /api/prompts.\n' +
+    'MEDIA_LAB_METRICS_TOKEN: a bearer token (16+ characters) that may read /api/media-lab/metrics (for Prometheus).',
+  options: [
+    { name: 'port', value: '<n>', env: 'PORT', help: 'port to listen on (default 6699)' },
+    { name: 'token-file', value: '<path>', env: 'MEDIA_LAB_ADMIN_TOKEN_FILE', help: 'admin token file (else MEDIA_LAB_ADMIN_TOKEN)' },
+    { name: 'no-worker', help: 'serve only; run workers with `media-lab worker`' },
+    ...DATABASE_OPTIONS,
+    COMFY_OPTION,
+    ...PROMPT_QUEUE_OPTIONS,
+  ],
+  async run(args, log) {
+    const { dataDir, db, comfy } = commonOptions(args);
+    const tokenFile = flag(args, 'token-file', 'MEDIA_LAB_ADMIN_TOKEN_FILE');
+    const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.MEDIA_LAB_ADMIN_TOKEN;
+    if (!token) {
+      log.error('media-lab serve: set MEDIA_LAB_ADMIN_TOKEN or pass --token-file <path>: the API is admin-only.');
+      return EXIT.usage;
+    }
+    const port = Number(flag(args, 'port', 'PORT') ?? 6699);
+    const promptQueue = promptQueueForServe(args, log);
+    const server = await startStandaloneServer({
+      port,
+      dataDir,
+      database: db,
+      comfy,
+      authenticate: tokenAuthenticate(token),
+      worker: !args.flags.has('no-worker'),
+      metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || undefined,
+      extraRoutes: (lab) => promptQueue.extraRoutes(lab),
+    });
+    log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db})`);
+    await untilSignal();
+    await promptQueue.stop();
+    await server.close();
+    return EXIT.ok;
+  },
+};
