@@ -21,6 +21,8 @@ import { isJobRunning, listJobs } from './jobs/store.js';
 import { getArtifact } from './artifacts/store.js';
 import { installPipelines, type InstalledPipelines } from './kinds/install.js';
 import { uiBundleDir } from './ui-bundle.js';
+import { createLabMetrics, type LabMetrics } from './metrics/lab-metrics.js';
+import { FailureStreaks } from './metrics/failure-streaks.js';
 import type { User } from './core/types.js';
 
 /** How often storage is checked for what a crash left behind (also once at start). */
@@ -49,6 +51,8 @@ export interface MediaLab {
   attach(server: Server): void;
   worker: Worker | null;
   pipelines: InstalledPipelines;
+  /** Prometheus metrics (served at GET <mount>/metrics); the prompt-queue adapter sets its pause gauge here. */
+  metrics: LabMetrics;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -66,6 +70,16 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const janitor = new StorageJanitor(knex, storage, (id) => isJobRunning(knex, id), JANITOR_INTERVAL_MS, log);
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
+  const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
+  const metrics = createLabMetrics({
+    knex,
+    bus,
+    lanes: () => worker?.runningByKind() ?? null,
+    laneLimits: options.lanes,
+    backends: pipelines.backends,
+    streaks,
+    log,
+  });
   const router = createRouter({
     knex,
     storage,
@@ -74,7 +88,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     kinds,
     uiDir: uiBundleDir(),
     extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
-    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health },
+    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health, alerts: () => streaks.current() },
+    metrics,
   });
 
   const jobsApi = Object.assign(service, {
@@ -96,6 +111,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     rollback: (opts) => migrateRollback(knex, opts),
     worker,
     pipelines,
+    metrics,
     attach: (server) => hub.attach(server),
     async start() {
       if (started) return;
@@ -111,6 +127,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       await worker?.stop();
       await pipelines.stop?.();
       await hub.close();
+      metrics.close();
+      streaks.close();
       if (owned) await knex.destroy();
       started = false;
     },

@@ -72,6 +72,14 @@ export const optionsSchema = z.object({
       name: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** A bearer token that may read GET <mount>/metrics (a Prometheus server's); admins may read it anyway. */
+  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+  alerts: z
+    .object({
+      /** FAILED jobs in a row (of one kind, or on one backend) that mark /health degraded; 0 turns alerts off. */
+      consecutiveFailures: z.number().int().min(0).default(5),
+    })
+    .prefault({}),
   /** Pipeline options, passed through to the pipelines that read them. */
   enhance: z.record(z.string(), z.unknown()).optional(),
   interpolate: z.record(z.string(), z.unknown()).optional(),

@@ -15,6 +15,12 @@ export const jobsStyles = [
       align-items: end;
       margin-bottom: 0.75rem;
     }
+    [part='alerts'] {
+      margin-bottom: 0.75rem;
+    }
+    [part='alerts'] p {
+      margin: 0.15rem 0;
+    }
     [part='filters'] label {
       display: grid;
       gap: 0.2rem;

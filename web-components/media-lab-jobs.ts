@@ -6,7 +6,8 @@
 //   page-size (default 20), job-href (link template, e.g. "/media-lab/jobs/{id}")
 // Events: media-lab-job-select { job } (cancelable: prevents the link), media-lab-job-action
 //   { action, job }, media-lab-toast { message, variant }
-// Parts: filters, connection, list, job (plus job-<status>), actions, cancel, retry, more, error
+// Parts: filters, connection, alerts (standing alerts: repeated failures, from /health and the
+//   socket), list, job (plus job-<status>), actions, cancel, retry, more, error
 // CSS properties: --media-lab-job-bg (plus the shared --media-lab-* tokens)
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -14,6 +15,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { LabElement, messageOf } from './lab-element.js';
 import type { Job } from '../contract/job.js';
 import { JOB_STATUSES, WORKFLOW_KINDS, type JobStatus, type WorkflowKind } from '../contract/jobs.js';
+import type { LabAlert } from '../contract/alerts.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
 import type { StreamMessage, StreamState } from './event-stream.js';
@@ -45,6 +47,7 @@ export class MediaLabJobs extends LabElement {
   @state() private error: string | null = null;
   @state() private connection: StreamState = 'idle';
   @state() private busy = new Set<string>();
+  @state() private alerts: LabAlert[] = [];
 
   private generation = 0;
 
@@ -52,6 +55,17 @@ export class MediaLabJobs extends LabElement {
     super.connectedCallback();
     this.listen();
     void this.reload();
+    void this.loadAlerts();
+  }
+
+  /** Alerts standing now (from /health); the socket's alert / alert.cleared keep them current. */
+  private async loadAlerts(): Promise<void> {
+    try {
+      const health = await this.client.health();
+      this.alerts = Array.isArray(health.alerts) ? (health.alerts as LabAlert[]) : [];
+    } catch {
+      // Not an admin, or the server is away: the job list says so already.
+    }
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -135,6 +149,13 @@ export class MediaLabJobs extends LabElement {
       case 'hello':
         // The socket (re)connected: events sent before it was listening are lost, so read again.
         void this.reload();
+        void this.loadAlerts();
+        break;
+      case 'alert':
+        this.alerts = [...this.alerts.filter((a) => a.id !== message.alert.id), message.alert];
+        break;
+      case 'alert.cleared':
+        this.alerts = this.alerts.filter((a) => a.id !== message.alert.id);
         break;
       default:
         break;
@@ -225,6 +246,9 @@ export class MediaLabJobs extends LabElement {
         </label>
         <span part="connection" data-state=${this.connection} title="Live updates">${this.connection === 'open' ? 'Live' : this.connection === 'connecting' ? 'Connecting…' : 'Offline: reconnecting'}</span>
       </div>
+      ${this.alerts.length
+        ? html`<div class="notice" part="alerts" role="alert">${this.alerts.map((a) => html`<p data-alert-id=${a.id}>${a.reason}</p>`)}</div>`
+        : nothing}
       ${this.error ? html`<div class="notice error" part="error" role="alert"><p>${this.error}</p><button @click=${() => void this.reload()}>Try again</button></div>` : nothing}
       <ul part="list" aria-label="Jobs" aria-busy=${this.loading ? 'true' : 'false'}>
         ${repeat(

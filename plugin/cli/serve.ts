@@ -24,6 +24,8 @@ export interface StandaloneOptions {
   comfy: string[];
   authenticate: Authenticate;
   worker: boolean;
+  /** Bearer token for GET /api/media-lab/metrics (MEDIA_LAB_METRICS_TOKEN). */
+  metricsToken?: string;
   /** Extra routers mounted at the root (the prompt-queue routes under /api/prompts). */
   extraRoutes?: (lab: MediaLab) => Promise<Array<{ path: string; router: Router }>>;
 }
@@ -34,6 +36,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     database: options.database,
     authenticate: options.authenticate,
     worker: { enabled: options.worker },
+    metricsToken: options.metricsToken,
     comfy: { backends: options.comfy.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
   });
   await lab.migrate();

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { Job } from '../core/types.js';
 import { isTerminal } from '../core/types.js';
+import type { LabAlert } from '../../contract/alerts.js';
 
 export interface JobProgressEvent {
   id: string;
@@ -18,6 +19,10 @@ export interface LabEvents {
   'job.cancel-requested': [string];
   /** Internal: a job was queued (wakes idle workers at once). */
   'job.queued': [string];
+  /** A standing alert was raised or grew (repeated failures, plugin/metrics/failure-streaks.ts). */
+  alert: [LabAlert];
+  /** A success ended a standing alert; the string is the job that succeeded. */
+  'alert.cleared': [LabAlert, string];
 }
 
 export class LabEventBus extends EventEmitter<LabEvents> {

@@ -1,11 +1,13 @@
 // WebSocket /events on the same mount path: admins receive job.updated, job.progress and
-// job.finished as they happen, in the order the bus emits them.
+// job.finished as they happen, in the order the bus emits them, and alert / alert.cleared
+// (repeated failures; contract/alerts.ts) whatever job ids they subscribed to.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SOCKET_EVENTS, type LabSocketMessage } from '../../contract/socket.js';
 import type { LabEventBus, JobProgressEvent } from '../events/bus.js';
 import type { Job } from '../core/types.js';
+import type { LabAlert } from '../../contract/alerts.js';
 import type { Authenticate } from '../options.js';
 import { checkAdmin } from './auth.js';
 import { jobView } from './views.js';
@@ -40,10 +42,16 @@ export class EventSocketHub {
     bus.on('job.updated', updated);
     bus.on('job.progress', progress);
     bus.on('job.finished', finished);
+    const alert = (a: LabAlert) => this.broadcast(null, { type: 'alert', alert: a });
+    const cleared = (a: LabAlert, clearedBy: string) => this.broadcast(null, { type: 'alert.cleared', alert: a, clearedBy });
+    bus.on('alert', alert);
+    bus.on('alert.cleared', cleared);
     this.unsubscribe = () => {
       bus.off('job.updated', updated);
       bus.off('job.progress', progress);
       bus.off('job.finished', finished);
+      bus.off('alert', alert);
+      bus.off('alert.cleared', cleared);
     };
   }
 
@@ -89,11 +97,12 @@ export class EventSocketHub {
     socket.on('error', () => this.clients.delete(client));
   }
 
-  private broadcast(jobId: string, payload: LabSocketMessage): void {
+  /** `jobId` null: a message for every client (alerts), whatever it subscribed to. */
+  private broadcast(jobId: string | null, payload: LabSocketMessage): void {
     if (this.clients.size === 0) return;
     const text = JSON.stringify(payload);
     for (const client of this.clients) {
-      if (client.jobIds && !client.jobIds.has(jobId)) continue;
+      if (jobId !== null && client.jobIds && !client.jobIds.has(jobId)) continue;
       if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
     }
   }

@@ -1,13 +1,17 @@
-// GET /health: is the database answering, how deep is the queue, who is working, what can run.
+// GET /health: is the database answering, how deep is the queue, who is working, what can run,
+// and which alerts stand (repeated failures: status 'degraded').
 import type { Knex } from 'knex';
 import { countByStatus, liveLeaseOwners } from '../jobs/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
+import type { LabAlert } from '../../contract/alerts.js';
 
 export interface HealthDeps {
   knex: Knex;
   kinds: KindRegistry;
   localWorker: () => { id: string; running: number } | null;
   extra?: () => Promise<Record<string, unknown>>;
+  /** Standing alerts (repeated failures): while any stands, status is 'degraded'. */
+  alerts?: () => LabAlert[];
 }
 
 export async function healthReport(deps: HealthDeps) {
@@ -23,8 +27,13 @@ export async function healthReport(deps: HealthDeps) {
   const owners = database.ok ? await liveLeaseOwners(deps.knex) : [];
   const local = deps.localWorker();
   const workers = [...new Set([...(local ? [local.id] : []), ...owners])];
+  const alerts = deps.alerts?.() ?? [];
+  const status: 'ok' | 'degraded' | 'down' = !database.ok ? 'down' : alerts.length ? 'degraded' : 'ok';
   return {
+    // `ok` (and the HTTP status) follow the database alone; a degraded lab still answers 200.
     ok: database.ok,
+    status,
+    alerts,
     database,
     queue,
     workers: { live: workers.length, ids: workers, local },

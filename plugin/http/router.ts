@@ -14,6 +14,8 @@ import { createJobRoutes } from './job-routes.js';
 import { createArtifactRoutes } from './artifact-routes.js';
 import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
+import { metricsRouter } from './metrics-route.js';
+import type { LabMetrics } from '../metrics/lab-metrics.js';
 
 export interface RouterDeps {
   knex: Knex;
@@ -26,6 +28,8 @@ export interface RouterDeps {
   extraRoutes?: Router[];
   /** The web-component bundle, served at /ui/media-lab.js without the admin gate. */
   uiDir?: string;
+  /** GET /metrics, before the admin gate: an admin or the `metricsToken` bearer may read it. */
+  metrics?: LabMetrics;
 }
 
 export function createRouter(deps: RouterDeps): Router {
@@ -35,6 +39,7 @@ export function createRouter(deps: RouterDeps): Router {
   if (deps.uiDir) {
     router.use('/ui', express.static(deps.uiDir, { fallthrough: false, maxAge: '5m' }));
   }
+  if (deps.metrics) router.use(metricsRouter({ metrics: deps.metrics, token: options.metricsToken, authenticate: options.authenticate, adminRole: options.adminRole }));
   router.use(adminGate(options.authenticate, options.adminRole));
   router.use(express.json({ limit: '2mb' }));
   // Body-parser errors (malformed JSON, too large) become problem+json too.

@@ -10,11 +10,14 @@ import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
+import type { BackendStatus } from '../../bridge/index.js';
 
 export interface InstalledPipelines {
   /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
   presets: { registry: PresetRegistry; corsOrigins: string[] };
   health?: () => Promise<Record<string, unknown>>;
+  /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
+  backends?: () => BackendStatus[];
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -51,6 +54,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   return {
     presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
+    backends: () => comfy.pool.status(),
     async start() {
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose

@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import { QuotaError } from '../jobs/service.js';
 import { latestJobOfSource } from '../jobs/store.js';
 import type { MediaLab } from '../media-lab.js';
-import type { PromptQueueOptions } from './options.js';
+import { MEDIA_PROMPT_TYPES, type PromptQueueOptions } from './options.js';
 import type { HostSchema } from './host-schema.js';
 import type { Availability, AvailabilityCheck } from './comfy-availability.js';
 import type { PromptMediaRoot } from './media-root.js';
@@ -195,6 +195,8 @@ export class PromptQueuePoller {
       log.info(`[prompt-queue] media processing resumed: ${result.reachable.join(', ')} reachable again`);
     }
     this.paused = !result.available;
+    // One pause covers every media type today; the gauge is per type for a later per-type pause.
+    for (const type of MEDIA_PROMPT_TYPES) this.deps.lab.metrics?.setPromptQueuePaused(type, this.paused);
     return result;
   }
 

@@ -65,6 +65,13 @@ export class Worker {
     return this.running.size;
   }
 
+  /** Jobs this worker runs now, by kind: each lane's occupancy (its limit is `options.lanes`). */
+  runningByKind(): Record<WorkflowKind, number> {
+    const counts = Object.fromEntries(WORKFLOW_KINDS.map((k) => [k, 0])) as Record<WorkflowKind, number>;
+    for (const { job } of this.running.values()) counts[job.workflow]++;
+    return counts;
+  }
+
   start(): void {
     if (this.active) return;
     this.active = true;

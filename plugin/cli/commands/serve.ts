@@ -14,7 +14,8 @@ export const serveCommand: Command = {
   synopsis: '[--port <n>] [--token-file <path>] [--no-worker] [--db <file|url>]',
   details:
     'With a prompts table in the database, serve also polls it and mounts /api/prompts.\n' +
-    'Host users: MEDIA_LAB_JWT_SECRET[_FILE] / _PUBLIC_KEY_FILE / _JWKS_FILE, _ISSUER, _AUDIENCE (see the README).',
+    'Host users: MEDIA_LAB_JWT_SECRET[_FILE] / _PUBLIC_KEY_FILE / _JWKS_FILE, _ISSUER, _AUDIENCE (see the README).\n' +
+    'MEDIA_LAB_METRICS_TOKEN: a bearer token (16+ characters) that may read /api/media-lab/metrics (for Prometheus).',
   options: [
     { name: 'port', value: '<n>', env: 'PORT', help: 'port to listen on (default 6699)' },
     { name: 'token-file', value: '<path>', env: 'MEDIA_LAB_ADMIN_TOKEN_FILE', help: 'admin token file (else MEDIA_LAB_ADMIN_TOKEN)' },
@@ -37,6 +38,7 @@ export const serveCommand: Command = {
       comfy,
       authenticate: auth.authenticate,
       worker: !args.flags.has('no-worker'),
+      metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || undefined,
       extraRoutes: (lab) => promptQueue.extraRoutes(lab),
     });
     log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);

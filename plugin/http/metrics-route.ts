@@ -1,0 +1,54 @@
+// GET <mount>/metrics: Prometheus exposition text. Mounted before the admin gate, because a
+// Prometheus server is no signed-in admin: it sends `Authorization: Bearer <metricsToken>`.
+// An admin of the lab (the host's authenticate + adminRole) may read it too; anyone else gets
+// the gate's 401 / 403 problem+json.
+import express, { type Request, type Response, type Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Authenticate } from '../options.js';
+import type { LabMetrics } from '../metrics/lab-metrics.js';
+import { checkAdmin } from './auth.js';
+import { sendProblem } from './problem.js';
+import { route } from './handle.js';
+
+export interface MetricsRouteDeps {
+  metrics: LabMetrics;
+  /** Option `metricsToken`: a bearer token that may read /metrics (and nothing else). */
+  token?: string;
+  authenticate: Authenticate;
+  adminRole: string;
+}
+
+/** Equal-length digests, so the comparison takes the same time whatever the token's length. */
+export function sameToken(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function bearerOf(req: Request): string | null {
+  const header = req.get('Authorization');
+  const match = header ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+  return match ? match[1].trim() : null;
+}
+
+export function metricsRouter(deps: MetricsRouteDeps): Router {
+  const router = express.Router();
+  router.get(
+    '/metrics',
+    route(async (req: Request, res: Response) => {
+      const bearer = bearerOf(req);
+      const byToken = Boolean(deps.token && bearer && sameToken(bearer, deps.token));
+      if (!byToken) {
+        const gate = await checkAdmin(deps.authenticate, deps.adminRole, req);
+        if (!gate.ok) {
+          if (gate.problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="media-lab"');
+          sendProblem(res, gate.problem);
+          return;
+        }
+      }
+      const { contentType, body } = await deps.metrics.render();
+      res.setHeader('Cache-Control', 'no-store');
+      res.type(contentType).send(body);
+    }),
+  );
+  return router;
+}
