@@ -4,6 +4,14 @@
 export const WORKFLOW_KINDS = ['generate', 'blend', 'enhance', 'interpolate', 'music', 'voice'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
+/** The kinds ComfyUI runs (from presets); the others run locally (enhance, interpolate). */
+export const COMFY_KINDS = ['generate', 'blend', 'music', 'voice'] as const satisfies readonly WorkflowKind[];
+export type ComfyKind = (typeof COMFY_KINDS)[number];
+
+export function isComfyKind(kind: unknown): kind is ComfyKind {
+  return (COMFY_KINDS as readonly unknown[]).includes(kind);
+}
+
 export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

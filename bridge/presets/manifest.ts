@@ -2,8 +2,10 @@
 // default, bounds, the node inputs they set), derived inputs, outputs, required custom nodes.
 import { z } from 'zod';
 import { PARAMETER_TYPES, type JsonValue } from '../types.js';
+import { COMFY_KINDS } from '../../contract/jobs.js';
 
-export const PRESET_KINDS = ['generate', 'blend', 'music', 'voice'] as const;
+/** A preset's kind: one of the kinds ComfyUI runs (the list lives in the contract). */
+export const PRESET_KINDS = COMFY_KINDS;
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),

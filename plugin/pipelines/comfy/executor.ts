@@ -17,6 +17,7 @@ import type { ComfyOptions } from '../../../bridge/options.js';
 import type { PromptOutcome, PromptProgress, PresetVersion } from '../../../bridge/types.js';
 import { MediaLabError } from '../../core/errors.js';
 import { detaches, stopReasonOf } from '../../../contract/stop.js';
+import { isComfyKind } from '../../../contract/jobs.js';
 import type { Executor, ExecutorContext, ExecutorResult, Job, JsonObject } from '../../core/types.js';
 import { checkpointJson, readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
 import { bindInputs, uploadInputs, type InputBinding } from './inputs.js';
@@ -126,7 +127,7 @@ export class ComfyExecutor implements Executor {
 
   private async presetFor(job: Job): Promise<PresetVersion> {
     const kind = job.workflow;
-    if (kind !== 'generate' && kind !== 'blend' && kind !== 'music' && kind !== 'voice') {
+    if (!isComfyKind(kind)) {
       throw new MediaLabError('EXECUTOR_UNAVAILABLE', `the ComfyUI executor does not run ${kind} jobs`);
     }
     const preset = job.preset ? await this.deps.registry.require(job.preset) : await this.deps.registry.defaultFor(kind);

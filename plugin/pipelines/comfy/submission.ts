@@ -2,17 +2,12 @@
 // version the job is pinned to, validated and defaulted params (random seeds drawn now, so the
 // job records them), and the artifact ids that become the job's inputs.
 import { isEmptyValue, resolveParams } from '../../../bridge/presets/params.js';
-import type { PresetManifest } from '../../../bridge/types.js';
 import { ValidationError, type FieldIssue } from '../../core/errors.js';
 import type { JsonObject } from '../../core/types.js';
 import type { PresetRegistry } from './preset-registry.js';
 
-export const COMFY_KINDS = ['generate', 'blend', 'music', 'voice'] as const satisfies ReadonlyArray<PresetManifest['kind']>;
-export type ComfyKind = (typeof COMFY_KINDS)[number];
-
-export function isComfyKind(kind: unknown): kind is ComfyKind {
-  return (COMFY_KINDS as readonly unknown[]).includes(kind);
-}
+import { COMFY_KINDS, isComfyKind } from '../../../contract/jobs.js';
+export { COMFY_KINDS, isComfyKind, type ComfyKind } from '../../../contract/jobs.js';
 
 export interface ResolvedSubmission {
   preset: { name: string; version: number; hash: string };
