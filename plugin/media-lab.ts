@@ -8,6 +8,7 @@ import { openDatabase } from './db/connect.js';
 import { migrateLatest, migrateRollback } from './db/migrate.js';
 import { StorageJanitor } from './artifacts/janitor.js';
 import { LocalStorage } from './artifacts/storage.js';
+import { retentionScheduleOf, type RetentionSchedule } from './artifacts/retention-schedule.js';
 import { LabEventBus } from './events/bus.js';
 import { DatabaseChangeWatcher } from './events/db-watcher.js';
 import { KindRegistry } from './kinds/registry.js';
@@ -53,6 +54,8 @@ export interface MediaLab {
   pipelines: InstalledPipelines;
   /** Prometheus metrics (served at GET <mount>/metrics); the prompt-queue adapter sets its pause gauge here. */
   metrics: LabMetrics;
+  /** Retention on a schedule (the `retention` option), started and stopped with the lab; null when off. */
+  retention: RetentionSchedule | null;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -69,6 +72,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
   const janitor = new StorageJanitor(knex, storage, (id) => isJobRunning(knex, id), JANITOR_INTERVAL_MS, log);
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
+  const retention = retentionScheduleOf(options.retention, log);
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
   const metrics = createLabMetrics({
@@ -112,6 +116,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     worker,
     pipelines,
     metrics,
+    retention,
     attach: (server) => hub.attach(server),
     async start() {
       if (started) return;
@@ -120,9 +125,11 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       worker?.start();
       watcher.start();
       janitor.start();
+      retention?.start();
     },
     async stop() {
       watcher.stop();
+      await retention?.stop();
       await janitor.stop();
       await worker?.stop();
       await pipelines.stop?.();

@@ -6,10 +6,27 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { User } from './core/types.js';
 import { isKnex } from './db/connect.js';
+import { durationMs } from './core/duration.js';
 
 export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
 
 const laneLimit = z.number().int().min(1).max(64);
+const duration = z.string().refine((v) => durationMs(v) !== null, 'expected a duration such as 45s, 90m, 12h, 30d or 2w');
+
+/** What retention removes: prompt artifacts, Media Lab artifacts, or both (the names `media-lab prune --scope` takes). */
+export const RETENTION_SCOPES = ['all', 'prompts', 'lab'] as const;
+
+/**
+ * Retention on a schedule (off unless given): every `every`, remove artifacts created more than
+ * `olderThan` ago (never uploaded sources, never what something still references), or with
+ * `dryRun` only log what would go. The first run comes one `every` after start.
+ */
+export const retentionSchema = z.object({
+  olderThan: duration,
+  scope: z.enum(RETENTION_SCOPES).default('all'),
+  every: duration.default('1h'),
+  dryRun: z.boolean().default(false),
+});
 
 export const optionsSchema = z.object({
   /** A Knex instance, a Knex config, an SQLite file path or a postgres:// URL. Default: <dataDir>/media-lab.sqlite */
@@ -84,6 +101,7 @@ export const optionsSchema = z.object({
   enhance: z.record(z.string(), z.unknown()).optional(),
   interpolate: z.record(z.string(), z.unknown()).optional(),
   comfy: z.record(z.string(), z.unknown()).optional(),
+  retention: retentionSchema.optional(),
   logger: z
     .custom<Pick<Console, 'info' | 'warn' | 'error'>>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function')
     .optional(),

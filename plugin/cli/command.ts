@@ -1,9 +1,9 @@
 // What a `media-lab` command is: its name, its usage and the options it accepts, whether it
 // destroys data (then the dispatcher asks first), and what it does. The dispatcher (main.ts)
 // handles --help, parsing and confirmation before `run`, so no command can skip them.
-import { resolve } from 'node:path';
-import { flag, UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
 import { OptionsError } from '../options.js';
+import { CONFIG_OPTION, settingsOf } from './settings.js';
 
 export type Log = Pick<Console, 'info' | 'warn' | 'error'>;
 
@@ -29,14 +29,19 @@ export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
 export const DB_OPTION: OptionSpec = { name: 'db', value: '<file|postgres://...>', env: 'MEDIA_LAB_DB', help: 'database (default <data-dir>/media-lab.sqlite)' };
 export const DATA_DIR_OPTION: OptionSpec = { name: 'data-dir', value: '<dir>', env: 'MEDIA_LAB_DATA_DIR', help: 'data folder for artifacts (also DATA_DIR; default ./data)' };
-export const COMFY_OPTION: OptionSpec = { name: 'comfy', value: '<url,url>', env: 'COMFYUI_URL', help: 'ComfyUI backends' };
+export const COMFY_OPTION: OptionSpec = {
+  name: 'comfy',
+  value: '<url,url#burst,weight=2>',
+  env: 'COMFYUI_URL',
+  help: 'ComfyUI backends; options after # : burst, weight=<n>, name=<name>',
+};
+export const PRESETS_DIR_OPTION: OptionSpec = { name: 'presets-dir', value: '<dir>', env: 'MEDIA_LAB_PRESETS_DIR', help: 'ComfyUI presets folder (default the shipped comfy-workflows/)' };
 export const YES_OPTION: OptionSpec = { name: 'yes', help: 'do it without asking (required when stdin is not a terminal)' };
-export const DATABASE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, DATA_DIR_OPTION];
+export const DATABASE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, DATA_DIR_OPTION, CONFIG_OPTION];
 
+/** Data folder, database and ComfyUI backends: flag > environment > config file > default (settings.ts). */
 export function commonOptions(args: ParsedArgs) {
-  const dataDir = resolve(flag(args, 'data-dir', 'MEDIA_LAB_DATA_DIR') ?? process.env.DATA_DIR ?? './data');
-  const db = flag(args, 'db', 'MEDIA_LAB_DB') ?? resolve(dataDir, 'media-lab.sqlite');
-  const comfy = (flag(args, 'comfy', 'COMFYUI_URL') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const { dataDir, db, comfy } = settingsOf(args);
   return { dataDir, db, comfy };
 }
 

@@ -8,6 +8,7 @@ import { isHelpFlag, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { commandUsage, EXIT, execute, type Command, type Log } from './command.js';
 import { confirm, type Terminal } from './confirm.js';
 import { COMMANDS, findCommand } from './commands/index.js';
+import { OptionsError } from '../options.js';
 
 export function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -63,6 +64,10 @@ export async function main(argv: string[], log: Log = console, terminal?: Termin
     const refused = await refusal(command, args, log, terminal ?? { input: process.stdin, output: process.stderr });
     if (refused !== null) return refused;
   } catch (error) {
+    if (error instanceof OptionsError) {
+      log.error(error.message); // a bad config file, met while asking (it names the file and each key)
+      return EXIT.usage;
+    }
     if (!(error instanceof UsageError)) throw error;
     log.error(`media-lab ${command.name}: ${error.message}\n\n${commandUsage(command)}`);
     return EXIT.usage;

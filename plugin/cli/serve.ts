@@ -4,7 +4,8 @@ import express, { type Router } from 'express';
 import { createServer, type IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { createMediaLab, type MediaLab } from '../media-lab.js';
-import type { Authenticate } from '../options.js';
+import type { Authenticate, MediaLabOptionsInput } from '../options.js';
+import type { BackendSetting } from './settings.js';
 
 export function tokenAuthenticate(adminToken: string): Authenticate {
   const expected = Buffer.from(adminToken);
@@ -19,25 +20,29 @@ export function tokenAuthenticate(adminToken: string): Authenticate {
 
 export interface StandaloneOptions {
   port: number;
+  /** The interface to listen on (default 127.0.0.1: this machine only; 0.0.0.0 or :: for every interface). */
+  host?: string;
   dataDir: string;
   database: string;
-  comfy: string[];
+  /** ComfyUI backends: URLs, or entries with name, weight, burst and headers. */
+  comfy: Array<string | BackendSetting>;
   authenticate: Authenticate;
   worker: boolean;
-  /** Bearer token for GET /api/media-lab/metrics (MEDIA_LAB_METRICS_TOKEN). */
-  metricsToken?: string;
+  /** The rest of createMediaLab's options (from the config file); the fields above win. */
+  lab?: Omit<MediaLabOptionsInput, 'authenticate'>;
   /** Extra routers mounted at the root (the prompt-queue routes under /api/prompts). */
   extraRoutes?: (lab: MediaLab) => Promise<Array<{ path: string; router: Router }>>;
 }
 
 export async function startStandaloneServer(options: StandaloneOptions): Promise<{ url: string; lab: MediaLab; close(): Promise<void> }> {
+  const backends = options.comfy.map((b, i) => (typeof b === 'string' ? { name: `comfy-${i + 1}`, url: b } : b));
   const lab = await createMediaLab({
+    ...options.lab,
     dataDir: options.dataDir,
     database: options.database,
     authenticate: options.authenticate,
-    worker: { enabled: options.worker },
-    metricsToken: options.metricsToken,
-    comfy: { backends: options.comfy.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
+    worker: { ...options.lab?.worker, enabled: options.worker },
+    comfy: { ...options.lab?.comfy, backends },
   });
   await lab.migrate();
   const app = express();
@@ -47,10 +52,24 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   const server = createServer(app);
   lab.attach(server);
   await lab.start();
-  await new Promise<void>((done) => server.listen(options.port, done));
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(options.port, host, () => {
+        server.off('error', fail);
+        done();
+      });
+    });
+  } catch (error) {
+    await lab.stop(); // the port is taken, or the host is not an address of this machine
+    throw error;
+  }
   const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://localhost:${typeof address === 'object' && address ? address.port : options.port}`,
+    url: `http://${shown}:${port}`,
     lab,
     async close() {
       await lab.stop();

@@ -17,6 +17,7 @@ import { PromptQueuePoller, type DrainReport, type PassReport } from './poller.j
 import { createPromptRoutes } from './routes.js';
 import { defaultCanView } from './access.js';
 import { prune, type PruneReport, type PruneScope } from './prune.js';
+import { installRetention } from './retention-sweep.js';
 
 export interface PromptQueue {
   options: PromptQueueOptions;
@@ -79,6 +80,7 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
     canView: options.canView ?? defaultCanView(options, lab.options.adminRole),
     ready,
   });
+  installRetention(lab, { options, media }); // scheduled retention (lab.retention) covers the prompt artifacts too
 
   return {
     options,

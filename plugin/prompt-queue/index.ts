@@ -15,6 +15,8 @@ export {
 export { comfyAvailability, comfyBackendsOf, type Availability, type AvailabilityCheck, type BackendTarget } from './comfy-availability.js';
 export type { PassReport, DrainReport } from './poller.js';
 export { prune, parseDuration, type PruneReport, type PruneScope } from './prune.js';
+export { describePrune } from './prune-summary.js';
+export { installRetention, retentionSweep } from './retention-sweep.js';
 export type { PromptJson, PromptArtifactJson } from './prompt-json.js';
 export type { PromptRow, PromptId } from './host-row.js';
 export { PROMPT_QUEUE_EXIT, type PromptQueueExitCode } from './exit-codes.js';

@@ -61,7 +61,7 @@ async function migratedDatabase(): Promise<{ file: string; dir: string }> {
   return { file, dir };
 }
 
-const COMMANDS = ['migrate', 'migrate:latest', 'migrate:rollback', 'worker', 'serve', 'prompt-queue', 'prompt-queue:migrate', 'prompt-queue:rollback', 'prune'];
+const COMMANDS = ['migrate', 'migrate:latest', 'migrate:rollback', 'worker', 'serve', 'prompt-queue', 'prompt-queue:migrate', 'prompt-queue:rollback', 'prune', 'status'];
 
 describe('media-lab CLI', function () {
   this.timeout(180_000);

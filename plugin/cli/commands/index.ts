@@ -6,12 +6,14 @@ import { workerCommand } from './worker.js';
 import { serveCommand } from './serve.js';
 import { promptQueueCommand, promptQueueMigrateCommand, promptQueueRollbackCommand } from './prompt-queue.js';
 import { pruneCommand } from './prune.js';
+import { statusCommand } from './status.js';
 
 export const COMMANDS: readonly Command[] = [
   migrateCommand,
   migrateRollbackCommand,
   workerCommand,
   serveCommand,
+  statusCommand,
   promptQueueCommand,
   promptQueueMigrateCommand,
   promptQueueRollbackCommand,

@@ -5,12 +5,14 @@ import { createMediaLab, type MediaLab } from '../../media-lab.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest, migrateRollback } from '../../db/migrate.js';
 import { flag, UsageError, type ParsedArgs } from '../args.js';
-import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, PRESETS_DIR_OPTION, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { labOptionsOf } from '../settings.js';
+import { installRetention } from '../../prompt-queue/retention-sweep.js';
 import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
 import { parsePromptQueueOptions, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
 import type { DrainReport } from '../../prompt-queue/poller.js';
-import { PROMPT_QUEUE_OPTIONS, promptQueueOptionsFromArgs, TABLE_OPTION } from './prompt-queue-args.js';
+import { PROMPT_QUEUE_OPTIONS, promptQueueEnabled, promptQueueOptionsFromArgs, TABLE_OPTION } from './prompt-queue-args.js';
 
 function positiveInt(args: ParsedArgs, name: string): number | undefined {
   const value = flag(args, name);
@@ -25,27 +27,26 @@ function exitCodeOf(report: DrainReport): number {
   return PROMPT_QUEUE_EXIT.ok;
 }
 
-async function openLab(args: ParsedArgs, log: Log): Promise<MediaLab> {
-  const { dataDir, db, comfy } = commonOptions(args);
-  return createMediaLab({
-    dataDir,
-    database: db,
-    authenticate: () => null,
-    comfy: { backends: comfy.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
-    logger: log,
-  });
+/** The lab behind the adapter; scheduled retention only for --watch (a --once run ends long before it). */
+async function openLab(args: ParsedArgs, log: Log, watch: boolean): Promise<MediaLab> {
+  const { retention, ...options } = labOptionsOf(args);
+  return createMediaLab({ ...options, ...(watch ? { retention } : {}), authenticate: () => null, logger: log });
 }
 
 async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
   const once = args.flags.has('once');
   const watch = args.flags.has('watch');
   if (once === watch) throw new UsageError('choose one of --once (process what is pending, then exit) or --watch (keep polling)');
+  if (!promptQueueEnabled(args)) {
+    log.info('media-lab prompt-queue: media processing is off (promptQueue.enabled is false in the config file); nothing done');
+    return PROMPT_QUEUE_EXIT.ok;
+  }
   const limit = positiveInt(args, 'limit');
   const queueOptions = { ...promptQueueOptionsFromArgs(args), logger: log, ...(watch && limit ? { maxInFlight: limit } : {}) };
   parsePromptQueueOptions(queueOptions); // bad options are a usage error, before anything opens
-  if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url> or set COMFYUI_URL');
+  if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url>, set COMFYUI_URL or list comfy.backends in the config file');
 
-  const lab = await openLab(args, log);
+  const lab = await openLab(args, log, watch);
   let queue: PromptQueue | null = null;
   try {
     await lab.migrate();
@@ -103,6 +104,7 @@ export const promptQueueCommand: Command = {
     ...PROMPT_QUEUE_OPTIONS,
     ...DATABASE_OPTIONS,
     COMFY_OPTION,
+    PRESETS_DIR_OPTION,
   ],
   run: runPromptQueue,
 };
@@ -138,6 +140,11 @@ export function promptQueueForServe(
   let queue: PromptQueue | null = null;
   return {
     async extraRoutes(lab: MediaLab): Promise<Array<{ path: string; router: Router }>> {
+      installRetention(lab); // Media Lab's artifacts; a prompt queue below adds its own
+      if (!promptQueueEnabled(args)) {
+        log.info('media-lab serve: media processing of the prompt queue is off (promptQueue.enabled is false in the config file)');
+        return [];
+      }
       const options = { ...promptQueueOptionsFromArgs(args), logger: log, ...overrides };
       const { table, columns } = parsePromptQueueOptions(options);
       if (!(await lab.knex.schema.hasTable(table)) || !(await lab.knex.schema.hasColumn(table, columns.promptType))) {

@@ -7,26 +7,12 @@ import { commonOptions, DATABASE_OPTIONS, YES_OPTION, type Command, type Log } f
 import { parsePromptQueueOptions } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
 import { PromptMediaRoot } from '../../prompt-queue/media-root.js';
-import { parseDuration, prune, type PruneReport, type PruneScope } from '../../prompt-queue/prune.js';
+import { parseDuration, prune, type PruneScope } from '../../prompt-queue/prune.js';
+import { describePrune } from '../../prompt-queue/prune-summary.js';
+import { settingsOf } from '../settings.js';
 import { MEDIA_ROOT_OPTION, mediaRootOf, promptQueueOptionsFromArgs, TABLE_OPTION } from './prompt-queue-args.js';
 
 const SCOPES: readonly PruneScope[] = ['all', 'prompts', 'lab'];
-
-function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
-}
-
-export function describePrune(report: PruneReport): string {
-  const p = report.promptArtifacts;
-  const l = report.labArtifacts;
-  const verb = report.dryRun ? 'would remove' : 'removed';
-  return [
-    `prune${report.dryRun ? ' (dry run: nothing removed)' : ''}: artifacts created before ${report.cutoff}`,
-    `  prompt artifacts: ${p.skipped ? `skipped (${p.skipped})` : `${verb} ${p.rows} rows of ${p.prompts} prompts, ${p.files} files, ${megabytes(p.bytes)}; kept ${p.keptReferenced} files still referenced`}`,
-    `  Media Lab artifacts: ${l.skipped ? `skipped (${l.skipped})` : `${verb} ${l.rows} rows, ${l.files} files, ${megabytes(l.bytes)}; kept ${l.keptReferenced} still referenced and ${l.keptSources} uploaded sources`}`,
-    `  ${report.dryRun ? 'would free' : 'freed'} ${megabytes(report.bytes)}`,
-  ].join('\n');
-}
 
 /** The retention and scope asked for; a bad one is a usage error, before anything opens. */
 function pruneRequest(args: ParsedArgs): { olderThanMs: number; scope: PruneScope } {
@@ -40,9 +26,9 @@ function pruneRequest(args: ParsedArgs): { olderThanMs: number; scope: PruneScop
 
 async function runPrune(args: ParsedArgs, log: Log): Promise<number> {
   const { olderThanMs, scope } = pruneRequest(args);
-  const { dataDir, db } = commonOptions(args);
+  const { dataDir, db, file } = settingsOf(args);
   const options = parsePromptQueueOptions(promptQueueOptionsFromArgs(args));
-  const storage = new LocalStorage(resolve(flag(args, 'artifact-dir', 'MEDIA_LAB_ARTIFACT_DIR') ?? resolve(dataDir, 'artifacts')));
+  const storage = new LocalStorage(resolve(flag(args, 'artifact-dir', 'MEDIA_LAB_ARTIFACT_DIR') ?? file.artifactDir ?? resolve(dataDir, 'artifacts')));
   const { knex } = openDatabase(db);
   try {
     const media = new PromptMediaRoot(mediaRootOf(args));
