@@ -8,7 +8,7 @@ import { openDatabase } from './db/connect.js';
 import { migrateLatest, migrateRollback } from './db/migrate.js';
 import { StorageJanitor } from './artifacts/janitor.js';
 import { LocalStorage } from './artifacts/storage.js';
-import { retentionScheduleOf, type RetentionSchedule } from './artifacts/retention-schedule.js';
+import { labRetentionSweep, retentionScheduleOf, type RetentionSchedule } from './artifacts/retention-schedule.js';
 import { LabEventBus } from './events/bus.js';
 import { DatabaseChangeWatcher } from './events/db-watcher.js';
 import { KindRegistry } from './kinds/registry.js';
@@ -18,7 +18,7 @@ import { createRouter } from './http/router.js';
 import { createPresetRoutes } from './http/preset-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
-import { isJobRunning, listJobs } from './jobs/store.js';
+import { artifactIdsUsedAsInputs, finishedJobIds, isJobRunning, listJobs } from './jobs/store.js';
 import { getArtifact } from './artifacts/store.js';
 import { installPipelines, type InstalledPipelines } from './kinds/install.js';
 import { uiBundleDir } from './ui-bundle.js';
@@ -73,6 +73,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const janitor = new StorageJanitor(knex, storage, (id) => isJobRunning(knex, id), JANITOR_INTERVAL_MS, log);
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const retention = retentionScheduleOf(options.retention, log);
+  retention?.sweepWith(labRetentionSweep(knex, storage, { artifactIdsUsedAsInputs: () => artifactIdsUsedAsInputs(knex), finishedJobIds: () => finishedJobIds(knex) }));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
   const metrics = createLabMetrics({

@@ -1,10 +1,13 @@
 // Retention on a schedule: every `every`, one sweep that removes artifacts past retention (or,
 // in a dry run, only reports what would go), with its summary in the log. The first sweep comes
 // one `every` after start; a sweep never overlaps the next; the timer never keeps the process
-// alive. What a sweep removes is decided elsewhere (the prune logic), given through sweepWith():
-// the lab owns the timer, the layers that know the prompt-queue tables own the sweep.
+// alive. A lab sweeps its own artifacts (labRetentionSweep); the prompt-queue adapter, which knows
+// the prompt tables, widens the sweep through sweepWith().
 import type { MediaLabOptions, RETENTION_SCOPES } from '../options.js';
+import type { Knex } from 'knex';
 import { durationMs } from '../core/duration.js';
+import { pruneLabArtifacts, type JobReferences } from './retention.js';
+import type { LocalStorage } from './storage.js';
 
 export type RetentionScope = (typeof RETENTION_SCOPES)[number];
 
@@ -107,4 +110,19 @@ export class RetentionSchedule {
 export function retentionScheduleOf(option: MediaLabOptions['retention'], log: Log): RetentionSchedule | null {
   if (!option) return null;
   return new RetentionSchedule({ olderThanMs: durationMs(option.olderThan)!, everyMs: durationMs(option.every)!, scope: option.scope, dryRun: option.dryRun }, log);
+}
+
+/**
+ * The sweep a lab runs on its own: Media Lab's artifacts only (job state injected, since
+ * artifacts sit below jobs). The prompt-queue adapter replaces it with one that covers the
+ * prompt artifacts too; `scope: 'prompts'` without an adapter has nothing to sweep.
+ */
+export function labRetentionSweep(knex: Knex, storage: LocalStorage, jobs: JobReferences): RetentionSweep {
+  return async ({ olderThanMs, scope, dryRun }) => {
+    if (scope === 'prompts') return 'scope is prompts, and no prompt queue runs in this process: nothing to sweep';
+    const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+    const r = await pruneLabArtifacts({ knex, storage, jobs, cutoff, dryRun });
+    const verb = dryRun ? 'would remove' : 'removed';
+    return `Media Lab artifacts created before ${cutoff}: ${verb} ${r.rows} rows, ${r.files} files, ${r.bytes} bytes; kept ${r.keptReferenced} still referenced and ${r.keptSources} uploaded sources`;
+  };
 }

@@ -1,7 +1,7 @@
 // What the lab's scheduled retention (the `retention` option) runs: the prune logic of
 // `media-lab prune`, over Media Lab's artifacts and, given the adapter's names and media root,
-// the prompt artifacts. createPromptQueue installs it with its prompt artifacts; a lab without
-// the adapter installs it with installRetention(lab).
+// the prompt artifacts. createPromptQueue installs it with its prompt artifacts (a lab without
+// the adapter sweeps its own artifacts anyway).
 import type { MediaLab } from '../media-lab.js';
 import type { RetentionSweep } from '../artifacts/retention-schedule.js';
 import type { PromptMediaRoot } from './media-root.js';
