@@ -36,7 +36,7 @@ async function tmpEntries(t: TestLab): Promise<string[]> {
 }
 
 for (const target of DATABASES) {
-  describe(`job lifecycle on ${target.name}`, function () {
+  target.describe(`job lifecycle on ${target.name}`, function () {
     let t: TestLab;
     before(async () => {
       t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice'), steppingKind('music'), placeholderKind('blend')], lanes: { voice: 2, music: 1 } });

@@ -15,7 +15,7 @@ interface ArtifactsAnswer {
 }
 
 for (const target of DATABASES) {
-  describe(`prompt routes on ${target.name}`, function () {
+  target.describe(`prompt routes on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
     let image: number;
