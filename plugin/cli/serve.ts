@@ -4,7 +4,7 @@ import express, { type Router } from 'express';
 import { createServer, type IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { createMediaLab, type MediaLab } from '../media-lab.js';
-import type { Authenticate } from '../options.js';
+import type { Authenticate, MediaLabOptionsInput } from '../options.js';
 
 export function tokenAuthenticate(adminToken: string): Authenticate {
   const expected = Buffer.from(adminToken);
@@ -26,6 +26,8 @@ export interface StandaloneOptions {
   worker: boolean;
   /** Extra routers mounted at the root (the prompt-queue routes under /api/prompts). */
   extraRoutes?: (lab: MediaLab) => Promise<Array<{ path: string; router: Router }>>;
+  /** Where the lab logs (default: the console). */
+  logger?: MediaLabOptionsInput['logger'];
 }
 
 export async function startStandaloneServer(options: StandaloneOptions): Promise<{ url: string; lab: MediaLab; close(): Promise<void> }> {
@@ -35,6 +37,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     authenticate: options.authenticate,
     worker: { enabled: options.worker },
     comfy: { backends: options.comfy.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
+    logger: options.logger,
   });
   await lab.migrate();
   const app = express();
