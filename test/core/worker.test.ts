@@ -131,7 +131,7 @@ for (const target of DATABASES) {
     });
   });
 
-  describe(`worker recovery on ${target.name}`, () => {
+  target.describe(`worker recovery on ${target.name}`, () => {
     it('re-queues a job whose lease expired (its worker died) and runs it to the end once', async () => {
       const db = await target.create();
       const t = await startTestLab({ db, kinds: [steppingKind('voice')], worker: { enabled: false } });
