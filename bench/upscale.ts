@@ -188,6 +188,7 @@ function upscalerConstructor(loaded: unknown): UpscalerConstructor {
 /** UpscalerJS with @tensorflow/tfjs' wasm backend, the same esrgan-slim weights, no patching. */
 async function createUpscalerJs(scale: number): Promise<{ upscaler: UpscalerJs; tf: typeof import('@tensorflow/tfjs'); threads: number }> {
   const tf = await import('@tensorflow/tfjs');
+  tf.enableProdMode(); // no console warnings (the CPU backend's "Hi, looks like you are running TensorFlow.js in Node.js" banner) in the figures
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(`${path.dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
   wasm.setThreadsCount(THREADS);

@@ -15,6 +15,8 @@ export interface DemoHostOptions {
   adminToken?: string;
   userToken?: string;
   quiet?: boolean;
+  /** Where the lab and the prompt queue log (default: the console; with quiet, only warnings and errors). */
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
   /** Options of the prompt-queue adapter on /prompts (false: no prompt queue). */
   promptQueue?: Parameters<typeof mountPromptQueueDemo>[2] | false;
   /** Runs once the lab is migrated, before its workers and the prompt queue start (tests register kinds here). */
@@ -41,7 +43,7 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     dataDir,
     authenticate: demoAuthenticate(tokens),
     comfy: { backends: comfyUrls.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
-    logger: options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console,
+    logger: options.logger ?? (options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console),
   });
   await lab.migrate();
   await options.setup?.(lab);

@@ -1,5 +1,8 @@
 // `npm test`: type-check, then the whole mocha suite. Says clearly what was not run.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const pg = process.env.MEDIA_LAB_TEST_PG;
 const note = pg
@@ -7,13 +10,15 @@ const note = pg
   : 'PostgreSQL tests: SKIPPED (no server configured). Enable them with MEDIA_LAB_TEST_PG=postgres://user:pass@host:5432/db (.ci/run starts one).';
 
 console.log(note);
+// The local binaries run with this node, not through npx: each npx would print npm's warning about
+// .npmrc's onnxruntime-node-install again (npm test has printed it once already).
 const steps = [
-  ['npx', ['tsc', '--noEmit', '-p', '.']],
-  ['npx', ['mocha', ...process.argv.slice(2)]],
+  ['tsc', require.resolve('typescript/bin/tsc'), ['--noEmit', '-p', '.']],
+  ['mocha', require.resolve('mocha/bin/mocha.js'), process.argv.slice(2)],
 ];
-for (const [cmd, args] of steps) {
-  console.log(`\n> ${cmd} ${args.join(' ')}`);
-  const result = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+for (const [name, bin, args] of steps) {
+  console.log(`\n> ${name} ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: process.env });
   if (result.status !== 0) {
     console.log(`\n${note}`);
     process.exit(result.status ?? 1);

@@ -32,6 +32,8 @@ export interface StandaloneOptions {
   lab?: Omit<MediaLabOptionsInput, 'authenticate'>;
   /** Extra routers mounted at the root (the prompt-queue routes under /api/prompts). */
   extraRoutes?: (lab: MediaLab) => Promise<Array<{ path: string; router: Router }>>;
+  /** Where the lab logs (default: the console). */
+  logger?: MediaLabOptionsInput['logger'];
 }
 
 export async function startStandaloneServer(options: StandaloneOptions): Promise<{ url: string; lab: MediaLab; close(): Promise<void> }> {
@@ -43,6 +45,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     authenticate: options.authenticate,
     worker: { ...options.lab?.worker, enabled: options.worker },
     comfy: { ...options.lab?.comfy, backends },
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await lab.migrate();
   const app = express();

@@ -114,7 +114,6 @@ describe('browser: gallery', function () {
     }, 'the middle items to render');
     assert.ok((await big.locator('[part~="item"]').count()) <= 150);
     await h.screenshot(page, 'gallery-10000');
-    console.log(`      (10,001 artifacts: loaded by scrolling in ${sweep.ms} ms; at most ${sweep.mostInDom} items in the DOM; slowest frame ${sweep.slowestFrame} ms)`);
   });
 
   it('moves between items with the keyboard and opens an item\'s details', async () => {

@@ -278,7 +278,7 @@ describe('alerts: repeated failures', function () {
 });
 
 for (const target of DATABASES) {
-  describe(`metrics: the database gauges (${target.name})`, function () {
+  target.describe(`metrics: the database gauges (${target.name})`, function () {
     let t: TestLab;
     before(async () => {
       // A transient failure waits a minute before its next attempt: long enough to see it in backoff.

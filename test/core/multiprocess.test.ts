@@ -43,7 +43,7 @@ async function setup(target: (typeof DATABASES)[number]): Promise<TestLab> {
 }
 
 for (const target of DATABASES) {
-  describe(`worker processes on ${target.name}`, function () {
+  target.describe(`worker processes on ${target.name}`, function () {
     this.timeout(120_000);
 
     it('two worker processes on one database never run the same job twice', async () => {

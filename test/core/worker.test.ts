@@ -28,7 +28,7 @@ async function tmpEntries(t: TestLab): Promise<string[]> {
 }
 
 for (const target of DATABASES) {
-  describe(`job lifecycle on ${target.name}`, function () {
+  target.describe(`job lifecycle on ${target.name}`, function () {
     let t: TestLab;
     before(async () => {
       t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice'), steppingKind('music'), placeholderKind('blend')], lanes: { voice: 2, music: 1 } });
@@ -123,7 +123,7 @@ for (const target of DATABASES) {
     });
   });
 
-  describe(`worker recovery on ${target.name}`, () => {
+  target.describe(`worker recovery on ${target.name}`, () => {
     it('re-queues a job whose lease expired (its worker died) and runs it to the end once', async () => {
       const db = await target.create();
       const t = await startTestLab({ db, kinds: [steppingKind('voice')], worker: { enabled: false } });

@@ -72,6 +72,9 @@ describe('enhance converter (TFJS layers -> ONNX)', function () {
   this.timeout(60_000);
 
   before(async () => {
+    // PROD silences tfjs's console warnings, among them the CPU backend's first-use banner ("Hi,
+    // looks like you are running TensorFlow.js in Node.js..."); the reference's results are the same.
+    tf.enableProdMode();
     await tf.setBackend('cpu');
   });
 

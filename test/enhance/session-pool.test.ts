@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { convertWithCache } from '../../plugin/pipelines/enhance/converter/converted-model-cache.js';
 import { locateNpmPackage } from '../../plugin/pipelines/enhance/npm-model-packages.js';
-import { SessionPool } from '../../plugin/pipelines/enhance/session-pool.js';
+import { SessionPool, providerAbsent } from '../../plugin/pipelines/enhance/session-pool.js';
 import { isMediaLabError } from '../support/assert.js';
 import { TEST_MODEL_CACHE } from '../support/onnx-models.js';
 
@@ -64,5 +64,20 @@ describe('enhance session pool', () => {
     await assert.rejects(pool.get(broken), isMediaLabError('MODEL_UNAVAILABLE'));
     assert.equal(pool.size, 0, 'the failure is not cached');
     await pool.dispose();
+  });
+
+  it('says why a provider cannot load before asking onnxruntime (whose own attempt prints a red ERROR line)', async () => {
+    assert.equal(providerAbsent('cpu'), null);
+    const cuda = providerAbsent('cuda');
+    if (cuda === null) return; // this machine has onnxruntime-node's CUDA libraries
+    assert.match(cuda, /libonnxruntime_providers_cuda\.so|onnxruntime_providers_cuda\.dll|no cuda execution provider/);
+    const logs: string[] = [];
+    const pool = new SessionPool({ threads: 1, executionProviders: ['cuda', 'cpu'], log: (message) => logs.push(message) });
+    try {
+      assert.equal((await pool.get(onnxPath)).executionProvider, 'cpu');
+      assert.deepEqual(logs, [`execution provider cuda is unavailable, trying the next one (${cuda})`]);
+    } finally {
+      await pool.dispose();
+    }
   });
 });

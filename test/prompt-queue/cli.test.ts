@@ -13,7 +13,7 @@ import { runPromptQueueCommand } from '../../plugin/cli/commands/index.js';
 import { parseArgs } from '../../plugin/cli/args.js';
 
 for (const target of DATABASES) {
-  describe(`media-lab prompt-queue --once on ${target.name}`, function () {
+  target.describe(`media-lab prompt-queue --once on ${target.name}`, function () {
     let comfy: FakeComfy;
     let db: TestDatabase;
     let knex: Knex;

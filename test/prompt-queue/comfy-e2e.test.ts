@@ -24,7 +24,7 @@ interface ArtifactRow {
 }
 
 for (const target of DATABASES) {
-  describe(`prompts through the fake ComfyUI on ${target.name}`, function () {
+  target.describe(`prompts through the fake ComfyUI on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
     let bridge: { stop(): Promise<void> };

@@ -10,7 +10,7 @@ describe('the demo host prompt queue', () => {
   let host: DemoHost;
   const log = captureLog();
   before(async () => {
-    host = await startDemoHost({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'media-lab-demo-')), comfyUrls: [], quiet: true, promptQueue: { queue: { pollIntervalMs: 50, logger: log.logger } } });
+    host = await startDemoHost({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'media-lab-demo-')), comfyUrls: [], quiet: true, logger: log.logger, promptQueue: { queue: { pollIntervalMs: 50, logger: log.logger } } });
   });
   after(async () => host?.close());
 

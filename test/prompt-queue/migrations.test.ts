@@ -8,7 +8,7 @@ import { parsePromptQueueOptions, promptQueueMigrationSet } from '../../plugin/p
 const set = promptQueueMigrationSet(parsePromptQueueOptions());
 
 for (const target of DATABASES) {
-  describe(`prompt-queue host migrations on ${target.name}`, () => {
+  target.describe(`prompt-queue host migrations on ${target.name}`, () => {
     it('apply and roll back on a prompts table that holds rows, without losing any', async () => {
       const db = await target.create();
       const knex = db.open();

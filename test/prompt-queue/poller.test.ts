@@ -27,7 +27,7 @@ async function jobsOfPrompt(h: QueueHarness, promptId: number): Promise<number> 
 }
 
 for (const target of DATABASES) {
-  describe(`prompt-queue poller on ${target.name}`, function () {
+  target.describe(`prompt-queue poller on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
 

@@ -100,7 +100,7 @@ async function waitForJob(h: QueueHarness, id: string): Promise<void> {
 }
 
 for (const target of DATABASES) {
-  describe(`media-lab prune on ${target.name}`, function () {
+  target.describe(`media-lab prune on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
     let fixture: Fixture;

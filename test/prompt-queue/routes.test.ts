@@ -9,7 +9,7 @@ import type { PromptJson } from '../../plugin/prompt-queue/index.js';
 import type { PromptArtifacts } from '../../contract/prompts.js';
 
 for (const target of DATABASES) {
-  describe(`prompt routes on ${target.name}`, function () {
+  target.describe(`prompt routes on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
     let image: number;

@@ -53,6 +53,7 @@ describe('media-lab serve next to a non-Node host on the same SQLite file', func
       comfy: [comfy.url],
       authenticate: tokenAuthenticate('serve-secret'),
       worker: true,
+      logger: log.logger,
       extraRoutes: async (lab) => {
         for (const kind of standInMediaKinds()) lab.kinds.register(kind); // stand-ins for the ComfyUI kinds
         return promptQueue.extraRoutes(lab);

@@ -68,6 +68,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     port: 0,
     dataDir,
     quiet: true,
+    // Warnings the tests expect (no ComfyUI backends, prompts that fail on purpose) stay out of
+    // the test output; errors (a claim or janitor that failed) still show.
+    logger: { info: () => undefined, warn: () => undefined, error: console.error },
     adminToken: ADMIN,
     userToken: USER,
     // Before the workers and the prompt queue start, so nothing runs on the kinds being replaced.

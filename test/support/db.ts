@@ -47,10 +47,37 @@ export async function postgresDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** The databases a suite should run against: SQLite always, PostgreSQL when configured. */
-export const DATABASES: Array<{ name: 'sqlite' | 'postgres'; create: () => Promise<TestDatabase> }> = [
-  { name: 'sqlite', create: async () => sqliteDatabase() },
-  ...(PG_URL ? [{ name: 'postgres' as const, create: postgresDatabase }] : []),
+/** Why the PostgreSQL suites do not run here, or '' when they do (MEDIA_LAB_TEST_PG is set). */
+export const POSTGRES_NOT_RUN = PG_URL ? '' : 'not run: no PostgreSQL configured (set MEDIA_LAB_TEST_PG=postgres://user:pass@host:5432/db to run it)';
+
+export interface DatabaseTarget {
+  name: 'sqlite' | 'postgres';
+  create: () => Promise<TestDatabase>;
+  /**
+   * Mocha's describe for this database. On a database that is not configured, the suite is
+   * listed with one pending test whose title says how to run it, and its body is never called:
+   * neither a passing test that asserts nothing nor a suite that silently vanishes.
+   */
+  describe(title: string, body: (this: Mocha.Suite) => void): Mocha.Suite;
+}
+
+function target(name: DatabaseTarget['name'], create: () => Promise<TestDatabase>, notRun: string): DatabaseTarget {
+  return {
+    name,
+    create,
+    // describe is mocha's global, looked up at call time (bench/ imports this file without mocha).
+    describe: (title, body) => (notRun ? describe(title, () => void it(notRun)) : describe(title, body)),
+  };
+}
+
+/**
+ * The databases every suite that runs on both is declared for, with `target.describe`:
+ *   for (const target of DATABASES) target.describe(`... on ${target.name}`, function () { ... });
+ * SQLite always runs; PostgreSQL when MEDIA_LAB_TEST_PG is set, otherwise it shows as pending.
+ */
+export const DATABASES: readonly DatabaseTarget[] = [
+  target('sqlite', async () => sqliteDatabase(), ''),
+  target('postgres', postgresDatabase, POSTGRES_NOT_RUN),
 ];
 
 /** An open SQLite database with Media Lab's tables, for tests that use the stores without a lab. */

@@ -5,6 +5,9 @@
 // Sessions keep onnxruntime's memory arena (measured 15-30% less CPU per pixel than without),
 // which holds on to the session's peak working memory; a session unused for `idleMs` is
 // released so an idle worker gives that memory back. The next job loads it again.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { MediaLabError } from '../../core/errors.js';
 import type { ExecutionProviderName } from './options.js';
@@ -109,6 +112,12 @@ export class SessionPool {
     const errors: string[] = [];
     for (const provider of this.settings.executionProviders) {
       if (this.failedProviders.has(provider)) continue;
+      const absent = providerAbsent(provider);
+      if (absent) {
+        errors.push(`${provider}: ${absent}`);
+        this.providerFailed(provider, absent);
+        continue;
+      }
       try {
         const session = await ort.InferenceSession.create(onnxPath, {
           executionProviders: [provider],
@@ -127,14 +136,34 @@ export class SessionPool {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         errors.push(`${provider}: ${message}`);
-        if (provider !== 'cpu') {
-          this.failedProviders.add(provider);
-          this.settings.log?.(`execution provider ${provider} is unavailable, trying the next one (${message})`);
-        }
+        if (provider !== 'cpu') this.providerFailed(provider, message);
       }
     }
     throw new MediaLabError('MODEL_UNAVAILABLE', `Could not load the model ${onnxPath} with any execution provider (${errors.join('; ') || 'none left to try'}).`);
   }
+
+  private providerFailed(provider: ExecutionProviderName, reason: string): void {
+    this.failedProviders.add(provider);
+    this.settings.log?.(`execution provider ${provider} is unavailable, trying the next one (${reason})`);
+  }
+}
+
+/**
+ * Why an execution provider cannot load in this onnxruntime-node installation (null: it may).
+ * A provider that is not bundled (cuda, tensorrt) needs its shared library beside the binding,
+ * which onnxruntime-node's install script downloads only on request. Asking onnxruntime for it
+ * when the library is absent fails all the same, after printing a red ERROR line of its own on
+ * stderr; the reason given here goes through our log instead.
+ */
+export function providerAbsent(provider: ExecutionProviderName): string | null {
+  if (provider === 'cpu') return null;
+  const backend = ort.listSupportedBackends().find((candidate) => candidate.name === provider);
+  if (!backend) return `onnxruntime-node for ${process.platform}/${process.arch} has no ${provider} execution provider`;
+  if (backend.bundled) return null;
+  const binding = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  if (!existsSync(binding)) return null; // a layout we do not know: let onnxruntime try
+  const library = process.platform === 'win32' ? `onnxruntime_providers_${provider}.dll` : `libonnxruntime_providers_${provider}.so`;
+  return existsSync(join(binding, library)) ? null : `${library} is not installed in ${binding}`;
 }
 
 async function releaseQuietly(pending: Promise<PooledSession>): Promise<void> {

@@ -41,6 +41,9 @@ export async function loadOnnxInterpolator(model: ModelOptions, size: { width: n
       interOpNumThreads: 1,
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
+      // Errors only, as the enhance sessions: onnxruntime's warnings about a model's graph are
+      // not the user's to act on, and a session that cannot load throws with the reason.
+      logSeverityLevel: 3,
     });
   } catch (error) {
     throw unavailable(`The interpolation model ${name} could not be loaded: ${(error as Error).message}`, error);
