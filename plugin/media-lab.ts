@@ -53,6 +53,13 @@ export interface MediaLab {
   pipelines: InstalledPipelines;
   /** Prometheus metrics (served at GET <mount>/metrics); the prompt-queue adapter sets its pause gauge here. */
   metrics: LabMetrics;
+  /**
+   * Settles once start() has loaded the presets and checked the ComfyUI backends once (rejects
+   * when start() fails). Whatever takes work on the lab's behalf (the prompt-queue poller) waits for it.
+   */
+  readonly ready: Promise<void>;
+  /** Adds a section to GET /health (e.g. `promptQueue`); returns a function that removes it. */
+  addHealthSection(name: string, section: () => unknown): () => void;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -71,6 +78,19 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
+  const healthSections = new Map<string, () => unknown>();
+  const healthExtra = async (): Promise<Record<string, unknown>> => {
+    const sections: Record<string, unknown> = { ...(pipelines.health ? await pipelines.health() : {}) };
+    for (const [name, section] of healthSections) sections[name] = await section();
+    return sections;
+  };
+  let markReady: () => void = () => undefined;
+  let failReady: (error: unknown) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  ready.catch(() => undefined); // start() reports its own failure; waiters see the rejection
   const metrics = createLabMetrics({
     knex,
     bus,
@@ -88,7 +108,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     kinds,
     uiDir: uiBundleDir(),
     extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
-    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health, alerts: () => streaks.current() },
+    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
 
@@ -113,10 +133,23 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     pipelines,
     metrics,
     attach: (server) => hub.attach(server),
+    ready,
+    addHealthSection(name, section) {
+      healthSections.set(name, section);
+      return () => {
+        if (healthSections.get(name) === section) healthSections.delete(name);
+      };
+    },
     async start() {
       if (started) return;
       started = true;
-      await pipelines.start?.();
+      try {
+        await pipelines.start?.(); // presets loaded, backends checked once
+      } catch (error) {
+        failReady(error);
+        throw error;
+      }
+      markReady();
       worker?.start();
       watcher.start();
       janitor.start();
