@@ -37,6 +37,11 @@ export const promptArtifactsSchema = z.strictObject({
   artifact_status: z.enum(PROMPT_ARTIFACT_STATUSES).nullable(),
   /** Outputs only (image and audio rows): the number on the badge. */
   artifact_count: z.number().int(),
+  /**
+   * While the prompt waits and its type is held back by a configuration problem or no reachable
+   * backend: `paused: <why and what to do>`; otherwise null.
+   */
+  paused: z.string().nullable(),
   artifacts: z.array(promptArtifactSchema),
 });
 export type PromptArtifacts = z.infer<typeof promptArtifactsSchema>;

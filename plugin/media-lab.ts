@@ -56,6 +56,13 @@ export interface MediaLab {
   metrics: LabMetrics;
   /** Retention on a schedule (the `retention` option), started and stopped with the lab; null when off. */
   retention: RetentionSchedule | null;
+  /**
+   * Settles once start() has loaded the presets and checked the ComfyUI backends once (rejects
+   * when start() fails). Whatever takes work on the lab's behalf (the prompt-queue poller) waits for it.
+   */
+  readonly ready: Promise<void>;
+  /** Adds a section to GET /health (e.g. `promptQueue`); returns a function that removes it. */
+  addHealthSection(name: string, section: () => unknown): () => void;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -76,6 +83,19 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   retention?.sweepWith(labRetentionSweep(knex, storage, { artifactIdsUsedAsInputs: () => artifactIdsUsedAsInputs(knex), finishedJobIds: () => finishedJobIds(knex) }));
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
+  const healthSections = new Map<string, () => unknown>();
+  const healthExtra = async (): Promise<Record<string, unknown>> => {
+    const sections: Record<string, unknown> = { ...(pipelines.health ? await pipelines.health() : {}) };
+    for (const [name, section] of healthSections) sections[name] = await section();
+    return sections;
+  };
+  let markReady: () => void = () => undefined;
+  let failReady: (error: unknown) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  ready.catch(() => undefined); // start() reports its own failure; waiters see the rejection
   const metrics = createLabMetrics({
     knex,
     bus,
@@ -93,7 +113,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     kinds,
     uiDir: uiBundleDir(),
     extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
-    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: pipelines.health, alerts: () => streaks.current() },
+    health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
 
@@ -119,10 +139,23 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     metrics,
     retention,
     attach: (server) => hub.attach(server),
+    ready,
+    addHealthSection(name, section) {
+      healthSections.set(name, section);
+      return () => {
+        if (healthSections.get(name) === section) healthSections.delete(name);
+      };
+    },
     async start() {
       if (started) return;
       started = true;
-      await pipelines.start?.();
+      try {
+        await pipelines.start?.(); // presets loaded, backends checked once
+      } catch (error) {
+        failReady(error);
+        throw error;
+      }
+      markReady();
       worker?.start();
       watcher.start();
       janitor.start();

@@ -62,6 +62,12 @@ export const promptArtifactsStyles = [
       border: 1px solid var(--_border);
       background: var(--_surface);
     }
+    [part='paused'] {
+      color: var(--_muted);
+      font-size: 0.85rem;
+      margin: 0.35rem 0 0;
+      overflow-wrap: anywhere;
+    }
     [part='error'] {
       color: var(--_danger);
       font-size: 0.85rem;

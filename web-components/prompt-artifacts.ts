@@ -1,12 +1,13 @@
 // <prompt-artifacts prompt-id="42" api="/api/prompts">: the media of one prompt on a host's
 // prompt-queue page: image thumbnails (linking to the full file), audio players, a count badge next
 // to the prompt type ("image (4)"), the status, the error when making it failed, and a refresh
-// button. It reads the prompt-queue routes, so the prompt's owner sees it too, not only admins.
+// button, and why a waiting prompt is held back ("paused: there is no preset ..."). It reads the
+// prompt-queue routes, so the prompt's owner sees it too, not only admins.
 //
 // Attributes: prompt-id, api (the prompt routes' mount, default /api/prompts), token,
 //   prompt-type (shown before the first load), poll (seconds; refresh while pending or processing)
 // Events: prompt-artifacts-loaded { promptId, count, status }
-// Parts: header, badge, status, refresh, items, thumbnail, audio, error, empty
+// Parts: header, badge, status, refresh, paused, items, thumbnail, audio, error, empty
 // CSS properties: --media-lab-prompt-thumb-size, --media-lab-prompt-badge-bg,
 //   --media-lab-prompt-badge-fg (plus the shared --media-lab-* tokens)
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
@@ -124,10 +125,11 @@ export class PromptArtifactsElement extends LitElement {
         </button>
       </div>
       ${this.error ? html`<p part="error" role="alert" data-role="load-error">Could not load the media: ${this.error}</p>` : nothing}
+      ${data?.paused && status === 'pending' ? html`<p part="paused" role="status" data-role="prompt-paused">${data.paused}</p>` : nothing}
       ${failed ? html`<p part="error" role="alert" data-role="prompt-error">Making the media failed${data?.error_message ? `: ${data.error_message}` : '.'}</p>` : nothing}
       ${outputs.length ? html`<ul part="items">${outputs.map((a, i) => this.renderArtifact(a, i))}</ul>` : nothing}
       ${data && !outputs.length && !failed
-        ? html`<p part="empty">${status === 'pending' ? 'Waiting to be processed.' : status === 'processing' ? 'Being made…' : 'No media for this prompt.'}</p>`
+        ? html`<p part="empty">${status === 'pending' ? (data.paused ? 'Waiting until processing resumes.' : 'Waiting to be processed.') : status === 'processing' ? 'Being made…' : 'No media for this prompt.'}</p>`
         : nothing}`;
   }
 }

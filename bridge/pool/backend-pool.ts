@@ -83,13 +83,14 @@ export class BackendPool {
     }
   }
 
-  /** Opens the sockets and starts the periodic health checks. */
-  start(): void {
-    if (this.timer) return;
+  /** Opens the sockets and starts the periodic health checks; resolves when the first check is done. */
+  start(): Promise<void> {
+    if (this.timer) return Promise.resolve();
     for (const backend of this.list) backend.client.connect();
-    void this.checkHealth();
+    const first = this.checkHealth();
     this.timer = setInterval(() => void this.checkHealth(), this.settings.healthIntervalMs);
     this.timer.unref?.();
+    return first;
   }
 
   async stop(): Promise<void> {

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import type { MediaLab } from '../media-lab.js';
 import { migrateLatest, migrateRollback, type MigrationSet } from '../db/migrate.js';
 import { promptQueueMigrations } from '../../migrations/prompt-queue/index.js';
-import { parsePromptQueueOptions, type PromptQueueOptions, type PromptQueueOptionsInput } from './options.js';
+import { parsePromptQueueOptions, type MediaPromptType, type PromptQueueOptions, type PromptQueueOptionsInput } from './options.js';
 import { probeHostSchema, type HostSchema } from './host-schema.js';
 import { PromptMediaRoot } from './media-root.js';
 import { comfyAvailability, comfyBackendsOf, type AvailabilityCheck } from './comfy-availability.js';
@@ -33,11 +33,16 @@ export interface PromptQueue {
   stop(): Promise<void>;
   /** One poll pass (finish finished jobs, check ComfyUI, claim and submit). */
   pass(options?: { claimLimit?: number }): Promise<PassReport>;
-  /** Processes what is pending (at most `limit` prompts), waits for their jobs, returns counts. */
-  drain(options?: { limit?: number }): Promise<DrainReport>;
+  /**
+   * Processes what is pending (at most `limit` prompts) and what it adopts from dead runs, waits
+   * for their jobs (at most `maxWaitMs`), returns counts. Waits for `lab.ready` (call lab.start()).
+   */
+  drain(options?: { limit?: number; maxWaitMs?: number }): Promise<DrainReport>;
   prune(options: { olderThanMs: number; dryRun: boolean; scope?: PruneScope }): Promise<PruneReport>;
   /** True while no ComfyUI backend answers; null before the first check. */
   readonly paused: boolean | null;
+  /** The prompt types held back now, each with `paused: <why>` (empty when none). */
+  pausedTypes(): Partial<Record<MediaPromptType, string>>;
 }
 
 export interface PromptQueueDeps {
@@ -79,8 +84,10 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
     authenticate: options.authenticate ?? lab.options.authenticate,
     canView: options.canView ?? defaultCanView(options, lab.options.adminRole),
     ready,
+    paused: () => poller?.pausedTypes() ?? {},
   });
   installRetention(lab, { options, media }); // scheduled retention (lab.retention) covers the prompt artifacts too
+  let removeHealth: (() => void) | null = null;
 
   return {
     options,
@@ -98,9 +105,19 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
       return rolled;
     },
     async start() {
-      (await ready()).start();
+      const started = await ready();
+      removeHealth ??= lab.addHealthSection('promptQueue', () => ({
+        table: options.table,
+        polling: true,
+        backendReachable: started.isPaused === null ? null : !started.isPaused,
+        inFlight: started.inFlight,
+        paused: started.pausedTypes(),
+      }));
+      started.start();
     },
     async stop() {
+      removeHealth?.();
+      removeHealth = null;
       await poller?.stop();
     },
     pass: async (opts) => (await ready()).pass(opts),
@@ -109,5 +126,6 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
     get paused() {
       return poller?.isPaused ?? null;
     },
+    pausedTypes: () => poller?.pausedTypes() ?? {},
   };
 }

@@ -9,7 +9,15 @@ export const PROMPT_QUEUE_EXIT = {
   usage: 2,
   /** It ran, and at least one prompt failed (see the prompts' error_message). */
   promptsFailed: 3,
-  /** No ComfyUI backend answered: media processing paused, pending prompts left untouched. Run again later. */
+  /**
+   * `--max-wait` ran out while prompts were still processing: they keep their state (their jobs
+   * stay queued or running in Media Lab), and a later run adopts and finishes them.
+   */
+  maxWaitReached: 4,
+  /**
+   * Processing paused with prompts left pending: no ComfyUI backend answered, or a configuration
+   * problem held a type back (a mapped preset missing, a preset the backends cannot run). Run again later.
+   */
   comfyUnavailable: 75,
 } as const;
 

@@ -16,7 +16,13 @@ export interface JobRequest {
   params: JsonObject;
 }
 
-export type JobRequestResult = { ok: true; request: JobRequest } | { ok: false; error: string };
+/**
+ * Where the request's preset comes from: the prompt's own metadata (its problem when it does not
+ * exist), the adapter's type mapping, or the kind's default (configuration: not the prompt's fault).
+ */
+export type PresetSource = 'prompt' | 'mapping' | 'default';
+
+export type JobRequestResult = { ok: true; request: JobRequest; presetSource: PresetSource } | { ok: false; error: string };
 
 const promptMetadataSchema = z.looseObject({
   preset: presetRequestSchema.optional(),
@@ -48,5 +54,6 @@ export function jobRequestOf(row: PromptRow, options: PromptQueueOptions): JobRe
     params[textParam] = text;
   }
   const preset = metadata.data.preset ?? options.presets[type] ?? undefined;
-  return { ok: true, request: { workflow: WORKFLOW_OF_TYPE[type], ...(preset ? { preset } : {}), params } };
+  const presetSource: PresetSource = metadata.data.preset ? 'prompt' : preset ? 'mapping' : 'default';
+  return { ok: true, request: { workflow: WORKFLOW_OF_TYPE[type], ...(preset ? { preset } : {}), params }, presetSource };
 }

@@ -104,6 +104,16 @@ export const promptQueueOptionsSchema = z.object({
   maxInFlight: z.number().int().min(1).max(100).default(4),
   /** A claimed prompt whose job never got recorded (the process died in between) returns to pending after this. */
   claimTimeoutMs: z.number().int().min(1_000).default(5 * 60_000),
+  /**
+   * A claim is leased to its poller, which renews it while it runs. A prompt left processing by a
+   * poller whose process is gone (same host) or whose lease ran out is adopted by another poller.
+   */
+  claimLeaseMs: z.number().int().min(1_000).default(60_000),
+  /**
+   * A type paused because its preset could not run (missing node or model) is tried again after
+   * this, even when no new preset version was published and no backend came back.
+   */
+  configRecheckMs: z.number().int().min(100).default(5 * 60_000),
   /** The Media Lab user the jobs are submitted as (audit trail, quotas). */
   submitAs: z.string().min(1).max(200).default('prompt-queue'),
   previews: z

@@ -57,6 +57,8 @@ export interface PromptJson {
   artifact_count: number;
   /** Every row, outputs first in creation order, each preview row after its output. */
   artifacts: PromptArtifactJson[];
+  /** Added by the routes: `paused: <why>` while the prompt waits and its type is held back; else null. */
+  paused?: string | null;
 }
 
 export function artifactJson(artifact: PromptArtifact, options: PromptQueueOptions): PromptArtifactJson {

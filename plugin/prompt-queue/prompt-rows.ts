@@ -15,6 +15,10 @@ export interface ClaimMarker {
   claimedAt: string;
   claimedBy: string;
   jobId?: string;
+  /** The claim's lease (ISO time), renewed by the poller holding it. */
+  leaseUntil?: string;
+  /** Set when a poller adopted the claim of a dead one: who held it before. */
+  adoptedFrom?: string;
 }
 
 export function parseJsonText(value: unknown): unknown {
@@ -39,10 +43,11 @@ function whereMetadataIs(query: Knex.QueryBuilder, column: string, previous: unk
   return previous === null || previous === undefined ? query.whereNull(column) : query.where(column, previous as string);
 }
 
-/** Pending media prompts, oldest first (by id). Text prompts are never selected. */
-export async function pendingPromptIds(db: Db, options: PromptQueueOptions, limit: number): Promise<PromptId[]> {
+/** Pending media prompts (of `types`, default every media type), oldest first (by id). Text prompts are never selected. */
+export async function pendingPromptIds(db: Db, options: PromptQueueOptions, limit: number, types: readonly string[] = MEDIA_PROMPT_TYPES): Promise<PromptId[]> {
   const { columns: c } = options;
-  const query = db(options.table).select(c.id).whereIn(c.promptType, [...MEDIA_PROMPT_TYPES]);
+  if (types.length === 0) return [];
+  const query = db(options.table).select(c.id).whereIn(c.promptType, [...types]);
   if (options.mediaOnly) query.where(c.artifactStatus, 'pending');
   else query.where(c.status, options.statuses.pending).where((q) => q.whereNull(c.artifactStatus).orWhereNot(c.artifactStatus, 'processing'));
   const rows = (await query.orderBy(c.id).limit(limit)) as PromptRow[];
@@ -82,6 +87,15 @@ export async function recordPromptJob(db: Db, options: PromptQueueOptions, row: 
   const marker = claimMarkerOf(row, options);
   if (!marker) return null;
   const next = JSON.stringify({ ...marker, jobId });
+  const query = db(options.table).where(c.id, row[c.id] as PromptId).where(c.artifactStatus, 'processing');
+  const updated = await whereMetadataIs(query, c.artifactMetadata, row[c.artifactMetadata]).update({ [c.artifactMetadata]: next });
+  return updated === 1 ? { ...row, [c.artifactMetadata]: next } : null;
+}
+
+/** Replaces the claim marker (lease renewal, adoption), guarded on the marker that was read. */
+export async function updateClaimMarker(db: Db, options: PromptQueueOptions, row: PromptRow, marker: ClaimMarker): Promise<PromptRow | null> {
+  const { columns: c } = options;
+  const next = JSON.stringify(marker);
   const query = db(options.table).where(c.id, row[c.id] as PromptId).where(c.artifactStatus, 'processing');
   const updated = await whereMetadataIs(query, c.artifactMetadata, row[c.artifactMetadata]).update({ [c.artifactMetadata]: next });
   return updated === 1 ? { ...row, [c.artifactMetadata]: next } : null;

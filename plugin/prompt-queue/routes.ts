@@ -26,6 +26,13 @@ export interface PromptRoutesDeps {
   canView: CanViewPrompt;
   /** Resolves once the host schema is known to be migrated (every route waits for it). */
   ready: () => Promise<unknown>;
+  /** The prompt types this process's poller holds back, each with `paused: <why>`. */
+  paused: () => Partial<Record<string, string>>;
+}
+
+/** `paused: <why>` for a prompt still waiting whose type is held back; else null. */
+function pausedNote(json: { prompt_type: string; artifact_status: string | null }, paused: Partial<Record<string, string>>): string | null {
+  return json.artifact_status === 'pending' || json.artifact_status === null ? (paused[json.prompt_type] ?? null) : null;
 }
 
 const idParam = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'expected a prompt id');
@@ -108,9 +115,14 @@ function listRoute(deps: PromptRoutesDeps) {
     const visible: PromptRow[] = [];
     for (const row of rows) if (await canView(user, row)) visible.push(row);
     const artifacts = await artifactsOfPrompts(knex, options.artifactsTable, visible.map((r) => r[options.columns.id] as PromptId));
+    const paused = deps.paused();
     res.json({
-      items: visible.map((r) => promptJson(r, artifacts.get(String(r[options.columns.id])) ?? [], options)),
+      items: visible.map((r) => {
+        const json = promptJson(r, artifacts.get(String(r[options.columns.id])) ?? [], options);
+        return { ...json, paused: pausedNote(json, paused) };
+      }),
       nextCursor: rows.length === limit ? String(rows[rows.length - 1][options.columns.id]) : null,
+      paused,
     });
   });
 }
@@ -123,7 +135,8 @@ function promptRoute(deps: PromptRoutesDeps) {
     if (!found) return;
     const id = found.prompt[options.columns.id] as PromptId;
     const artifacts = await artifactsOfPrompts(knex, options.artifactsTable, [id]);
-    res.json(promptJson(found.prompt, artifacts.get(String(id)) ?? [], options));
+    const json = promptJson(found.prompt, artifacts.get(String(id)) ?? [], options);
+    res.json({ ...json, paused: pausedNote(json, deps.paused()) });
   });
 }
 
@@ -143,6 +156,7 @@ function artifactsRoute(deps: PromptRoutesDeps) {
       error_message: json.error_message,
       artifact_status: json.artifact_status,
       artifact_count: json.artifact_count,
+      paused: pausedNote(json, deps.paused()),
       artifacts: artifacts.map((a) => artifactJson(a, options)),
     });
   });

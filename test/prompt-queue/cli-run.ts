@@ -26,8 +26,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
-/** Starts a long-running command; `stop()` sends SIGTERM and resolves with how it ended. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { output: () => string; stop: () => Promise<CliResult> } {
+/** Starts a long-running command; `stop()` sends SIGTERM (or `kill(signal)` another signal) and resolves with how it ended. */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { output: () => string; stop: () => Promise<CliResult>; kill: (signal: NodeJS.Signals) => Promise<CliResult>; ended: Promise<CliResult> } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const name of ['COMFYUI_URL', 'MEDIA_LAB_DB', 'MEDIA_LAB_MEDIA_ROOT', 'MEDIA_LAB_DATA_DIR', 'DATA_DIR']) if (!(name in env)) delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/prompt-queue/cli-entry.ts', ...args], { cwd: process.cwd(), env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,11 +39,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { output:
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const ended = new Promise<CliResult>((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
-  return {
-    output: () => stdout + stderr,
-    stop: () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return ended;
-    },
+  const kill = (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return ended;
   };
+  return { output: () => stdout + stderr, stop: () => kill('SIGTERM'), kill, ended };
 }

@@ -12,6 +12,7 @@ import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '..
 import { parsePromptQueueOptions, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
 import type { DrainReport } from '../../prompt-queue/poller.js';
+import { parseDuration } from '../../prompt-queue/prune.js';
 import { PROMPT_QUEUE_OPTIONS, promptQueueEnabled, promptQueueOptionsFromArgs, TABLE_OPTION } from './prompt-queue-args.js';
 
 function positiveInt(args: ParsedArgs, name: string): number | undefined {
@@ -21,10 +22,30 @@ function positiveInt(args: ParsedArgs, name: string): number | undefined {
   return Number(value);
 }
 
+function maxWaitOf(args: ParsedArgs): number | undefined {
+  const value = flag(args, 'max-wait');
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) throw new UsageError(`--max-wait expects a duration such as 90s, 15m or 2h; got "${value}"`);
+  return ms;
+}
+
+/** Failed prompts first (they need a person), then a wait that ran out, then a pause with prompts left. */
 function exitCodeOf(report: DrainReport): number {
-  if (report.paused && report.pendingLeft > 0) return PROMPT_QUEUE_EXIT.comfyUnavailable;
   if (report.failed > 0) return PROMPT_QUEUE_EXIT.promptsFailed;
+  if (report.maxWaitReached) return PROMPT_QUEUE_EXIT.maxWaitReached;
+  if (Object.keys(report.pausedTypes).length > 0 && report.pendingLeft > 0) return PROMPT_QUEUE_EXIT.comfyUnavailable;
   return PROMPT_QUEUE_EXIT.ok;
+}
+
+function summaryOf(report: DrainReport): string {
+  const paused = Object.entries(report.pausedTypes).map(([type, why]) => `${type} ${why}`);
+  return (
+    `media-lab prompt-queue: claimed ${report.claimed}${report.adopted ? `, adopted ${report.adopted}` : ''}, completed ${report.completed}, failed ${report.failed}` +
+    `${report.released ? `, released ${report.released}` : ''}, pending left ${report.pendingLeft}` +
+    `${report.maxWaitReached ? `, still processing ${report.inFlightLeft} (--max-wait reached; a later run adopts them)` : ''}` +
+    `${report.paused ? ' (paused: no ComfyUI backend reachable)' : paused.length ? ` (${paused.join('; ')})` : ''}`
+  );
 }
 
 /** The lab behind the adapter; scheduled retention only for --watch (a --once run ends long before it). */
@@ -42,6 +63,8 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
     return PROMPT_QUEUE_EXIT.ok;
   }
   const limit = positiveInt(args, 'limit');
+  const maxWaitMs = maxWaitOf(args);
+  if (maxWaitMs !== undefined && !once) throw new UsageError('--max-wait bounds a --once run; --watch keeps going until stopped');
   const queueOptions = { ...promptQueueOptionsFromArgs(args), logger: log, ...(watch && limit ? { maxInFlight: limit } : {}) };
   parsePromptQueueOptions(queueOptions); // bad options are a usage error, before anything opens
   if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url>, set COMFYUI_URL or list comfy.backends in the config file');
@@ -59,11 +82,8 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
       await untilSignal();
       return PROMPT_QUEUE_EXIT.ok;
     }
-    const report = await queue.drain({ limit });
-    log.info(
-      `media-lab prompt-queue: claimed ${report.claimed}, completed ${report.completed}, failed ${report.failed}` +
-        `${report.released ? `, released ${report.released}` : ''}, pending left ${report.pendingLeft}${report.paused ? ' (paused: no ComfyUI backend reachable)' : ''}`,
-    );
+    const report = await queue.drain({ limit, maxWaitMs });
+    log.info(summaryOf(report));
     return exitCodeOf(report);
   } finally {
     await queue?.stop();
@@ -93,14 +113,19 @@ export const promptQueueCommand: Command = {
   summary: "turn a host's image, music and voice prompts into Media Lab jobs",
   synopsis: '--once | --watch [options]',
   details: [
-    '--once processes what is pending and exits (cron, LaunchAgent); --watch keeps polling.',
+    '--once processes what is pending, and adopts what a dead run left processing, then exits (cron,',
+    'LaunchAgent); --watch keeps polling. Both start polling once the presets are loaded and the',
+    'backends checked.',
     'Exit codes: 0 done (or nothing pending), 1 error, 2 bad usage, 3 some prompts failed (see their',
-    'error_message), 75 no ComfyUI backend reachable: pending prompts left untouched, run again later.',
+    'error_message), 4 --max-wait reached: prompts still processing keep their state and a later run',
+    'adopts them, 75 paused (no ComfyUI backend reachable, or a configuration problem such as a',
+    'missing preset): pending prompts left untouched, run again later.',
   ].join('\n'),
   options: [
     { name: 'once', help: 'process what is pending, then exit' },
     { name: 'watch', help: 'keep polling until Ctrl-C' },
     { name: 'limit', value: '<n>', help: '--once: take at most n prompts; --watch: at most n in flight' },
+    { name: 'max-wait', value: '<duration>', help: '--once: wait at most this long (90s, 15m, 2h) for the jobs, then exit 4' },
     ...PROMPT_QUEUE_OPTIONS,
     ...DATABASE_OPTIONS,
     COMFY_OPTION,

@@ -40,7 +40,7 @@ export interface ComfyIntegration {
   readonly kinds: KindDefinition[];
   resolveSubmission(kind: unknown, presetRef: unknown, params: unknown): Promise<ResolvedSubmission>;
   reconcile(jobs: Array<Pick<Job, 'id' | 'checkpoint'>>): Promise<ReconcileReport[]>;
-  /** Syncs the presets folder (and watches it if `watch`), starts health checks. */
+  /** Syncs the presets folder (and watches it if `watch`), starts health checks and waits for the first. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -69,7 +69,7 @@ export function createComfyIntegration({ knex, options: raw, logger = quiet }: C
       logger.info(`[media-lab] ${loaded.length} ComfyUI presets from ${options.presetsDir}${problems.length ? `, ${problems.length} with problems` : ''}`);
       if (options.watch) await registry.watch(options.presetsDir, source);
       if (pool.size === 0) logger.warn('[media-lab] no ComfyUI backends configured (comfy.backends or COMFYUI_URL): comfy jobs will wait');
-      pool.start();
+      await pool.start(); // the first health check: jobs submitted next know which backends are up
     },
     async stop() {
       await registry.close();
