@@ -19,7 +19,7 @@ interface Ran {
 }
 
 /** Runs the CLI from sources with stdin not a terminal; a command still running after `ms` is killed (status null). */
-function cli(args: string[], ms = 30_000): Promise<Ran> {
+function cli(args: string[], ms = 240_000): Promise<Ran> {
   const env = { ...process.env };
   for (const name of ['COMFYUI_URL', 'MEDIA_LAB_DB', 'MEDIA_LAB_DATA_DIR', 'DATA_DIR', 'MEDIA_LAB_ADMIN_TOKEN']) delete env[name];
   return new Promise((resolve, reject) => {
@@ -64,7 +64,7 @@ async function migratedDatabase(): Promise<{ file: string; dir: string }> {
 const COMMANDS = ['migrate', 'migrate:latest', 'migrate:rollback', 'worker', 'serve', 'prompt-queue', 'prompt-queue:migrate', 'prompt-queue:rollback', 'prune', 'status'];
 
 describe('media-lab CLI', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   let db: { file: string; dir: string };
   before(async () => {
     db = await migratedDatabase();
