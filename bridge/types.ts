@@ -283,6 +283,8 @@ export interface PresetManifest {
   name: string;
   kind: 'generate' | 'blend' | 'music' | 'voice';
   description: string;
+  /** Lower comes first in lists (GET /presets, the job form); absent: after the ordered ones, by name. */
+  order?: number;
   parameters: ParameterSpec[];
   derived: DerivedInput[];
   /** Nodes whose files are the job's outputs (default: every SaveImage/SaveAudio-like node). */

@@ -30,6 +30,8 @@ export const presetSummarySchema = z.strictObject({
   /** The workflow kind the preset serves. */
   kind: z.enum(WORKFLOW_KINDS),
   description: z.string(),
+  /** Where the preset comes in lists: lower first; absent, after the ordered ones (GET /presets is already in this order). */
+  order: z.number().int().optional(),
   source: z.enum(['shipped', 'api', 'file']),
   createdAt: z.string(),
   parameters: z.array(presetParameterSchema),

@@ -36,7 +36,8 @@ export function presetsFor(presets: PresetInfo[] | null | undefined, workflow: W
 /** " (1 to 150)", " (at least 0)", " (more than 0, at most 480)" or "". */
 function boundsText(field: FieldSpec): string {
   const low = field.min !== undefined ? { text: `at least ${field.min}`, value: field.min } : field.above !== undefined ? { text: `more than ${field.above}`, value: field.above } : null;
-  const high = field.max !== undefined ? { text: `at most ${field.max}`, value: field.max } : field.below !== undefined ? { text: `less than ${field.below}`, value: field.below } : null;
+  // A seed's 2^53-1 is no bound worth showing (the field still checks it).
+  const high = field.max !== undefined && field.max < Number.MAX_SAFE_INTEGER ? { text: `at most ${field.max}`, value: field.max } : field.below !== undefined ? { text: `less than ${field.below}`, value: field.below } : null;
   if (low && high && field.min !== undefined && field.max !== undefined) return ` (${low.value} to ${high.value})`;
   const parts = [low?.text, high?.text].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';

@@ -4,6 +4,7 @@ import type { JsonValue } from '../contract/json.js';
 import type { InputRule, JsonSchema } from '../contract/kinds.js';
 import type { MediaKind } from '../contract/media.js';
 import type { PresetInfo, PresetParameter } from '../contract/presets.js';
+import { SEED_MAX } from '../contract/seeds.js';
 import { capitalise, labelFromName } from './format.js';
 
 export type FieldControl = 'number' | 'text' | 'textarea' | 'select' | 'checkbox' | 'number-list' | 'file';
@@ -119,8 +120,12 @@ export function fieldFromPresetParameter(parameter: PresetParameter): FieldSpec 
   }
   const media = MEDIA_TYPES[type];
   if (media) return { ...base, control: 'file', accept: [media.accept], multiple: media.multiple };
-  if (['int', 'integer', 'seed'].includes(type)) {
-    return { ...base, control: 'number', integer: true, min: parameter.min ?? (type === 'seed' ? 0 : undefined), max: parameter.max, step: parameter.step ?? 1 };
+  if (type === 'seed') {
+    // The server's seed range (contract/seeds.ts): 0 to 2^53-1, narrowed by the preset's own bounds.
+    return { ...base, control: 'number', integer: true, min: Math.max(parameter.min ?? 0, 0), max: Math.min(parameter.max ?? SEED_MAX, SEED_MAX), step: parameter.step ?? 1 };
+  }
+  if (['int', 'integer'].includes(type)) {
+    return { ...base, control: 'number', integer: true, min: parameter.min, max: parameter.max, step: parameter.step ?? 1 };
   }
   if (['float', 'number', 'double'].includes(type)) return { ...base, control: 'number', min: parameter.min, max: parameter.max, step: parameter.step };
   if (['bool', 'boolean'].includes(type)) return { ...base, control: 'checkbox' };

@@ -13,6 +13,7 @@ export interface PresetInput {
   workflow: unknown;
   kind?: unknown;
   description?: unknown;
+  order?: unknown;
   parameters?: unknown;
   derived?: unknown;
   outputs?: unknown;
@@ -44,6 +45,7 @@ export function buildPresetDefinition(input: PresetInput, source?: string): Buil
     name: input.name,
     kind: input.kind ?? inferKind(workflow),
     description: input.description ?? undefined,
+    order: input.order ?? undefined,
     parameters: input.parameters ?? undefined,
     derived: input.derived ?? undefined,
     outputs: input.outputs ?? undefined,
@@ -65,6 +67,7 @@ export function buildPresetDefinition(input: PresetInput, source?: string): Buil
     name: parsed.data.name,
     kind: parsed.data.kind,
     description: parsed.data.description,
+    ...(parsed.data.order !== undefined ? { order: parsed.data.order } : {}),
     parameters,
     derived: parsed.data.derived,
     outputs: parsed.data.outputs.length ? parsed.data.outputs : defaultOutputNodes(workflow),

@@ -1,6 +1,7 @@
 // A preset's content hash: SHA-256 of canonical JSON (sorted keys) of what changes behaviour:
-// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements.
-// Name and description are left out: renaming text does not make a new version.
+// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements, and
+// the list order (stored with the version, so a new order is a new version; an absent order adds
+// nothing to the hash). Name and description are left out: renaming text does not make a new version.
 import { createHash } from 'node:crypto';
 import type { ApiWorkflow, PresetDefinition } from '../types.js';
 
@@ -28,6 +29,7 @@ export function presetHash(definition: PresetDefinition): string {
     derived: manifest.derived,
     outputs: manifest.outputs,
     requires: manifest.requires,
+    order: manifest.order,
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

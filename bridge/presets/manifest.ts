@@ -70,6 +70,8 @@ export const manifestSchema = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'letters, digits, _ . - (up to 100)'),
   kind: z.enum(PRESET_KINDS),
   description: z.string().max(4000).default(''),
+  /** Where the preset comes in lists (GET /presets, the job form): lower first; left out, after the ordered ones, by name. */
+  order: z.number().int('a whole number').min(-1_000_000).max(1_000_000).optional(),
   /** Left out: inferred from the workflow. */
   parameters: z.preprocess(parametersAsList, z.array(parameterSpecSchema)).optional(),
   derived: z.array(derivedSchema).default([]),

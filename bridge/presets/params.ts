@@ -1,6 +1,7 @@
 // Job parameters against a preset's parameter specs: types, bounds, options, defaults, random
 // seeds; issues name the field (`params.seed`) so the API can answer 422.
 import { randomInt } from 'node:crypto';
+import { SEED_MAX, seedProblem } from '../../contract/seeds.js';
 import type { JsonObject, JsonValue, ParameterSpec } from '../types.js';
 
 export interface ParamIssue {
@@ -8,8 +9,8 @@ export interface ParamIssue {
   message: string;
 }
 
-/** Seeds stay below 2^48: exact in JSON numbers and inside every sampler's range. */
-export const SEED_LIMIT = 2 ** 48 - 1;
+/** The largest seed (2^53-1): every integer a JSON number holds exactly, inside ComfyUI's 0 to 2^64-1. */
+export const SEED_LIMIT = SEED_MAX;
 
 export function isEmptyValue(value: unknown): boolean {
   return value === undefined || value === null || value === '';
@@ -38,7 +39,10 @@ function checkValue(spec: ParameterSpec, value: JsonValue): string | null {
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
       if (spec.type !== 'number' && !Number.isInteger(value)) return 'must be a whole number';
-      if (spec.type === 'seed' && (value < 0 || value > SEED_LIMIT)) return `must be between 0 and ${SEED_LIMIT}`;
+      if (spec.type === 'seed') {
+        const problem = seedProblem(value);
+        if (problem) return problem;
+      }
       if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min}`;
       if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max}`;
       return null;

@@ -1,5 +1,6 @@
 // Preset routes (mounted behind the admin gate):
-//   GET  /presets                          current version of each preset, with its parameter schema
+//   GET  /presets                          current version of each preset, with its parameter schema,
+//                                          in list order (manifest `order`, lower first; then by name)
 //   GET  /presets/:name/versions           every version
 //   GET  /presets/:name/diff?from=&to=     parameter and node changes between two versions
 //   POST /presets                          publish { name, kind, workflow, parameters?, ... } -> 201,
@@ -32,6 +33,7 @@ function summary(preset: PresetVersion) {
     hash: preset.hash,
     kind: preset.kind,
     description: manifest.description,
+    ...(manifest.order !== undefined ? { order: manifest.order } : {}),
     source: preset.source,
     createdAt: preset.createdAt,
     parameters: manifest.parameters.map(describeParameter),
@@ -130,6 +132,7 @@ function publishPreset(registry: PresetRegistry, onPublished: PresetRouteDeps['o
           kind: body.kind,
           workflow: body.workflow,
           description: body.description,
+          order: body.order,
           parameters: body.parameters,
           derived: body.derived,
           outputs: body.outputs,

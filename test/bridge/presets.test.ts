@@ -10,7 +10,7 @@ import { diffPresets } from '../../bridge/presets/diff.js';
 import { compileExpression } from '../../bridge/presets/expression.js';
 import { presetHash } from '../../bridge/presets/hash.js';
 import { inferKind, inferParameters } from '../../bridge/presets/infer.js';
-import { parametersJsonSchema, resolveParams } from '../../bridge/presets/params.js';
+import { parametersJsonSchema, resolveParams, SEED_LIMIT } from '../../bridge/presets/params.js';
 import { checkAgainstCatalog } from '../../bridge/presets/validate.js';
 import type { ApiWorkflow, ParameterSpec } from '../../bridge/types.js';
 import { FakeObjectInfo } from '../fake-comfy/object-info.js';
@@ -273,6 +273,25 @@ describe('presets: parameters and expressions', () => {
       ['params.colour', 'params.seed', 'params.steps', 'params.mode', 'params.ref'],
     );
     assert.equal(resolveParams(specs, { ref: 'x', steps: 99 }).issues[0].message, 'must be at most 50');
+  });
+
+  it('takes every seed a JSON number holds exactly (0 to 2^53-1) and refuses the rest, saying why', () => {
+    const seed: ParameterSpec[] = [{ name: 'seed', type: 'seed', randomize: true, targets: [] }];
+    const message = (value: unknown) => resolveParams(seed, { seed: value }).issues[0]?.message;
+    for (const ok of [0, 1, 2 ** 48, 468254064217846, 2 ** 53 - 1]) {
+      assert.deepEqual(resolveParams(seed, { seed: ok }), { params: { seed: ok }, issues: [] }, `seed ${ok}`);
+    }
+    assert.equal(SEED_LIMIT, Number.MAX_SAFE_INTEGER);
+    assert.equal(message(2 ** 53), 'must be between 0 and 9007199254740991 (2^53-1, the largest whole number a JSON number holds exactly)');
+    assert.equal(message(JSON.parse('18446744073709551615')), message(2 ** 53), 'ComfyUI\'s 2^64-1 arrives rounded: refused, never run as another seed');
+    assert.equal(message(-1), 'must be between 0 and 9007199254740991');
+    assert.equal(message(1.5), 'must be a whole number');
+    assert.equal(message('7'), 'must be a number');
+    // Random draws stay inside the range, and the JSON Schema says the same range.
+    const drawn = resolveParams(seed, {}).params.seed as number;
+    assert.ok(Number.isInteger(drawn) && drawn >= 0 && drawn <= SEED_LIMIT);
+    const schema = parametersJsonSchema(seed) as { properties: { seed: { minimum: number; maximum: number } } };
+    assert.deepEqual([schema.properties.seed.minimum, schema.properties.seed.maximum], [0, Number.MAX_SAFE_INTEGER]);
   });
 
   it('evaluates derived expressions safely', () => {

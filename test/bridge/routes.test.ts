@@ -51,11 +51,13 @@ describe('preset routes and the publish call', function () {
     return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
   };
 
-  it('GET /presets lists each preset with its parameter schema', async () => {
+  it('GET /presets lists each preset with its parameter schema, in list order (txt2img first)', async () => {
     const { status, body } = await get('/presets');
     assert.equal(status, 200);
-    const presets = body.presets as Array<{ name: string; kind: string; version: number; versions: number; parameters: Array<Record<string, unknown>> }>;
-    assert.deepEqual(presets.map((p) => p.name), ['blend', 'img2img', 'music', 'txt2img', 'voice']);
+    const presets = body.presets as Array<{ name: string; kind: string; order?: number; version: number; versions: number; parameters: Array<Record<string, unknown>> }>;
+    // Ordered presets by `order`, then the others by name.
+    assert.deepEqual(presets.map((p) => [p.name, p.order]), [['txt2img', 10], ['img2img', 20], ['blend', undefined], ['music', undefined], ['voice', undefined]]);
+    assert.equal(presets.find((p) => p.kind === 'generate')?.name, 'txt2img', 'the Generate form opens on the first generate preset');
     const txt = presets.find((p) => p.name === 'txt2img');
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'steps'), { name: 'steps', type: 'integer', required: false, default: 25, min: 1, max: 100 });
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'seed'), { name: 'seed', type: 'seed', required: false, description: 'Random per job unless given', default: 156680208700286, randomize: true });
@@ -122,6 +124,30 @@ describe('preset routes and the publish call', function () {
     assert.deepEqual(r.body.errors.map((e) => e.field), ['parameters.steps.targets[0]']);
     r = await post('{"name": ');
     assert.deepEqual([r.status, r.body.errors[0].field], [422, 'body']);
+  });
+
+  it('a published `order` places a preset in GET /presets; changing it makes a new version; a bad one is refused', async () => {
+    const workflow = JSON.parse(readFileSync(join(SHIPPED, 'txt2img/workflow.json'), 'utf8')) as Record<string, unknown>;
+    const post = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${base}/presets`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as { version: number; order?: number; errors?: Array<{ field: string; message: string }> } };
+    };
+    const early = await post({ name: 'zz-early', kind: 'generate', workflow, order: 5 });
+    assert.deepEqual([early.status, early.body.version, early.body.order], [201, 1, 5]);
+    assert.equal((await post({ name: 'aa-unordered', kind: 'generate', workflow })).status, 201);
+    let names = ((await get('/presets')).body.presets as Array<{ name: string }>).map((p) => p.name);
+    assert.deepEqual(names.slice(0, 3), ['zz-early', 'txt2img', 'img2img']);
+    assert.ok(names.indexOf('aa-unordered') > names.indexOf('img2img') && names.indexOf('aa-unordered') < names.indexOf('blend'), names.join(' '));
+
+    const moved = await post({ name: 'zz-early', kind: 'generate', workflow, order: 15 });
+    assert.deepEqual([moved.status, moved.body.version, moved.body.order], [201, 2, 15]);
+    names = ((await get('/presets')).body.presets as Array<{ name: string }>).map((p) => p.name);
+    assert.deepEqual(names.slice(0, 3), ['txt2img', 'zz-early', 'img2img']);
+
+    for (const order of [1.5, '1', -2_000_000]) {
+      const bad = await post({ name: 'bad-order', kind: 'generate', workflow, order });
+      assert.deepEqual([bad.status, bad.body.errors?.map((e) => e.field)], [422, ['order']], `order ${JSON.stringify(order)}`);
+    }
   });
 
   it('answers 404 problem+json for unknown presets and versions, 422 for bad version numbers', async () => {

@@ -53,6 +53,24 @@ describe('web components: form fields from schemas', () => {
     assert.equal(lyrics.control, 'textarea');
   });
 
+  it('checks a preset seed against the server\'s range: 0 to 2^53-1', () => {
+    const [seed, narrowed] = fieldsFromPreset({
+      parameters: [
+        { name: 'seed', type: 'seed', required: false, randomize: true, default: 468254064217846 },
+        { name: 'small_seed', type: 'seed', required: false, min: 10, max: 1000 },
+      ],
+    });
+    assert.deepEqual([seed.min, seed.max, seed.integer], [0, Number.MAX_SAFE_INTEGER, true]);
+    assert.deepEqual(parseFieldValue(seed, '468254064217846'), { ok: true, value: 468254064217846 }, 'the music preset\'s default');
+    assert.deepEqual(parseFieldValue(seed, '9007199254740991'), { ok: true, value: 9007199254740991 });
+    assert.deepEqual(parseFieldValue(seed, '9007199254740992'), { ok: false, message: 'Must be at most 9007199254740991.' });
+    assert.deepEqual(parseFieldValue(seed, '18446744073709551615'), { ok: false, message: 'Must be at most 9007199254740991.' });
+    assert.deepEqual(parseFieldValue(seed, '-1'), { ok: false, message: 'Must be at least 0.' });
+    assert.deepEqual(parseFieldValue(seed, '1.5'), { ok: false, message: 'Enter a whole number.' });
+    assert.deepEqual(parseFieldValue(seed, ''), { ok: true, value: undefined }, 'empty: the server draws a random seed');
+    assert.deepEqual([narrowed.min, narrowed.max], [10, 1000]);
+  });
+
   it('names upload fields after the media a kind takes', () => {
     assert.deepEqual(uploadFields({ min: 1, max: 1, kinds: ['image'] }).map((f) => [f.name, f.required, f.multiple]), [['sourceImage', true, false]]);
     assert.deepEqual(uploadFields({ min: 1, max: 1, kinds: ['video'] }).map((f) => f.name), ['sourceVideo']);

@@ -60,6 +60,14 @@ function fromRow(row: PresetRow): PresetVersion {
   };
 }
 
+/** List order: `order` ascending (absent last), then name. */
+export function comparePresetOrder(a: PresetVersion, b: PresetVersion): number {
+  const oa = a.definition.manifest.order ?? Number.POSITIVE_INFINITY;
+  const ob = b.definition.manifest.order ?? Number.POSITIVE_INFINITY;
+  if (oa !== ob) return oa < ob ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
@@ -148,16 +156,20 @@ export class PresetRegistry {
     return rows.map(fromRow);
   }
 
-  /** The current version of every preset, by name; with how many versions each has. */
+  /**
+   * The current version of every preset with how many versions each has, in list order: the
+   * manifest's `order` (lower first), then those without one; by name within the same order.
+   */
   async list(): Promise<Array<{ preset: PresetVersion; versions: number }>> {
     const rows = (await this.knex<PresetRow>(PRESETS_TABLE).orderBy([{ column: 'name' }, { column: 'version' }])) as PresetRow[];
     const byName = new Map<string, PresetRow[]>();
     for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
-    return [...byName.entries()].map(([name, list]) => {
+    const current = [...byName.entries()].map(([name, list]) => {
       const active = this.activeFromFiles.get(name);
       const row = list.find((r) => Number(r.version) === active) ?? list[list.length - 1];
       return { preset: fromRow(row), versions: list.length };
     });
+    return current.sort((a, b) => comparePresetOrder(a.preset, b.preset));
   }
 
   /** The preset a kind uses when a job names none. */
