@@ -32,6 +32,13 @@ export const DATA_DIR_OPTION: OptionSpec = { name: 'data-dir', value: '<dir>', e
 export const COMFY_OPTION: OptionSpec = { name: 'comfy', value: '<url,url>', env: 'COMFYUI_URL', help: 'ComfyUI backends' };
 export const YES_OPTION: OptionSpec = { name: 'yes', help: 'do it without asking (required when stdin is not a terminal)' };
 export const DATABASE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, DATA_DIR_OPTION];
+/** Where the structured logs go (log-output.ts): stdout (pretty on a terminal), or rotated files. */
+export const LOG_OPTIONS: readonly OptionSpec[] = [
+  { name: 'log-file', value: '<path>', env: 'MEDIA_LAB_LOG_FILE', help: 'write JSON log lines to rotated files <path without extension>.1.log, .2.log, ... instead of stdout' },
+  { name: 'log-max-size', value: '<size>', env: 'MEDIA_LAB_LOG_MAX_SIZE', help: 'with --log-file: start a new file at this size (k, m, g; default 10m)' },
+  { name: 'log-count', value: '<n>', env: 'MEDIA_LAB_LOG_COUNT', help: 'with --log-file: log files kept, the current one included (default 5)' },
+  { name: 'log-level', value: '<level>', env: 'MEDIA_LAB_LOG_LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent' },
+];
 
 export function commonOptions(args: ParsedArgs) {
   const dataDir = resolve(flag(args, 'data-dir', 'MEDIA_LAB_DATA_DIR') ?? process.env.DATA_DIR ?? './data');
@@ -45,7 +52,7 @@ export function commandUsage(command: Command): string {
   if (command.details) lines.push(...command.details.split('\n').map((l) => (l ? `  ${l}` : l)));
   lines.push('', 'Options:');
   const rows = [...command.options, { name: 'help', help: 'print this usage and exit' } as OptionSpec].map((o) => [
-    `--${o.name}${o.value ? ` ${o.value}` : ''}`,
+    `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}`,
     `${o.help}${o.env ? ` (${o.env})` : ''}`,
   ]);
   const width = Math.max(...rows.map(([left]) => left.length));

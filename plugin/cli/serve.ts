@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { createMediaLab, type MediaLab } from '../media-lab.js';
 import type { Authenticate } from '../options.js';
+import type { LoggerInput } from '../core/logger.js';
 
 export function tokenAuthenticate(adminToken: string): Authenticate {
   const expected = Buffer.from(adminToken);
@@ -26,6 +27,8 @@ export interface StandaloneOptions {
   worker: boolean;
   /** Bearer token for GET /api/media-lab/metrics (MEDIA_LAB_METRICS_TOKEN). */
   metricsToken?: string;
+  /** The lab's logger (default: pino to stdout). */
+  logger?: LoggerInput;
   /** Extra routers mounted at the root (the prompt-queue routes under /api/prompts). */
   extraRoutes?: (lab: MediaLab) => Promise<Array<{ path: string; router: Router }>>;
 }
@@ -37,6 +40,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     authenticate: options.authenticate,
     worker: { enabled: options.worker },
     metricsToken: options.metricsToken,
+    logger: options.logger,
     comfy: { backends: options.comfy.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
   });
   await lab.migrate();

@@ -6,6 +6,7 @@ import { workerCommand } from './worker.js';
 import { serveCommand } from './serve.js';
 import { promptQueueCommand, promptQueueMigrateCommand, promptQueueRollbackCommand } from './prompt-queue.js';
 import { pruneCommand } from './prune.js';
+import { logsCommand } from './logs.js';
 
 export const COMMANDS: readonly Command[] = [
   migrateCommand,
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   promptQueueMigrateCommand,
   promptQueueRollbackCommand,
   pruneCommand,
+  logsCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

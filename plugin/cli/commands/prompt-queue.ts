@@ -5,7 +5,9 @@ import { createMediaLab, type MediaLab } from '../../media-lab.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest, migrateRollback } from '../../db/migrate.js';
 import { flag, UsageError, type ParsedArgs } from '../args.js';
-import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, LOG_OPTIONS, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { logOptionsOf, openCliLogger } from '../log-output.js';
+import type { Logger } from '../../core/logger.js';
 import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
 import { parsePromptQueueOptions, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
@@ -25,7 +27,7 @@ function exitCodeOf(report: DrainReport): number {
   return PROMPT_QUEUE_EXIT.ok;
 }
 
-async function openLab(args: ParsedArgs, log: Log): Promise<MediaLab> {
+async function openLab(args: ParsedArgs, log: Log | Logger): Promise<MediaLab> {
   const { dataDir, db, comfy } = commonOptions(args);
   return createMediaLab({
     dataDir,
@@ -44,8 +46,11 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
   const queueOptions = { ...promptQueueOptionsFromArgs(args), logger: log, ...(watch && limit ? { maxInFlight: limit } : {}) };
   parsePromptQueueOptions(queueOptions); // bad options are a usage error, before anything opens
   if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url> or set COMFYUI_URL');
+  logOptionsOf(args); // bad log options are a usage error too
 
-  const lab = await openLab(args, log);
+  const output = await openCliLogger(args, log);
+  queueOptions.logger = output.logger;
+  const lab = await openLab(args, output.logger);
   let queue: PromptQueue | null = null;
   try {
     await lab.migrate();
@@ -54,12 +59,12 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
     await lab.start();
     if (watch) {
       await queue.start();
-      log.info(`media-lab prompt-queue: watching ${queue.options.table} (media in ${queue.media.root}); Ctrl-C stops`);
+      output.logger.info(`media-lab prompt-queue: watching ${queue.options.table} (media in ${queue.media.root}); Ctrl-C stops`);
       await untilSignal();
       return PROMPT_QUEUE_EXIT.ok;
     }
     const report = await queue.drain({ limit });
-    log.info(
+    output.logger.info(
       `media-lab prompt-queue: claimed ${report.claimed}, completed ${report.completed}, failed ${report.failed}` +
         `${report.released ? `, released ${report.released}` : ''}, pending left ${report.pendingLeft}${report.paused ? ' (paused: no ComfyUI backend reachable)' : ''}`,
     );
@@ -67,6 +72,7 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
   } finally {
     await queue?.stop();
     await lab.stop();
+    await output.close();
   }
 }
 
@@ -103,6 +109,7 @@ export const promptQueueCommand: Command = {
     ...PROMPT_QUEUE_OPTIONS,
     ...DATABASE_OPTIONS,
     COMFY_OPTION,
+    ...LOG_OPTIONS,
   ],
   run: runPromptQueue,
 };

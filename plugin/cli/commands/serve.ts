@@ -2,7 +2,8 @@
 // not Node; with a prompts table in the database it also runs the prompt queue.
 import { readFileSync } from 'node:fs';
 import { flag } from '../args.js';
-import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, EXIT, untilSignal, type Command } from '../command.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, EXIT, LOG_OPTIONS, untilSignal, type Command } from '../command.js';
+import { openCliLogger } from '../log-output.js';
 import { startStandaloneServer } from '../serve.js';
 import { serveAuthenticate } from '../serve-auth.js';
 import { promptQueueForServe } from './prompt-queue.js';
@@ -23,6 +24,7 @@ export const serveCommand: Command = {
     ...DATABASE_OPTIONS,
     COMFY_OPTION,
     ...PROMPT_QUEUE_OPTIONS,
+    ...LOG_OPTIONS,
   ],
   async run(args, log) {
     const { dataDir, db, comfy } = commonOptions(args);
@@ -30,7 +32,8 @@ export const serveCommand: Command = {
     const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.MEDIA_LAB_ADMIN_TOKEN;
     const auth = serveAuthenticate(token); // the admin token and/or host tokens (MEDIA_LAB_JWT_*)
     const port = Number(flag(args, 'port', 'PORT') ?? 6699);
-    const promptQueue = promptQueueForServe(args, log);
+    const output = await openCliLogger(args, log);
+    const promptQueue = promptQueueForServe(args, output.logger);
     const server = await startStandaloneServer({
       port,
       dataDir,
@@ -40,11 +43,13 @@ export const serveCommand: Command = {
       worker: !args.flags.has('no-worker'),
       metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || undefined,
       extraRoutes: (lab) => promptQueue.extraRoutes(lab),
+      logger: output.logger,
     });
-    log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
+    output.logger.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
     await untilSignal();
     await promptQueue.stop();
     await server.close();
+    await output.close();
     return EXIT.ok;
   },
 };
