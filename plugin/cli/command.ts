@@ -36,7 +36,7 @@ export const DATABASE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, DATA_DIR_OPTI
 export const LOG_OPTIONS: readonly OptionSpec[] = [
   { name: 'log-file', value: '<path>', env: 'MEDIA_LAB_LOG_FILE', help: 'write JSON log lines to rotated files <path without extension>.1.log, .2.log, ... instead of stdout' },
   { name: 'log-max-size', value: '<size>', env: 'MEDIA_LAB_LOG_MAX_SIZE', help: 'with --log-file: start a new file at this size (k, m, g; default 10m)' },
-  { name: 'log-count', value: '<n>', env: 'MEDIA_LAB_LOG_COUNT', help: 'with --log-file: log files kept, the current one included (default 5)' },
+  { name: 'log-count', value: '<n>', env: 'MEDIA_LAB_LOG_COUNT', help: 'with --log-file: earlier files kept besides the current one (default 5)' },
   { name: 'log-level', value: '<level>', env: 'MEDIA_LAB_LOG_LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent' },
 ];
 

@@ -47,7 +47,7 @@ export async function openCliLogger(args: ParsedArgs, log: Log): Promise<CliLogg
   if (options.file) {
     const pinoRoll = require('pino-roll') as PinoRoll;
     const set = logFileSet(options.file);
-    // removeOtherLogFiles: files of earlier runs count too, so at most `count` files stay, the current one included.
+    // At most `count` earlier files stay besides the current one; removeOtherLogFiles: those of earlier runs count too.
     const stream = await pinoRoll({ file: set.path, size: options.maxSize, limit: { count: options.count, removeOtherLogFiles: true }, mkdir: true });
     return {
       logger: createLogger({ level: options.level, destination: stream }),
