@@ -88,6 +88,7 @@ function context(job: Job, inputs: Artifact[], inputFile: string, onOutput?: () 
     setBackend: async () => undefined,
     laneConcurrency: 8,
     log: () => undefined,
+    bindLog: () => undefined,
   };
 }
 

@@ -88,7 +88,7 @@ async function throughput(db: TestDatabase, workers: number, jobs: number): Prom
     return { id: newId(), workflow: 'voice', params: '{}', input_ids: '[]', status: 'QUEUED', run_after: now, submitted_by: 'bench', created_at: now, updated_at: now, checkpoint: '{}' };
   });
   for (let i = 0; i < rows.length; i += 200) await lab.knex('media_jobs').insert(rows.slice(i, i + 200));
-  const pool = Array.from({ length: workers }, (_, i) => new Worker({ knex: lab.knex, storage: lab.storage, bus: lab.events, kinds: lab.kinds, options: { ...lab.options, worker: { ...lab.options.worker, name: `w${i}` } }, log: quiet }));
+  const pool = Array.from({ length: workers }, (_, i) => new Worker({ knex: lab.knex, storage: lab.storage, bus: lab.events, kinds: lab.kinds, options: { ...lab.options, worker: { ...lab.options.worker, name: `w${i}` } }, log: lab.log }));
   const started = performance.now();
   let done = 0;
   const finished = new Promise<void>((resolve) => lab.events.on('job.finished', () => ++done === jobs && resolve()));

@@ -25,6 +25,7 @@ import { uiBundleDir } from './ui-bundle.js';
 import { createLabMetrics, type LabMetrics } from './metrics/lab-metrics.js';
 import { FailureStreaks } from './metrics/failure-streaks.js';
 import type { User } from './core/types.js';
+import { toLogger, type Logger } from './core/logger.js';
 
 /** How often storage is checked for what a crash left behind (also once at start). */
 const JANITOR_INTERVAL_MS = 3_600_000;
@@ -63,11 +64,13 @@ export interface MediaLab {
   readonly ready: Promise<void>;
   /** Adds a section to GET /health (e.g. `promptQueue`); returns a function that removes it. */
   addHealthSection(name: string, section: () => unknown): () => void;
+  /** The lab's logger (options.logger, wrapped when console-like, or pino to stdout). */
+  log: Logger;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
   const options = parseOptions(input);
-  const log = options.logger ?? console;
+  const log = toLogger(options.logger, options.logLevel);
   const { knex, owned } = openDatabase(options.database ?? join(options.dataDir, 'media-lab.sqlite'));
   const storage = new LocalStorage(options.artifactDir);
   await storage.init();
@@ -138,6 +141,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     pipelines,
     metrics,
     retention,
+    log,
     attach: (server) => hub.attach(server),
     ready,
     addHealthSection(name, section) {

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { User } from './core/types.js';
 import { isKnex } from './db/connect.js';
 import { durationMs } from './core/duration.js';
+import { LOG_LEVELS, type LoggerInput } from './core/logger.js';
 
 export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
 
@@ -102,9 +103,12 @@ export const optionsSchema = z.object({
   interpolate: z.record(z.string(), z.unknown()).optional(),
   comfy: z.record(z.string(), z.unknown()).optional(),
   retention: retentionSchema.optional(),
+  /** A pino logger (or anything with its level methods and child()), or a console-like { info, warn, error } (wrapped). Default: pino to stdout, JSON lines. */
   logger: z
-    .custom<Pick<Console, 'info' | 'warn' | 'error'>>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function')
+    .custom<LoggerInput>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function', 'expected a pino logger or { info, warn, error }')
     .optional(),
+  /** The default logger's level (a logger passed in keeps its own). Default: MEDIA_LAB_LOG_LEVEL, else info. */
+  logLevel: z.enum(LOG_LEVELS).optional(),
 });
 
 export type MediaLabOptionsInput = z.input<typeof optionsSchema>;

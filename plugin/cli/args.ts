@@ -10,6 +10,8 @@ export interface OptionSpec {
   env?: string;
   /** One line for the command's usage. */
   help: string;
+  /** A one-letter alias taken as `-x` (`-n 5`, `-f`). */
+  short?: string;
 }
 
 export interface ParsedArgs {
@@ -42,7 +44,10 @@ export function parseArgs(argv: string[], declared?: readonly OptionSpec[]): Par
   const positionals: string[] = [];
   let command: string | null = null;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    let arg = argv[i];
+    const short = /^-([a-zA-Z])$/.exec(arg)?.[1];
+    const long = short ? declared?.find((o) => o.short === short) : undefined;
+    if (long) arg = `--${long.name}`;
     if (!arg.startsWith('--')) {
       if (command === null) command = arg;
       else if (specs) throw new UsageError(`unexpected argument "${arg}"`);

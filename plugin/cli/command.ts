@@ -38,6 +38,13 @@ export const COMFY_OPTION: OptionSpec = {
 export const PRESETS_DIR_OPTION: OptionSpec = { name: 'presets-dir', value: '<dir>', env: 'MEDIA_LAB_PRESETS_DIR', help: 'ComfyUI presets folder (default the shipped comfy-workflows/)' };
 export const YES_OPTION: OptionSpec = { name: 'yes', help: 'do it without asking (required when stdin is not a terminal)' };
 export const DATABASE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, DATA_DIR_OPTION, CONFIG_OPTION];
+/** Where the structured logs go (log-output.ts): stdout (pretty on a terminal), or rotated files. */
+export const LOG_OPTIONS: readonly OptionSpec[] = [
+  { name: 'log-file', value: '<path>', env: 'MEDIA_LAB_LOG_FILE', help: 'write JSON log lines to rotated files <path without extension>.1.log, .2.log, ... instead of stdout' },
+  { name: 'log-max-size', value: '<size>', env: 'MEDIA_LAB_LOG_MAX_SIZE', help: 'with --log-file: start a new file at this size (k, m, g; default 10m)' },
+  { name: 'log-count', value: '<n>', env: 'MEDIA_LAB_LOG_COUNT', help: 'with --log-file: earlier files kept besides the current one (default 5)' },
+  { name: 'log-level', value: '<level>', env: 'MEDIA_LAB_LOG_LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent' },
+];
 
 /** Data folder, database and ComfyUI backends: flag > environment > config file > default (settings.ts). */
 export function commonOptions(args: ParsedArgs) {
@@ -50,7 +57,7 @@ export function commandUsage(command: Command): string {
   if (command.details) lines.push(...command.details.split('\n').map((l) => (l ? `  ${l}` : l)));
   lines.push('', 'Options:');
   const rows = [...command.options, { name: 'help', help: 'print this usage and exit' } as OptionSpec].map((o) => [
-    `--${o.name}${o.value ? ` ${o.value}` : ''}`,
+    `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}`,
     `${o.help}${o.env ? ` (${o.env})` : ''}`,
   ]);
   const width = Math.max(...rows.map(([left]) => left.length));

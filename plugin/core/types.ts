@@ -89,7 +89,10 @@ export interface ExecutorContext<P = JsonObject> {
   setBackend(name: string | null): Promise<void>;
   /** The lane limit of this job's kind (executors may split work up to it). */
   laneConcurrency: number;
-  log(message: string, details?: JsonObject): void;
+  /** A line in the job's log (it carries the job's fields: jobId, workflow, preset, attempt, backend...). */
+  log(message: string, details?: JsonObject, level?: 'debug' | 'info' | 'warn' | 'error'): void;
+  /** Adds fields to every later line of this attempt's log, e.g. `{ comfyPromptId }`. */
+  bindLog(fields: JsonObject): void;
 }
 
 export interface ExecutorResult {

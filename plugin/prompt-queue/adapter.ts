@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Router } from 'express';
 import type { Knex } from 'knex';
 import type { MediaLab } from '../media-lab.js';
+import { toLogger } from '../core/logger.js';
 import { migrateLatest, migrateRollback, type MigrationSet } from '../db/migrate.js';
 import { promptQueueMigrations } from '../../migrations/prompt-queue/index.js';
 import { parsePromptQueueOptions, type MediaPromptType, type PromptQueueOptions, type PromptQueueOptionsInput } from './options.js';
@@ -59,7 +60,7 @@ export function promptQueueMigrationSet(options: PromptQueueOptions): MigrationS
 export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput = {}, deps: PromptQueueDeps = {}): PromptQueue {
   const options = parsePromptQueueOptions(input);
   const knex = deps.knex ?? lab.knex;
-  const log = options.logger ?? lab.options.logger ?? console;
+  const log = (options.logger ? toLogger(options.logger) : lab.log).child({ component: 'prompt-queue' });
   const media = new PromptMediaRoot(options.mediaRoot ?? join(lab.options.dataDir, 'prompt-media'));
   const migrations = promptQueueMigrationSet(options);
   const availability = deps.availability ?? comfyAvailability(comfyBackendsOf(lab.options), options.healthTimeoutMs);

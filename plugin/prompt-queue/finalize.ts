@@ -5,6 +5,7 @@ import { extname } from 'node:path';
 import sharp from 'sharp';
 import type { Knex } from 'knex';
 import type { Artifact, Job, JsonObject, JsonValue } from '../core/types.js';
+import type { Logger } from '../core/logger.js';
 import type { MediaLab } from '../media-lab.js';
 import type { PromptQueueOptions } from './options.js';
 import type { HostSchema } from './host-schema.js';
@@ -20,7 +21,7 @@ export interface FinalizeDeps {
   options: PromptQueueOptions;
   schema: HostSchema;
   media: PromptMediaRoot;
-  log: Pick<Console, 'info' | 'warn' | 'error'>;
+  log: Logger;
 }
 
 export type FinalizeOutcome = 'completed' | 'failed' | 'taken';
@@ -32,6 +33,22 @@ function compact(values: Record<string, JsonValue | undefined>): JsonObject {
 function secondsSince(iso: string | undefined): number {
   const started = iso ? Date.parse(iso) : NaN;
   return Number.isFinite(started) ? Math.max(0, (Date.now() - started) / 1000) : 0;
+}
+
+/**
+ * What the worker recorded about the job's last attempt in its final event: the ComfyUI prompt id,
+ * the durations and, when it failed, the last lines of its log (what explains the failure).
+ */
+async function runFacts(lab: MediaLab, job: Job, withTail: boolean): Promise<JsonObject> {
+  const events = await lab.jobs.events(job.id).catch(() => []);
+  const final = [...events].reverse().find((e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled');
+  const details = final?.details ?? {};
+  const checkpointPrompt = typeof job.checkpoint?.promptId === 'string' ? job.checkpoint.promptId : undefined;
+  return compact({
+    comfyPromptId: (details.comfyPromptId as JsonValue | undefined) ?? checkpointPrompt,
+    durations: details.durations,
+    logTail: withTail ? details.logTail : undefined,
+  });
 }
 
 function presetOf(job: Job): JsonObject | undefined {
@@ -54,7 +71,7 @@ async function publishOutput(deps: FinalizeDeps, job: Job, output: Artifact): Pr
     const meta = await sharp(media.pathOf(previewPath)).metadata();
     previewSize = { width: meta.width ?? 0, height: meta.height ?? 0 };
   } catch (error) {
-    log.warn(`[prompt-queue] no ${previewKind} for ${filePath}: ${(error as Error).message}`);
+    log.warn({ err: error }, `no ${previewKind} for ${filePath}: ${(error as Error).message}`);
     previewPath = null;
   }
   const metadata = compact({
@@ -98,15 +115,17 @@ export async function failPrompt(deps: FinalizeDeps, row: PromptRow, errorMessag
   const durationSeconds = secondsSince(marker?.claimedAt);
   const summary = compact({ ...extra, claimedAt: marker?.claimedAt, finishedAt: new Date().toISOString(), error: errorMessage });
   const written = await writeOutcome(deps, row, { summary, durationSeconds, errorMessage }, []);
-  if (written) deps.log.warn(`[prompt-queue] prompt ${String(row[deps.options.columns.id])} failed after ${durationSeconds.toFixed(1)} s: ${errorMessage}`);
+  const id = String(row[deps.options.columns.id]);
+  if (written) deps.log.warn({ promptId: id, jobId: extra.jobId, outcome: 'failed', durationSeconds }, `prompt ${id} failed after ${durationSeconds.toFixed(1)} s: ${errorMessage}`);
   return written;
 }
 
 /** Writes the outcome of a prompt whose job reached a final state. */
 export async function finalizePrompt(deps: FinalizeDeps, row: PromptRow, job: Job): Promise<FinalizeOutcome> {
-  const { lab, options, log } = deps;
+  const { lab, options } = deps;
   const id = String(row[options.columns.id]);
-  const jobFacts = compact({ jobId: job.id, workflow: job.workflow, preset: presetOf(job), backend: job.backend });
+  const log = deps.log.child({ promptId: id, jobId: job.id });
+  const jobFacts = compact({ jobId: job.id, workflow: job.workflow, preset: presetOf(job), backend: job.backend, ...(await runFacts(lab, job, job.status !== 'SUCCEEDED')) });
   if (job.status !== 'SUCCEEDED') {
     const cause = job.status === 'CANCELLED' ? 'the job was cancelled in Media Lab' : job.errorMessage ?? 'the job failed without a message';
     const message = `Media Lab job ${job.id} (${job.workflow}) ${job.status === 'CANCELLED' ? 'was cancelled' : 'failed'}: ${cause}${job.errorCode ? ` [${job.errorCode}]` : ''}`;
@@ -120,7 +139,7 @@ export async function finalizePrompt(deps: FinalizeDeps, row: PromptRow, job: Jo
     return (await failPrompt(deps, row, message, jobFacts)) ? 'failed' : 'taken';
   }
   const artifacts: NewPromptArtifact[] = [];
-  for (const output of outputs) artifacts.push(...(await publishOutput(deps, job, output)));
+  for (const output of outputs) artifacts.push(...(await publishOutput({ ...deps, log }, job, output)));
 
   const marker = claimMarkerOf(row, options);
   const durationSeconds = secondsSince(marker?.claimedAt);
@@ -137,7 +156,8 @@ export async function finalizePrompt(deps: FinalizeDeps, row: PromptRow, job: Jo
   });
   if (!(await writeOutcome(deps, row, { summary, durationSeconds }, artifacts))) return 'taken';
   log.info(
-    `[prompt-queue] prompt ${id} completed in ${durationSeconds.toFixed(1)} s by job ${job.id}${job.backend ? ` on ${job.backend}` : ''}: ` +
+    { outcome: 'completed', backend: job.backend ?? undefined, comfyPromptId: jobFacts.comfyPromptId, durationSeconds, jobDurations: jobFacts.durations },
+    `prompt ${id} completed in ${durationSeconds.toFixed(1)} s by job ${job.id}${job.backend ? ` on ${job.backend}` : ''}: ` +
       artifacts.map((a) => `${a.artifactType} ${deps.media.pathOf(a.filePath)}`).join(', '),
   );
   return 'completed';

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { User, WorkflowKind } from '../core/types.js';
 import type { Authenticate } from '../options.js';
+import type { LoggerInput } from '../core/logger.js';
 import type { PromptRow } from './host-row.js';
 
 /** The prompt types Media Lab makes media for; `text` prompts belong to the host's own processor. */
@@ -128,8 +129,9 @@ export const promptQueueOptionsSchema = z.object({
   authenticate: z.custom<Authenticate>((v) => typeof v === 'function', 'expected a function (req) => { id, roles } | null').optional(),
   /** Who may see a prompt's media (default: the prompt's owner and admins). */
   canView: z.custom<CanViewPrompt>((v) => typeof v === 'function', 'expected a function (user, prompt) => boolean').optional(),
+  /** A pino logger or a console-like { info, warn, error } (default: the lab's logger); lines carry component "prompt-queue" and promptId. */
   logger: z
-    .custom<Pick<Console, 'info' | 'warn' | 'error'>>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function')
+    .custom<LoggerInput>((v) => typeof v === 'object' && v !== null && typeof (v as Console).warn === 'function', 'expected a pino logger or { info, warn, error }')
     .optional(),
 });
 

@@ -7,6 +7,7 @@
 // It polls only once the lab is ready (presets loaded, backends checked).
 import type { Knex } from 'knex';
 import type { Job, User } from '../core/types.js';
+import type { Logger } from '../core/logger.js';
 import { isTerminal } from '../core/types.js';
 import { MediaLabError, ValidationError } from '../core/errors.js';
 import { QuotaError } from '../jobs/service.js';
@@ -42,7 +43,7 @@ export interface PollerDeps {
   schema: HostSchema;
   media: PromptMediaRoot;
   availability: AvailabilityCheck;
-  log: Pick<Console, 'info' | 'warn' | 'error'>;
+  log: Logger;
   /** Recorded in each claim marker (which poller took the prompt). */
   name: string;
 }
@@ -183,7 +184,7 @@ export class PromptQueuePoller {
         const message = (error as Error).message;
         const tries = (this.outcomeErrors.get(id) ?? 0) + 1;
         this.outcomeErrors.set(id, tries);
-        log.error(`[prompt-queue] could not write the outcome of prompt ${id} (try ${tries}/${OUTCOME_TRIES}): ${message}`);
+        log.error({ promptId: id, err: error }, `could not write the outcome of prompt ${id} (try ${tries}/${OUTCOME_TRIES}): ${message}`);
         if (tries >= OUTCOME_TRIES) {
           this.outcomeErrors.delete(id);
           if (await failPrompt(this.finalizeDeps, read, `Media Lab could not store this prompt's media: ${message}`).catch(() => false)) report.failed++;
@@ -218,7 +219,7 @@ export class PromptQueuePoller {
     const ownerDead = marker?.adoptedFrom !== undefined && marker.claimedBy === this.deps.name;
     if ((ownerDead || Date.now() - claimedAt > options.claimTimeoutMs) && (await releasePrompt(this.deps.knex, options, row))) {
       this.claims.delete(id);
-      log.warn(`[prompt-queue] prompt ${id} was claimed ${marker ? `by ${marker.claimedBy} ` : ''}but no job was recorded: back to pending`);
+      log.warn({ promptId: id }, `prompt ${id} was claimed ${marker ? `by ${marker.claimedBy} ` : ''}but no job was recorded: back to pending`);
       report.released++;
     }
     return null;
@@ -348,9 +349,10 @@ export class PromptQueuePoller {
   }
 
   private async submit(row: PromptRow, report: PassReport): Promise<SubmitOutcome> {
-    const { lab, knex, options, log } = this.deps;
+    const { lab, knex, options } = this.deps;
     const id = String(row[options.columns.id]);
     const type = String(row[options.columns.promptType]);
+    const log = this.deps.log.child({ promptId: id });
     const request = jobRequestOf(row, options);
     if (!request.ok) {
       if (await failPrompt(this.finalizeDeps, row, request.error)) report.failed++;
@@ -362,12 +364,12 @@ export class PromptQueuePoller {
       if (recorded) this.claims.set(id, row[options.columns.id] as PromptId);
       report.submitted++;
       const preset = job.preset ? `${job.preset.name}${job.preset.version ? ` v${job.preset.version}` : ''}` : 'default';
-      log.info(`[prompt-queue] prompt ${id} (${type}) submitted as job ${job.id}: ${job.workflow}, preset ${preset}`);
+      log.info({ jobId: job.id, workflow: job.workflow, preset: job.preset ? `${job.preset.name}@${job.preset.version ?? '?'}` : undefined }, `prompt ${id} (${type}) submitted as job ${job.id}: ${job.workflow}, preset ${preset}`);
       return 'submitted';
     } catch (error) {
       if (error instanceof QuotaError) {
         if (await releasePrompt(knex, options, row)) report.released++;
-        log.warn(`[prompt-queue] prompt ${id} left pending: ${error.message}`);
+        log.warn(`prompt ${id} left pending: ${error.message}`);
         return 'quota';
       }
       const problem =
@@ -469,7 +471,7 @@ export class PromptQueuePoller {
         try {
           await this.pass();
         } catch (error) {
-          this.deps.log.error(`[prompt-queue] poll failed: ${(error as Error).message}`);
+          this.deps.log.error({ err: error }, `poll failed: ${(error as Error).message}`);
         }
       } while (this.wakeAgain && this.running);
     } finally {

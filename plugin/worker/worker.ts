@@ -23,6 +23,8 @@ import type { LabEventBus } from '../events/bus.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { retryDelayMs } from './backoff.js';
+import { JobLog } from './job-log.js';
+import type { Logger } from '../core/logger.js';
 
 interface RunningJob {
   job: Job;
@@ -36,7 +38,7 @@ export interface WorkerDeps {
   bus: LabEventBus;
   kinds: KindRegistry;
   options: MediaLabOptions;
-  log: Pick<Console, 'info' | 'warn' | 'error'>;
+  log: Logger;
 }
 
 export class Worker {
@@ -132,7 +134,7 @@ export class Worker {
           }
         }
       } catch (error) {
-        log.error(`[media-lab] worker ${this.id}: claim failed: ${(error as Error).message}`);
+        log.error({ worker: this.id, err: error }, `worker ${this.id}: claim failed: ${(error as Error).message}`);
         await sleep(options.worker.pollIntervalMs);
       }
       if (claimedAny || this.wakePending || !this.active) continue;
@@ -193,7 +195,7 @@ export class Worker {
     this.running.set(job.id, entry);
     entry.done = this.lanes[job.workflow]
       .schedule(() => this.execute(job, controller))
-      .catch((error: unknown) => this.deps.log.error(`[media-lab] job ${job.id}: ${(error as Error).message}`))
+      .catch((error: unknown) => this.deps.log.error({ jobId: job.id, err: error }, `job ${job.id}: ${(error as Error).message}`))
       .finally(() => {
         this.running.delete(job.id);
         this.wake();
@@ -202,6 +204,8 @@ export class Worker {
 
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
+    const jobLog = new JobLog(this.deps.log, job);
+    jobLog.info(`job ${job.id} started (attempt ${job.attempts} of ${job.maxAttempts})`, { worker: this.id, queuedMs: jobLog.durations().queuedMs });
     const heartbeat = setInterval(() => {
       claims
         .heartbeat(knex, job.id, this.id, options.lease.durationMs)
@@ -209,7 +213,7 @@ export class Worker {
           if (!held) stopJob(controller, 'lease-lost');
           else if (cancelRequested) stopJob(controller, 'cancelled');
         })
-        .catch((error: unknown) => this.deps.log.warn(`[media-lab] heartbeat for ${job.id} failed: ${(error as Error).message}`));
+        .catch((error: unknown) => jobLog.warn(`heartbeat for ${job.id} failed: ${(error as Error).message}`));
     }, options.lease.heartbeatMs);
     // Folders are made inside the try below: a failure there must still settle the job (and stop
     // the heartbeat), or it would stay RUNNING with a lease renewed forever.
@@ -219,6 +223,7 @@ export class Worker {
     const recorded: string[] = [];
     let lastWrite = 0;
     let lastProgress = 0;
+    let lastStage: string | null = null;
     const ctx: ExecutorContext = {
       job,
       params: job.params,
@@ -228,6 +233,8 @@ export class Worker {
       progress: ({ fraction, stage }) => {
         const progress = Math.max(lastProgress, Math.min(1, Math.max(0, fraction)));
         lastProgress = progress;
+        if (stage && stage !== lastStage) jobLog.info(`stage: ${stage}`, { stage, progress });
+        lastStage = stage ?? lastStage;
         const now = Date.now();
         if (now - lastWrite < 100 && progress < 1) return;
         lastWrite = now;
@@ -245,9 +252,13 @@ export class Worker {
         job.checkpoint = state;
         await claims.saveCheckpoint(knex, job.id, this.id, state);
       },
-      setBackend: (name) => claims.setBackend(knex, job.id, name),
+      setBackend: (name) => {
+        jobLog.bind({ backend: name });
+        return claims.setBackend(knex, job.id, name);
+      },
       laneConcurrency: options.lanes[job.workflow],
-      log: (message, details) => this.deps.log.info(`[media-lab] job ${job.id}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
+      log: (message, details, level = 'info') => jobLog.write(level, message, details),
+      bindLog: (fields) => jobLog.bind(fields),
     };
     try {
       await mkdir(tempDir, { recursive: true });
@@ -270,16 +281,16 @@ export class Worker {
       controller.signal.throwIfAborted();
       // Temp files go before the job is seen as finished: no caller ever sees leftovers.
       await storage.removeDir(tempDir);
-      await this.succeed(job, (result && result.summary) || {}, recorded);
+      await this.succeed(job, (result && result.summary) || {}, recorded, jobLog);
     } catch (error) {
       await storage.removeDir(tempDir).catch(() => undefined);
-      await this.settleFailure(job, controller.signal, error, recorded);
+      await this.settleFailure(job, controller.signal, error, recorded, jobLog);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async succeed(job: Job, summary: JsonObject, recorded: string[]): Promise<void> {
+  private async succeed(job: Job, summary: JsonObject, recorded: string[], jobLog: JobLog): Promise<void> {
     const { knex, storage, bus } = this.deps;
     const result = await transition(knex, {
       id: job.id,
@@ -289,15 +300,17 @@ export class Worker {
       type: 'succeeded',
       leaseOwner: this.id,
       patch: { progress: 1, stage: 'done', error_code: null, error_message: null, cancel_requested_at: null },
-      details: summary,
+      details: { ...summary, ...jobLog.record(false) },
       alongside: async (trx) => {
         await publishJobArtifacts(trx, job.id);
       },
     });
     if (result) {
+      jobLog.info(`job ${job.id} succeeded`, { outcome: 'SUCCEEDED', ...jobLog.durations() });
       await storage.removeDir(storage.workDirOf(job.id));
       bus.jobChanged(result.job);
     } else {
+      jobLog.warn(`job ${job.id} finished, but it was cancelled or taken over meanwhile: its outputs are discarded`, { outcome: 'DISCARDED' });
       // Cancelled or taken over meanwhile: nothing of this attempt may be published.
       const current = await getJob(knex, job.id);
       if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) {
@@ -309,13 +322,13 @@ export class Worker {
     }
   }
 
-  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[]): Promise<void> {
-    const { knex, storage, bus, options, log } = this.deps;
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[], jobLog: JobLog): Promise<void> {
+    const { knex, storage, bus, options } = this.deps;
     // A stop's reason decides the next state; any other error is a failure of the attempt.
     const stop = stopReasonOf(signal);
     const outcome = stop ? stopOutcome(stop) : null;
     if (outcome?.next === 'untouched') {
-      log.warn(`[media-lab] job ${job.id}: lease lost; another worker owns it now`);
+      jobLog.warn(`job ${job.id}: lease lost; another worker owns it now`, { outcome: 'LEASE_LOST', ...jobLog.durations() });
       // Outputs this attempt recorded after its lease was swept would otherwise stay behind,
       // and the next attempt's success would publish them with its own.
       await discardArtifacts(knex, storage, recorded);
@@ -324,6 +337,7 @@ export class Worker {
     await discardUnpublished(knex, storage, job.id);
     let result: Awaited<ReturnType<typeof transition>>;
     if (outcome?.next === 'CANCELLED') {
+      jobLog.info(`job ${job.id} cancelled`, { outcome: 'CANCELLED', ...jobLog.durations() });
       result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
@@ -332,9 +346,11 @@ export class Worker {
         type: 'cancelled',
         leaseOwner: this.id,
         patch: { error_code: 'CANCELLED', error_message: 'Cancelled by request.', stage: 'cancelled' },
+        details: jobLog.record(true),
       });
       await storage.removeDir(storage.workDirOf(job.id));
     } else if (outcome?.next === 'QUEUED') {
+      jobLog.info(`job ${job.id} released: the worker is shutting down`, { outcome: 'RELEASED', ...jobLog.durations() });
       result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
@@ -350,6 +366,11 @@ export class Worker {
       const failure = outcome?.next === 'failed' ? outcome.error : failureOf(error);
       const retry = failure.transient && job.attempts < job.maxAttempts;
       const delay = retryDelayMs(job.attempts, options.retry.backoffBaseMs, options.retry.backoffMaxMs);
+      if (!outcome && !(error instanceof MediaLabError)) jobLog.error(`job ${job.id} failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, { err: error });
+      jobLog[retry ? 'warn' : 'error'](
+        `job ${job.id} ${retry ? `attempt ${job.attempts} failed, retrying in ${Math.ceil(delay / 1000)} s` : 'failed'}: [${failure.code}] ${failure.message}`,
+        { outcome: retry ? 'RETRY' : 'FAILED', errorCode: failure.code, ...jobLog.durations() },
+      );
       result = await transition(knex, {
         id: job.id,
         from: ['RUNNING'],
@@ -363,10 +384,9 @@ export class Worker {
           stage: retry ? `retrying in ${Math.ceil(delay / 1000)} s` : 'failed',
           ...(retry ? { run_after: isoAfter(delay), lease_owner: null, lease_expires_at: null } : {}),
         },
-        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}) },
+        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}), ...jobLog.record(true) },
       });
       if (!retry) await storage.removeDir(storage.workDirOf(job.id));
-      if (!outcome && !(error instanceof MediaLabError)) log.error(`[media-lab] job ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
     }
     if (result) bus.jobChanged(result.job);
   }

@@ -205,7 +205,7 @@ describe('alerts: repeated failures', function () {
     t = await startTestLab({
       kinds: [steppingKind('voice'), steppingKind('enhance')],
       alerts: { consecutiveFailures: 5 },
-      logger: { ...silentLogger, warn: (message: string) => warnings.push(message) },
+      logger: { info: () => undefined, error: () => undefined, warn: (message: string) => warnings.push(message) },
     });
     finished = finishedOnBus(t);
   });

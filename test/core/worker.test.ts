@@ -132,7 +132,7 @@ for (const target of DATABASES) {
         // Pretend a worker claimed it and died: RUNNING with a lease that already ran out.
         await t.knex('media_jobs').where({ id }).update({ status: 'RUNNING', attempts: 1, lease_owner: 'dead-worker', lease_expires_at: new Date(Date.now() - 1000).toISOString() });
         const { Worker } = await import('../../plugin/worker/worker.js');
-        const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: { info() {}, warn() {}, error() {} } });
+        const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: t.lab.log });
         worker.start();
         const job = await waitForStatus(t, id, ['SUCCEEDED']);
         await worker.stop();
@@ -161,7 +161,7 @@ for (const target of DATABASES) {
       const db = await target.create();
       const t = await startTestLab({ db, kinds: [steppingKind('voice')], worker: { enabled: false } });
       const { Worker } = await import('../../plugin/worker/worker.js');
-      const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: { info() {}, warn() {}, error() {} } });
+      const worker = new Worker({ knex: t.knex, storage: t.lab.storage, bus: t.lab.events, kinds: t.lab.kinds, options: t.lab.options, log: t.lab.log });
       try {
         const id = await submit(t, 'voice', {});
         // A plain file where the job's work folder goes: mkdir fails (EEXIST) on every attempt.

@@ -152,7 +152,7 @@ describe('media-lab prompt-queue --watch and media-lab serve, as processes', fun
     const serve = startCli(['serve', '--db', db.url, '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'media-lab-pq-serve-')), '--comfy', comfy.url], { MEDIA_LAB_ADMIN_TOKEN: 'cli-secret' });
     try {
       const base = await waitFor(async () => /media-lab serve: (http:\/\/\S+)\/api\/media-lab/.exec(serve.output())?.[1], 'serve to print its URL');
-      assert.match(serve.output(), /prompt queue on "prompts"/);
+      assert.match(serve.output(), /prompt queue on \\?"prompts\\?"/); // a JSON line (stdout is not a terminal)
       const res = await fetch(`${base}/api/prompts/${id}`, { headers: { Authorization: 'Bearer cli-secret' } });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { prompt_text: string }).prompt_text, 'hello');

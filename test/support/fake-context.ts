@@ -136,6 +136,7 @@ export function fakeContext<const P = JsonObject>(options: FakeContextOptions<P>
       },
       laneConcurrency: options.laneConcurrency ?? 2,
       log: (message, details) => run.logs.push(`${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
+      bindLog: () => undefined,
     },
   };
   return run;

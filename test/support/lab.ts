@@ -10,6 +10,8 @@ import { sqliteDatabase, type TestDatabase } from './db.js';
 import { tempDir } from './files.js';
 import { waitFor } from './wait.js';
 import type { JobDetail } from '../../contract/job.js';
+import pino from 'pino';
+import { createLogger, type Logger } from '../../plugin/core/logger.js';
 
 export { ADMIN, USER } from './auth.js';
 export { waitFor } from './wait.js';
@@ -27,27 +29,37 @@ export interface TestLab {
   close(): Promise<void>;
 }
 
-export type TestLogger = Pick<Console, 'info' | 'warn' | 'error'>;
+export type TestLogger = Logger;
 
-export const silentLogger: TestLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** A pino logger that writes nothing. */
+export const silentLogger: TestLogger = pino({ level: 'silent' });
+
+/** One JSON line a pino logger wrote, parsed. */
+export type LogLine = Record<string, unknown> & { level: string; msg: string; time: string };
 
 export interface CapturedLog {
+  /** Messages by level (warn holds warnings only, and so on): what tests match on. */
   info: string[];
   warn: string[];
   error: string[];
+  /** Every JSON line, debug included, parsed, in order. */
+  lines: LogLine[];
 }
 
-/** A logger that keeps every line, by level. */
+/** A real pino logger (the lab's settings, level debug) whose JSON lines are kept in memory, parsed. */
 export function captureLog(): CapturedLog & { logger: TestLogger } {
-  const log: CapturedLog = { info: [], warn: [], error: [] };
-  return {
-    ...log,
-    logger: {
-      info: (...m: unknown[]) => log.info.push(m.map(String).join(' ')),
-      warn: (...m: unknown[]) => log.warn.push(m.map(String).join(' ')),
-      error: (...m: unknown[]) => log.error.push(m.map(String).join(' ')),
+  const log: CapturedLog = { info: [], warn: [], error: [], lines: [] };
+  const destination = {
+    write(chunk: string) {
+      for (const text of chunk.split('\n')) {
+        if (!text) continue;
+        const line = JSON.parse(text) as LogLine;
+        log.lines.push(line);
+        if (line.level === 'info' || line.level === 'warn' || line.level === 'error') log[line.level].push(line.msg);
+      }
     },
   };
+  return { ...log, logger: createLogger({ level: 'debug', destination }) };
 }
 
 export async function startTestLab(

@@ -7,6 +7,7 @@ import { serveCommand } from './serve.js';
 import { promptQueueCommand, promptQueueMigrateCommand, promptQueueRollbackCommand } from './prompt-queue.js';
 import { pruneCommand } from './prune.js';
 import { statusCommand } from './status.js';
+import { logsCommand } from './logs.js';
 
 export const COMMANDS: readonly Command[] = [
   migrateCommand,
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   promptQueueMigrateCommand,
   promptQueueRollbackCommand,
   pruneCommand,
+  logsCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -5,9 +5,11 @@ import { createMediaLab, type MediaLab } from '../../media-lab.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateLatest, migrateRollback } from '../../db/migrate.js';
 import { flag, UsageError, type ParsedArgs } from '../args.js';
-import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, PRESETS_DIR_OPTION, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
+import { COMFY_OPTION, commonOptions, DATABASE_OPTIONS, LOG_OPTIONS, PRESETS_DIR_OPTION, untilSignal, YES_OPTION, type Command, type Log } from '../command.js';
 import { labOptionsOf } from '../settings.js';
 import { installRetention } from '../../prompt-queue/retention-sweep.js';
+import { logOptionsOf, openCliLogger } from '../log-output.js';
+import type { Logger } from '../../core/logger.js';
 import { createPromptQueue, promptQueueMigrationSet, type PromptQueue } from '../../prompt-queue/adapter.js';
 import { parsePromptQueueOptions, type PromptQueueOptionsInput } from '../../prompt-queue/options.js';
 import { PROMPT_QUEUE_EXIT } from '../../prompt-queue/exit-codes.js';
@@ -49,7 +51,7 @@ function summaryOf(report: DrainReport): string {
 }
 
 /** The lab behind the adapter; scheduled retention only for --watch (a --once run ends long before it). */
-async function openLab(args: ParsedArgs, log: Log, watch: boolean): Promise<MediaLab> {
+async function openLab(args: ParsedArgs, log: Log | Logger, watch: boolean): Promise<MediaLab> {
   const { retention, ...options } = labOptionsOf(args);
   return createMediaLab({ ...options, ...(watch ? { retention } : {}), authenticate: () => null, logger: log });
 }
@@ -68,8 +70,11 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
   const queueOptions = { ...promptQueueOptionsFromArgs(args), logger: log, ...(watch && limit ? { maxInFlight: limit } : {}) };
   parsePromptQueueOptions(queueOptions); // bad options are a usage error, before anything opens
   if (commonOptions(args).comfy.length === 0) throw new UsageError('no ComfyUI backend: pass --comfy <url,url>, set COMFYUI_URL or list comfy.backends in the config file');
+  logOptionsOf(args); // bad log options are a usage error too
 
-  const lab = await openLab(args, log, watch);
+  const output = await openCliLogger(args, log);
+  queueOptions.logger = output.logger;
+  const lab = await openLab(args, output.logger, watch);
   let queue: PromptQueue | null = null;
   try {
     await lab.migrate();
@@ -78,16 +83,17 @@ async function runPromptQueue(args: ParsedArgs, log: Log): Promise<number> {
     await lab.start();
     if (watch) {
       await queue.start();
-      log.info(`media-lab prompt-queue: watching ${queue.options.table} (media in ${queue.media.root}); Ctrl-C stops`);
+      output.logger.info(`media-lab prompt-queue: watching ${queue.options.table} (media in ${queue.media.root}); Ctrl-C stops`);
       await untilSignal();
       return PROMPT_QUEUE_EXIT.ok;
     }
     const report = await queue.drain({ limit, maxWaitMs });
-    log.info(summaryOf(report));
+    output.logger.info(summaryOf(report));
     return exitCodeOf(report);
   } finally {
     await queue?.stop();
     await lab.stop();
+    await output.close();
   }
 }
 
@@ -130,6 +136,7 @@ export const promptQueueCommand: Command = {
     ...DATABASE_OPTIONS,
     COMFY_OPTION,
     PRESETS_DIR_OPTION,
+    ...LOG_OPTIONS,
   ],
   run: runPromptQueue,
 };

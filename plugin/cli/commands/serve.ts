@@ -2,8 +2,9 @@
 // not Node; with a prompts table in the database it also runs the prompt queue.
 import { readFileSync } from 'node:fs';
 import { flag, UsageError, type ParsedArgs } from '../args.js';
-import { COMFY_OPTION, DATABASE_OPTIONS, EXIT, PRESETS_DIR_OPTION, untilSignal, type Command } from '../command.js';
+import { COMFY_OPTION, DATABASE_OPTIONS, EXIT, LOG_OPTIONS, PRESETS_DIR_OPTION, untilSignal, type Command } from '../command.js';
 import { labOptionsOf, settingsOf } from '../settings.js';
+import { openCliLogger } from '../log-output.js';
 import { startStandaloneServer } from '../serve.js';
 import { serveAuthenticate } from '../serve-auth.js';
 import { promptQueueForServe } from './prompt-queue.js';
@@ -37,6 +38,7 @@ export const serveCommand: Command = {
     COMFY_OPTION,
     PRESETS_DIR_OPTION,
     ...PROMPT_QUEUE_OPTIONS,
+    ...LOG_OPTIONS,
   ],
   async run(args, log) {
     const { dataDir, db, comfy } = settingsOf(args);
@@ -45,9 +47,10 @@ export const serveCommand: Command = {
     const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.MEDIA_LAB_ADMIN_TOKEN;
     const auth = serveAuthenticate(token); // the admin token and/or host tokens (MEDIA_LAB_JWT_*)
     const labOptions = labOptionsOf(args);
-    const promptQueue = promptQueueForServe(args, log);
+    const output = await openCliLogger(args, log);
+    const promptQueue = promptQueueForServe(args, output.logger);
     const server = await startStandaloneServer({
-      lab: { ...labOptions, logger: log, metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || labOptions.metricsToken },
+      lab: { ...labOptions, metricsToken: process.env.MEDIA_LAB_METRICS_TOKEN || labOptions.metricsToken },
       host,
       port,
       dataDir,
@@ -56,11 +59,13 @@ export const serveCommand: Command = {
       authenticate: auth.authenticate,
       worker: args.flags.has('no-worker') ? false : (settingsOf(args).file.worker?.enabled ?? true),
       extraRoutes: (lab) => promptQueue.extraRoutes(lab),
+      logger: output.logger,
     });
-    log.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
+    output.logger.info(`media-lab serve: ${server.url}/api/media-lab (database ${db}; accepts ${auth.summary})`);
     await untilSignal();
     await promptQueue.stop();
     await server.close();
+    await output.close();
     return EXIT.ok;
   },
 };

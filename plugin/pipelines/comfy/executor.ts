@@ -28,6 +28,7 @@ export interface ComfyExecutorDeps {
   pool: BackendPool;
   registry: PresetRegistry;
   options: Pick<ComfyOptions, 'lost' | 'cancelWaitMs' | 'outputPrefix'>;
+  /** Unused: the executor logs through the job's log (ctx.log), whose lines carry the job's fields. */
   logger?: Logger;
 }
 
@@ -81,13 +82,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 export class ComfyExecutor implements Executor {
-  private readonly logger: Logger;
-  constructor(private readonly deps: ComfyExecutorDeps) {
-    this.logger = deps.logger ?? silent;
-  }
+  constructor(private readonly deps: ComfyExecutorDeps) {}
 
   async run(ctx: ExecutorContext): Promise<ExecutorResult> {
     const preset = await this.presetFor(ctx.job);
@@ -139,7 +135,7 @@ export class ComfyExecutor implements Executor {
   /** Decides whether a lost or unreachable prompt may be submitted again. */
   private beforeResubmit(plan: Plan, error: MediaLabError): void {
     if (!(error instanceof ComfyLostError)) {
-      this.logger.warn(`[media-lab] job ${plan.ctx.job.id}: ${error.message}; trying another backend`);
+      plan.ctx.log(`${error.message}; trying another backend`, { errorCode: error.code }, 'warn');
       return; // failover: bounded by the backends left to try
     }
     const { policy, maxResubmits } = this.deps.options.lost;
@@ -147,14 +143,14 @@ export class ComfyExecutor implements Executor {
     if (policy === 'fail' || plan.lostCount > maxResubmits) {
       throw new MediaLabError('COMFY_LOST', policy === 'fail' ? error.message : `${error.message}; gave up after ${maxResubmits} resubmissions`);
     }
-    this.logger.warn(`[media-lab] job ${plan.ctx.job.id}: ${error.message}; resubmitting (${plan.lostCount}/${maxResubmits})`);
+    plan.ctx.log(`${error.message}; resubmitting (${plan.lostCount}/${maxResubmits})`, { errorCode: error.code }, 'warn');
   }
 
   /** A previous attempt's prompt: collect it, follow it, or report that it needs submitting again. */
   private async resume(plan: Plan, saved: ComfyCheckpoint): Promise<OutcomeAttempt | null> {
     const backend = this.deps.pool.get(saved.backend);
     if (!backend) {
-      this.logger.warn(`[media-lab] job ${plan.ctx.job.id}: backend ${saved.backend} is no longer configured; submitting again`);
+      plan.ctx.log(`backend ${saved.backend} is no longer configured; submitting again`, { comfyPromptId: saved.promptId }, 'warn');
       return null;
     }
     let location;
@@ -165,7 +161,7 @@ export class ComfyExecutor implements Executor {
       if (!(error instanceof ComfyUnreachableError)) throw error;
       this.deps.pool.markDown(backend.name, error.message);
       plan.tried.add(backend.name);
-      this.logger.warn(`[media-lab] job ${plan.ctx.job.id}: ${error.message}; submitting elsewhere`);
+      plan.ctx.log(`${error.message}; submitting elsewhere`, { comfyPromptId: saved.promptId }, 'warn');
       return null;
     }
     if (location.state === 'finished') {
@@ -177,6 +173,8 @@ export class ComfyExecutor implements Executor {
       return null;
     }
     await plan.ctx.setBackend(backend.name);
+    plan.ctx.bindLog({ comfyPromptId: saved.promptId });
+    plan.ctx.log(`following ComfyUI prompt ${saved.promptId} from an earlier attempt (${location.state})`);
     const prompt = await backend.client.queuedPrompt(saved.promptId).catch(() => null);
     let watch: PromptWatch;
     try {
@@ -221,6 +219,7 @@ export class ComfyExecutor implements Executor {
     }
     const compiled = compilePrompt({ definition: preset.definition, params: plan.params, files, outputFolder: this.outputFolder(ctx.job) });
     const promptId = randomUUID();
+    ctx.bindLog({ comfyPromptId: promptId });
 
     let watch: PromptWatch;
     try {
@@ -244,8 +243,9 @@ export class ComfyExecutor implements Executor {
       );
       const submitted = await backend.client.submit(compiled.prompt, { promptId, clientId: watch.clientId }, ctx.signal);
       if (Object.keys(submitted.nodeErrors).length) {
-        this.logger.warn(`[media-lab] job ${ctx.job.id}: ComfyUI ${backend.name} queued only part of the prompt: ${JSON.stringify(submitted.nodeErrors).slice(0, 500)}`);
+        ctx.log(`ComfyUI ${backend.name} queued only part of the prompt: ${JSON.stringify(submitted.nodeErrors).slice(0, 500)}`, undefined, 'warn');
       }
+      ctx.log(`ComfyUI prompt ${promptId} queued on ${backend.name}`);
     } catch (error) {
       watch.close();
       if (ctx.signal.aborted) {
@@ -334,6 +334,7 @@ export class ComfyExecutor implements Executor {
   private async conclude(plan: Plan, attempt: OutcomeAttempt): Promise<ExecutorResult> {
     const { ctx, preset } = plan;
     const { backend, promptId, outcome } = attempt;
+    if (outcome.status !== 'success') ctx.log(`ComfyUI prompt ${promptId} ended: ${outcome.status}`, { comfyPromptId: promptId }, 'warn');
     if (outcome.status === 'error') throw new ComfyExecutionError(backend.name, outcome.failure);
     if (outcome.status === 'interrupted') {
       throw new MediaLabError(
