@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { parseOptions, type MediaLabOptions, type MediaLabOptionsInput } from './options.js';
 import { openDatabase } from './db/connect.js';
 import { migrateLatest, migrateRollback } from './db/migrate.js';
-import { StorageJanitor } from './artifacts/janitor.js';
+import { StorageJanitor, janitorSettingsFor } from './artifacts/janitor.js';
 import { LocalStorage } from './artifacts/storage.js';
 import { labRetentionSweep, retentionScheduleOf, type RetentionSchedule } from './artifacts/retention-schedule.js';
 import { LabEventBus } from './events/bus.js';
@@ -18,7 +18,8 @@ import { createRouter } from './http/router.js';
 import { createPresetRoutes } from './http/preset-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
-import { artifactIdsUsedAsInputs, finishedJobIds, isJobRunning, listJobs } from './jobs/store.js';
+import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
+import { janitorJobs } from './jobs/janitor-facts.js';
 import { getArtifact } from './artifacts/store.js';
 import { installPipelines, type InstalledPipelines } from './kinds/install.js';
 import { uiBundleDir } from './ui-bundle.js';
@@ -80,7 +81,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const service = new JobService(knex, kinds, bus, options);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
-  const janitor = new StorageJanitor(knex, storage, (id) => isJobRunning(knex, id), JANITOR_INTERVAL_MS, log);
+  const janitor = new StorageJanitor(knex, storage, janitorJobs(knex), JANITOR_INTERVAL_MS, log, janitorSettingsFor(options.lease.durationMs));
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));
   const retention = retentionScheduleOf(options.retention, log);
   retention?.sweepWith(labRetentionSweep(knex, storage, { artifactIdsUsedAsInputs: () => artifactIdsUsedAsInputs(knex), finishedJobIds: () => finishedJobIds(knex) }));

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 
@@ -175,6 +175,40 @@ export class LocalStorage {
       removed++;
     }
     return removed;
+  }
+
+  /**
+   * Removes the work folders (work/<job id>) of jobs that no longer need them: nothing in the
+   * folder modified for `olderThanMs`, and `inUse` (asked last, just before removing) says no.
+   */
+  async removeStaleWork(olderThanMs: number, now = Date.now(), inUse: (jobId: string) => Promise<boolean> = async () => true): Promise<number> {
+    const folder = join(this.root, 'work');
+    let removed = 0;
+    for (const jobId of await readdir(folder).catch(() => [])) {
+      const path = join(folder, jobId);
+      const newest = await newestModification(path);
+      if (newest === null || now - newest < olderThanMs || (await inUse(jobId))) continue;
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Storage keys of the objects placed before `placedBefore` (ms): linking or renaming a file
+   * into objects/ sets its ctime, so it says when the object was put there (or later).
+   */
+  async objectsPlacedBefore(placedBefore: number): Promise<string[]> {
+    const keys: string[] = [];
+    const objects = join(this.root, 'objects');
+    for (const entry of await readdir(objects, { recursive: true, withFileTypes: true }).catch(() => [])) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const info = await stat(path).catch(() => null);
+      if (!info || info.ctimeMs >= placedBefore) continue;
+      keys.push(relative(this.root, path).split(sep).join('/'));
+    }
+    return keys;
   }
 
   /** Writes a stream to a temp file while hashing it; the caller adopts or removes it. */

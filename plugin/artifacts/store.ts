@@ -19,8 +19,10 @@ export function mediaColumns(facts: MediaFacts): Pick<Artifact, 'kind' | 'mime' 
 type Db = Knex | Knex.Transaction;
 const ARTIFACTS = 'media_artifacts';
 
-export async function insertArtifact(db: Db, artifact: Artifact): Promise<void> {
+/** `attempt`: the attempt of its job that recorded an output (null for uploads). */
+export async function insertArtifact(db: Db, artifact: Artifact, attempt: number | null = null): Promise<void> {
   await db(ARTIFACTS).insert({
+    attempt,
     id: artifact.id,
     job_id: artifact.jobId,
     role: artifact.role,
@@ -65,13 +67,23 @@ export async function artifactsOfJob(db: Db, jobId: string): Promise<Artifact[]>
   return rows.map(artifactFromRow);
 }
 
-export async function publishJobArtifacts(db: Db, jobId: string): Promise<number> {
-  return db(ARTIFACTS).where({ job_id: jobId, published: false }).update({ published: true });
+/** Publishes the outputs of the attempt that succeeded, and only those. */
+export async function publishJobArtifacts(db: Db, jobId: string, attempt: number): Promise<number> {
+  return db(ARTIFACTS).where({ job_id: jobId, attempt, published: false }).update({ published: true });
 }
 
-export async function deleteUnpublishedOfJob(db: Db, jobId: string): Promise<Artifact[]> {
-  const rows = (await db(ARTIFACTS).where({ job_id: jobId, published: false })) as Row[];
-  if (rows.length) await db(ARTIFACTS).where({ job_id: jobId, published: false }).delete();
+/** Which unpublished outputs of a job: all, one attempt's, or all but one attempt's. */
+export type AttemptFilter = { attempt: number } | { exceptAttempt: number } | Record<string, never>;
+
+export async function deleteUnpublishedOfJob(db: Db, jobId: string, which: AttemptFilter = {}): Promise<Artifact[]> {
+  const select = () => {
+    const query = db(ARTIFACTS).where({ job_id: jobId, published: false });
+    if ('attempt' in which) query.where('attempt', which.attempt);
+    if ('exceptAttempt' in which) query.where((q) => q.whereNot('attempt', which.exceptAttempt).orWhereNull('attempt'));
+    return query;
+  };
+  const rows = (await select()) as Row[];
+  if (rows.length) await db(ARTIFACTS).whereIn('id', rows.map((r) => String(r.id))).where({ published: false }).delete();
   return rows.map(artifactFromRow);
 }
 

@@ -25,6 +25,9 @@ export interface LabEvents {
   'alert.cleared': [LabAlert, string];
 }
 
+/** Endings remembered for dropping duplicates; a duplicate arrives within a poll interval. */
+const MAX_REMEMBERED_ENDINGS = 10_000;
+
 export class LabEventBus extends EventEmitter<LabEvents> {
   constructor() {
     super();
@@ -32,7 +35,24 @@ export class LabEventBus extends EventEmitter<LabEvents> {
     this.setMaxListeners(0);
   }
 
+  /** The ending each job last announced here, so that one ending is announced once. */
+  private readonly endings = new Map<string, string>();
+
+  /**
+   * Announces a job's new state. A job's ending can arrive twice (the database change watcher
+   * may read the final row before the worker that wrote it announces it): the second is dropped,
+   * so one ending makes one job.finished per process.
+   */
   jobChanged(job: Job): void {
+    if (isTerminal(job.status)) {
+      const ending = `${job.status}@${job.finishedAt ?? job.updatedAt}`;
+      if (this.endings.get(job.id) === ending) return;
+      this.endings.delete(job.id);
+      this.endings.set(job.id, ending);
+      if (this.endings.size > MAX_REMEMBERED_ENDINGS) this.endings.delete(this.endings.keys().next().value as string);
+    } else {
+      this.endings.delete(job.id);
+    }
     this.emit('job.updated', job);
     if (isTerminal(job.status)) this.emit('job.finished', job);
     if (job.status === 'QUEUED') this.emit('job.queued', job.id);

@@ -2,11 +2,13 @@
 // lease and reports a cancel request, the writes only the lease holder may make while it runs,
 // and the queries that find expired leases and the next job due.
 import type { Knex } from 'knex';
-import type { Job, JsonObject, WorkflowKind } from '../core/types.js';
+import type { Artifact, Job, JsonObject, WorkflowKind } from '../core/types.js';
 import { jobFromRow, type Row } from '../core/rows.js';
 import { isoAfter, nowIso } from '../core/time.js';
 import { clientName } from '../db/connect.js';
+import { deleteUnpublishedOfJob } from '../artifacts/store.js';
 import { insertEvent } from './events-store.js';
+import { transition } from './transition.js';
 import { JOBS, type Db } from './table.js';
 
 export interface Claim {
@@ -70,30 +72,95 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
   return claimed;
 }
 
+/**
+ * Which attempt of a job a worker runs: its name and the attempt number it claimed. Every write
+ * an attempt makes checks both in the same statement, so an attempt whose lease was swept (its
+ * worker froze, then woke) writes nothing, even when a worker of the same name runs the job now.
+ */
+export interface AttemptLease {
+  owner: string;
+  attempt: number;
+}
+
+export function leaseOf(job: Job, owner: string): AttemptLease {
+  return { owner, attempt: job.attempts };
+}
+
+/** The WHERE clause of a write only the lease holder may make. */
+function heldBy(id: string, lease: AttemptLease): Record<string, unknown> {
+  return { id, lease_owner: lease.owner, attempts: lease.attempt, status: 'RUNNING' };
+}
+
 /** Extends the lease; tells the caller whether it still holds the job and whether a cancel was requested. */
-export async function heartbeat(db: Db, id: string, owner: string, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
-  const updated = await db(JOBS)
-    .where({ id, lease_owner: owner, status: 'RUNNING' })
-    .update({ lease_expires_at: isoAfter(leaseMs) });
+export async function heartbeat(db: Db, id: string, lease: AttemptLease, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
+  const updated = await db(JOBS).where(heldBy(id, lease)).update({ lease_expires_at: isoAfter(leaseMs) });
   if (updated !== 1) return { held: false, cancelRequested: false };
   const row = (await db(JOBS).select('cancel_requested_at').where({ id }).first()) as Row | undefined;
   return { held: true, cancelRequested: Boolean(row?.cancel_requested_at) };
 }
 
-export async function updateProgress(db: Db, id: string, owner: string, progress: number, stage: string | null): Promise<boolean> {
+/**
+ * Inside a transaction that writes for an attempt (recording an output): true while the attempt
+ * holds its lease. The guarded UPDATE takes the job row's lock, so a lease sweep waits for the
+ * transaction and then deletes what it wrote, or has already moved the job and this matches 0 rows.
+ */
+export async function confirmLease(trx: Knex.Transaction, id: string, lease: AttemptLease): Promise<boolean> {
+  const updated = await trx(JOBS).where(heldBy(id, lease)).update({ lease_owner: lease.owner });
+  return updated === 1;
+}
+
+export async function updateProgress(db: Db, id: string, lease: AttemptLease, progress: number, stage: string | null): Promise<boolean> {
   const updated = await db(JOBS)
-    .where({ id, lease_owner: owner, status: 'RUNNING' })
+    .where(heldBy(id, lease))
     .update({ progress, stage: stage?.slice(0, 500) ?? null, updated_at: nowIso() });
   return updated === 1;
 }
 
-export async function saveCheckpoint(db: Db, id: string, owner: string, state: JsonObject): Promise<boolean> {
-  const updated = await db(JOBS).where({ id, lease_owner: owner, status: 'RUNNING' }).update({ checkpoint: JSON.stringify(state) });
+export async function saveCheckpoint(db: Db, id: string, lease: AttemptLease, state: JsonObject): Promise<boolean> {
+  const updated = await db(JOBS).where(heldBy(id, lease)).update({ checkpoint: JSON.stringify(state) });
   return updated === 1;
 }
 
-export async function setBackend(db: Db, id: string, backend: string | null): Promise<void> {
-  await db(JOBS).where({ id }).update({ backend });
+export async function setBackend(db: Db, id: string, lease: AttemptLease, backend: string | null): Promise<boolean> {
+  const updated = await db(JOBS).where(heldBy(id, lease)).update({ backend });
+  return updated === 1;
+}
+
+export interface ExpiredLease {
+  job: Job;
+  /** The dead attempts' unpublished outputs, whose rows went in the same transaction (their files are the caller's). */
+  discarded: Artifact[];
+  /** No attempts were left: the job FAILED (its work folder is the caller's to remove). */
+  exhausted: boolean;
+}
+
+/**
+ * Takes a job back from a worker whose lease ran out, in one transaction: RUNNING -> QUEUED (or
+ * FAILED when no attempts remain), guarded by that attempt's owner, number and expired lease, and
+ * its unpublished outputs deleted with it, so no crash can leave them for the next attempt.
+ */
+export async function expireLease(knex: Knex, job: Job, actor: string): Promise<ExpiredLease | null> {
+  const exhausted = job.attempts >= job.maxAttempts;
+  let discarded: Artifact[] = [];
+  const result = await transition(knex, {
+    id: job.id,
+    from: ['RUNNING'],
+    to: exhausted ? 'FAILED' : 'QUEUED',
+    actor,
+    type: 'lease-expired',
+    leaseOwner: job.leaseOwner ?? undefined,
+    attempt: job.attempts,
+    leaseExpiredBefore: nowIso(),
+    patch: exhausted
+      ? { error_code: 'LEASE_LOST', error_message: `The worker running this job (${job.leaseOwner}) stopped answering on each of ${job.attempts} attempts.` }
+      : { run_after: isoAfter(0), stage: 'waiting to resume (worker lost)' },
+    details: { previousOwner: job.leaseOwner, attempts: job.attempts },
+    alongside: async (trx) => {
+      // Outputs of a dead attempt are never published; the next attempt makes its own.
+      discarded = await deleteUnpublishedOfJob(trx, job.id);
+    },
+  });
+  return result ? { job: result.job, discarded, exhausted } : null;
 }
 
 /** Running jobs whose lease ran out: their worker died or hung. */

@@ -17,6 +17,10 @@ export interface TransitionRequest {
   type: string;
   /** Only transition when this worker still holds the lease. */
   leaseOwner?: string;
+  /** Only transition while the job is on this attempt (with leaseOwner: that attempt's lease). */
+  attempt?: number;
+  /** Only transition when the lease ran out before this instant (the lease sweep). */
+  leaseExpiredBefore?: string;
   patch?: Record<string, unknown>;
   details?: JsonObject;
   /** Extra work in the same transaction (publishing outputs...). */
@@ -34,9 +38,11 @@ export async function transition(knex: Knex, request: TransitionRequest): Promis
     const now = nowIso();
     const guard: Record<string, unknown> = { id: request.id, status: before.status };
     if (request.leaseOwner) guard.lease_owner = request.leaseOwner;
+    if (request.attempt !== undefined) guard.attempts = request.attempt;
     const terminal = isTerminal(request.to);
-    const updated = await trx(JOBS)
-      .where(guard)
+    const query = trx(JOBS).where(guard);
+    if (request.leaseExpiredBefore) query.where('lease_expires_at', '<', request.leaseExpiredBefore);
+    const updated = await query
       .update({
         status: request.to,
         updated_at: now,

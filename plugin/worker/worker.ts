@@ -7,18 +7,17 @@ import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import type { ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
+import type { Artifact, ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
 import { MediaLabError, isAbortError } from '../core/errors.js';
 import { isoAfter } from '../core/time.js';
-import { stopJob, stopOutcome, stopReasonOf } from '../../contract/stop.js';
+import { JobStopped, stopJob, stopOutcome, stopReasonOf } from '../../contract/stop.js';
 import * as claims from '../jobs/claim.js';
-import { getJob } from '../jobs/store.js';
 import { transition } from '../jobs/transition.js';
 import { jobTempName } from '../artifacts/temp-dir-name.js';
-import { getArtifacts, publishJobArtifacts } from '../artifacts/store.js';
+import { deleteUnpublishedOfJob, getArtifacts, publishJobArtifacts } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
-import { discardArtifacts, discardUnpublished, recordOutput } from '../artifacts/outputs.js';
+import { discardUnpublished, recordOutput, removeFilesOf } from '../artifacts/outputs.js';
 import type { LabEventBus } from '../events/bus.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
@@ -164,28 +163,13 @@ export class Worker {
     if (now - this.lastLeaseSweep < Math.min(this.deps.options.lease.durationMs / 2, 5_000)) return;
     this.lastLeaseSweep = now;
     for (const job of await claims.jobsWithExpiredLease(this.deps.knex)) {
-      const exhausted = job.attempts >= job.maxAttempts;
-      const result = await transition(this.deps.knex, {
-        id: job.id,
-        from: ['RUNNING'],
-        to: exhausted ? 'FAILED' : 'QUEUED',
-        actor: `worker:${this.id}`,
-        type: 'lease-expired',
-        leaseOwner: job.leaseOwner ?? undefined,
-        patch: exhausted
-          ? { error_code: 'LEASE_LOST', error_message: `The worker running this job (${job.leaseOwner}) stopped answering on each of ${job.attempts} attempts.` }
-          : { run_after: isoAfter(0), stage: 'waiting to resume (worker lost)' },
-        details: { previousOwner: job.leaseOwner, attempts: job.attempts },
-      });
-      if (!result) continue;
-      if (exhausted) {
-        await discardUnpublished(this.deps.knex, this.deps.storage, job.id);
-        await this.deps.storage.removeDir(this.deps.storage.workDirOf(job.id));
-      } else {
-        // Outputs of the dead attempt are never published; the new attempt makes its own.
-        await discardUnpublished(this.deps.knex, this.deps.storage, job.id);
-      }
-      this.deps.bus.jobChanged(result.job);
+      // One transaction: the job moves and the dead attempt's output rows go with it. Their files
+      // follow (a crash here leaves only unreferenced objects, which the storage janitor finds).
+      const expired = await claims.expireLease(this.deps.knex, job, `worker:${this.id}`);
+      if (!expired) continue;
+      await removeFilesOf(this.deps.knex, this.deps.storage, expired.discarded);
+      if (expired.exhausted) await this.deps.storage.removeDir(this.deps.storage.workDirOf(job.id));
+      this.deps.bus.jobChanged(expired.job);
     }
   }
 
@@ -204,11 +188,17 @@ export class Worker {
 
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
+    const lease = claims.leaseOf(job, this.id);
     const jobLog = new JobLog(this.deps.log, job);
     jobLog.info(`job ${job.id} started (attempt ${job.attempts} of ${job.maxAttempts})`, { worker: this.id, queuedMs: jobLog.durations().queuedMs });
+    /** A write of this attempt matched no row: its lease is gone, so it stops and writes nothing more. */
+    const leaseLost = (): Error => {
+      stopJob(controller, 'lease-lost');
+      return controller.signal.reason as Error;
+    };
     const heartbeat = setInterval(() => {
       claims
-        .heartbeat(knex, job.id, this.id, options.lease.durationMs)
+        .heartbeat(knex, job.id, lease, options.lease.durationMs)
         .then(({ held, cancelRequested }) => {
           if (!held) stopJob(controller, 'lease-lost');
           else if (cancelRequested) stopJob(controller, 'cancelled');
@@ -219,9 +209,9 @@ export class Worker {
     // the heartbeat), or it would stay RUNNING with a lease renewed forever.
     const tempDir = join(storage.root, 'tmp', jobTempName(job.id, job.attempts, randomBytes(6).toString('hex')));
     const workDir = storage.workDirOf(job.id);
-    /** Outputs this attempt recorded: removed if the attempt loses its job to another worker. */
-    const recorded: string[] = [];
     let lastWrite = 0;
+    // Progress is written in order and announced once the write shows the lease is still held.
+    let progressWrites = Promise.resolve();
     let lastProgress = 0;
     let lastStage: string | null = null;
     const ctx: ExecutorContext = {
@@ -238,23 +228,31 @@ export class Worker {
         const now = Date.now();
         if (now - lastWrite < 100 && progress < 1) return;
         lastWrite = now;
-        bus.emit('job.progress', { id: job.id, progress, stage: stage ?? null, at: new Date(now).toISOString() });
-        void claims.updateProgress(knex, job.id, this.id, progress, stage ?? null).catch(() => undefined);
+        progressWrites = progressWrites
+          .then(() => claims.updateProgress(knex, job.id, lease, progress, stage ?? null))
+          .then((held) => {
+            if (!held) return void leaseLost();
+            bus.emit('job.progress', { id: job.id, progress, stage: stage ?? null, at: new Date(now).toISOString() });
+          })
+          .catch(() => undefined);
       },
       addOutput: async (spec) => {
-        const artifact = await recordOutput(knex, storage, job, spec);
-        recorded.push(artifact.id);
-        return artifact;
+        try {
+          return await recordOutput(knex, storage, job, spec, (trx) => claims.confirmLease(trx, job.id, lease));
+        } catch (error) {
+          if (error instanceof JobStopped && error.reason === 'lease-lost') throw leaseLost();
+          throw error;
+        }
       },
       tempDir,
       workDir,
       saveCheckpoint: async (state: JsonObject) => {
+        if (!(await claims.saveCheckpoint(knex, job.id, lease, state))) throw leaseLost();
         job.checkpoint = state;
-        await claims.saveCheckpoint(knex, job.id, this.id, state);
       },
-      setBackend: (name) => {
+      setBackend: async (name) => {
         jobLog.bind({ backend: name });
-        return claims.setBackend(knex, job.id, name);
+        if (!(await claims.setBackend(knex, job.id, lease, name))) throw leaseLost();
       },
       laneConcurrency: options.lanes[job.workflow],
       log: (message, details, level = 'info') => jobLog.write(level, message, details),
@@ -278,86 +276,106 @@ export class Worker {
       if (missing.length) throw new MediaLabError('INPUT_MISSING', `Input artifacts no longer exist: ${missing.join(', ')}`);
       controller.signal.throwIfAborted();
       const result = await definition.executor.run(ctx);
+      await progressWrites;
       controller.signal.throwIfAborted();
       // Temp files go before the job is seen as finished: no caller ever sees leftovers.
       await storage.removeDir(tempDir);
-      await this.succeed(job, (result && result.summary) || {}, recorded, jobLog);
+      await this.succeed(job, (result && result.summary) || {}, jobLog);
     } catch (error) {
       await storage.removeDir(tempDir).catch(() => undefined);
-      await this.settleFailure(job, controller.signal, error, recorded, jobLog);
+      await progressWrites;
+      await this.settleFailure(job, controller.signal, error, jobLog);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async succeed(job: Job, summary: JsonObject, recorded: string[], jobLog: JobLog): Promise<void> {
-    const { knex, storage, bus } = this.deps;
+  /**
+   * A final write of this attempt, fenced by its lease (owner and attempt number in the guard),
+   * with the job's unpublished outputs deleted in the same transaction unless `publish` keeps
+   * them. Null when the lease is gone; the attempt then removes only its own leftovers.
+   */
+  private async settle(
+    job: Job,
+    request: Omit<Parameters<typeof transition>[1], 'id' | 'from' | 'actor' | 'leaseOwner' | 'attempt' | 'alongside'>,
+    publish = false,
+  ): Promise<Job | null> {
+    const { knex, storage } = this.deps;
+    let discarded: Artifact[] = [];
     const result = await transition(knex, {
+      ...request,
       id: job.id,
       from: ['RUNNING'],
-      to: 'SUCCEEDED',
       actor: `worker:${this.id}`,
-      type: 'succeeded',
       leaseOwner: this.id,
-      patch: { progress: 1, stage: 'done', error_code: null, error_message: null, cancel_requested_at: null },
-      details: { ...summary, ...jobLog.record(false) },
+      attempt: job.attempts,
       alongside: async (trx) => {
-        await publishJobArtifacts(trx, job.id);
+        if (publish) await publishJobArtifacts(trx, job.id, job.attempts);
+        // Anything a dead attempt left unpublished goes now; this attempt's outputs go unless published.
+        discarded = await deleteUnpublishedOfJob(trx, job.id, publish ? { exceptAttempt: job.attempts } : {});
       },
     });
-    if (result) {
-      jobLog.info(`job ${job.id} succeeded`, { outcome: 'SUCCEEDED', ...jobLog.durations() });
-      await storage.removeDir(storage.workDirOf(job.id));
-      bus.jobChanged(result.job);
-    } else {
-      jobLog.warn(`job ${job.id} finished, but it was cancelled or taken over meanwhile: its outputs are discarded`, { outcome: 'DISCARDED' });
-      // Cancelled or taken over meanwhile: nothing of this attempt may be published.
-      const current = await getJob(knex, job.id);
-      if (current && current.leaseOwner !== null && current.leaseOwner !== this.id) {
-        // Another worker runs it now: remove only what this attempt made, never the new attempt's.
-        await discardArtifacts(knex, storage, recorded);
-        return;
-      }
-      await discardUnpublished(knex, storage, job.id);
+    if (!result) {
+      // Another attempt owns the job now (or nobody does): remove only what this attempt recorded.
+      await this.discardOwnOutputs(job);
+      return null;
     }
+    await removeFilesOf(knex, storage, discarded);
+    return result.job;
   }
 
-  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[], jobLog: JobLog): Promise<void> {
-    const { knex, storage, bus, options } = this.deps;
+  private async discardOwnOutputs(job: Job): Promise<void> {
+    await discardUnpublished(this.deps.knex, this.deps.storage, job.id, { attempt: job.attempts });
+  }
+
+  private async succeed(job: Job, summary: JsonObject, jobLog: JobLog): Promise<void> {
+    const { storage, bus } = this.deps;
+    const finished = await this.settle(
+      job,
+      {
+        to: 'SUCCEEDED',
+        type: 'succeeded',
+        patch: { progress: 1, stage: 'done', error_code: null, error_message: null, cancel_requested_at: null },
+        details: { ...summary, ...jobLog.record(false) },
+      },
+      true,
+    );
+    if (!finished) {
+      jobLog.warn(`job ${job.id} finished, but it was cancelled or taken over meanwhile: its outputs are discarded`, { outcome: 'DISCARDED' });
+      return;
+    }
+    jobLog.info(`job ${job.id} succeeded`, { outcome: 'SUCCEEDED', ...jobLog.durations() });
+    await storage.removeDir(storage.workDirOf(job.id));
+    bus.jobChanged(finished);
+  }
+
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, jobLog: JobLog): Promise<void> {
+    const { storage, bus, options } = this.deps;
     // A stop's reason decides the next state; any other error is a failure of the attempt.
     const stop = stopReasonOf(signal);
     const outcome = stop ? stopOutcome(stop) : null;
     if (outcome?.next === 'untouched') {
       jobLog.warn(`job ${job.id}: lease lost; another worker owns it now`, { outcome: 'LEASE_LOST', ...jobLog.durations() });
-      // Outputs this attempt recorded after its lease was swept would otherwise stay behind,
-      // and the next attempt's success would publish them with its own.
-      await discardArtifacts(knex, storage, recorded);
+      // Rows this attempt recorded before its lease was swept (the sweep deletes them too; a
+      // takeover by hand may not): never the new attempt's, never a file one of its rows needs.
+      await this.discardOwnOutputs(job);
       return;
     }
-    await discardUnpublished(knex, storage, job.id);
-    let result: Awaited<ReturnType<typeof transition>>;
+    let finished: Job | null;
     if (outcome?.next === 'CANCELLED') {
       jobLog.info(`job ${job.id} cancelled`, { outcome: 'CANCELLED', ...jobLog.durations() });
-      result = await transition(knex, {
-        id: job.id,
-        from: ['RUNNING'],
+      finished = await this.settle(job, {
         to: 'CANCELLED',
-        actor: `worker:${this.id}`,
         type: 'cancelled',
-        leaseOwner: this.id,
         patch: { error_code: 'CANCELLED', error_message: 'Cancelled by request.', stage: 'cancelled' },
         details: jobLog.record(true),
       });
-      await storage.removeDir(storage.workDirOf(job.id));
+      if (finished) await storage.removeDir(storage.workDirOf(job.id));
     } else if (outcome?.next === 'QUEUED') {
       jobLog.info(`job ${job.id} released: the worker is shutting down`, { outcome: 'RELEASED', ...jobLog.durations() });
-      result = await transition(knex, {
-        id: job.id,
-        from: ['RUNNING'],
+      finished = await this.settle(job, {
         to: 'QUEUED',
-        actor: `worker:${this.id}`,
         type: 'released',
-        leaseOwner: this.id,
         // A shutdown is not the job's fault: give the attempt back.
         patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage: 'waiting (worker restarted)' },
         details: { reason: 'worker shutdown' },
@@ -371,13 +389,9 @@ export class Worker {
         `job ${job.id} ${retry ? `attempt ${job.attempts} failed, retrying in ${Math.ceil(delay / 1000)} s` : 'failed'}: [${failure.code}] ${failure.message}`,
         { outcome: retry ? 'RETRY' : 'FAILED', errorCode: failure.code, ...jobLog.durations() },
       );
-      result = await transition(knex, {
-        id: job.id,
-        from: ['RUNNING'],
+      finished = await this.settle(job, {
         to: retry ? 'QUEUED' : 'FAILED',
-        actor: `worker:${this.id}`,
         type: retry ? 'retry-scheduled' : 'failed',
-        leaseOwner: this.id,
         patch: {
           error_code: failure.code,
           error_message: failure.message,
@@ -386,9 +400,9 @@ export class Worker {
         },
         details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}), ...jobLog.record(true) },
       });
-      if (!retry) await storage.removeDir(storage.workDirOf(job.id));
+      if (finished && !retry) await storage.removeDir(storage.workDirOf(job.id));
     }
-    if (result) bus.jobChanged(result.job);
+    if (finished) bus.jobChanged(finished);
   }
 }
 

@@ -11,14 +11,15 @@ for (const target of DATABASES) {
       const db = await target.create();
       const knex = db.open();
       try {
-        assert.deepEqual(await migrateLatest(knex), ['0001_core']);
+        assert.deepEqual(await migrateLatest(knex), ['0001_core', '0002_artifact_attempt']);
         for (const table of CORE_TABLES) assert.ok(await knex.schema.hasTable(table), `${table} exists`);
         assert.ok(await knex.schema.hasColumn('media_jobs', 'lease_expires_at'));
         assert.ok(await knex.schema.hasColumn('media_artifacts', 'parent_ids'));
+        assert.ok(await knex.schema.hasColumn('media_artifacts', 'attempt'), 'outputs know the attempt that recorded them');
         assert.deepEqual(await migrateLatest(knex), [], 'second run applies nothing');
-        assert.deepEqual(await migrateRollback(knex), ['0001_core']);
+        assert.deepEqual(await migrateRollback(knex), ['0002_artifact_attempt', '0001_core']);
         for (const table of CORE_TABLES) assert.equal(await knex.schema.hasTable(table), false, `${table} dropped`);
-        assert.deepEqual(await migrateLatest(knex), ['0001_core'], 'up again after down');
+        assert.deepEqual(await migrateLatest(knex), ['0001_core', '0002_artifact_attempt'], 'up again after down');
       } finally {
         await knex.destroy();
         await db.drop();
@@ -35,7 +36,7 @@ for (const target of DATABASES) {
         assert.match(up.stdout, /applied: 0001_core/);
         const down = run('migrate:rollback', '--yes');
         assert.equal(down.status, 0, down.stderr);
-        assert.match(down.stdout, /rolled back: 0001_core/);
+        assert.match(down.stdout, /rolled back: 0002_artifact_attempt, 0001_core/);
       } finally {
         await db.drop();
       }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN } from '../support/auth.js';
 import { DATABASES } from '../support/db.js';
 import { steppingKind } from '../support/kinds.js';
+import type { KindDefinition } from '../../plugin/core/types.js';
+import { z } from 'zod';
 import { startTestLab, type TestLab } from '../support/lab.js';
 import { waitFor } from '../support/wait.js';
 import WebSocket from 'ws';
@@ -28,10 +31,10 @@ function stopWorker(child: ChildProcess): Promise<void> {
   });
 }
 
-async function setup(target: (typeof DATABASES)[number]): Promise<TestLab> {
+async function setup(target: (typeof DATABASES)[number], kind: KindDefinition<any> = steppingKind('voice')): Promise<TestLab> { // eslint-disable-line @typescript-eslint/no-explicit-any -- each test kind has its own params
   // The test process only submits and reads; the workers live in child processes.
   // The same `voice` parameter schema as the workers' (steps, stepMs), for submit-time validation.
-  const t = await startTestLab({ db: await target.create(), kinds: [steppingKind('voice')], worker: { enabled: false }, quotas: { maxActiveJobsPerUser: 1000, maxSubmissionsPerDay: 10000 } });
+  const t = await startTestLab({ db: await target.create(), kinds: [kind], worker: { enabled: false }, quotas: { maxActiveJobsPerUser: 1000, maxSubmissionsPerDay: 10000 } });
   await t.knex.schema.createTable('test_runs', (table) => {
     table.increments('id');
     table.string('job_id');
@@ -41,6 +44,14 @@ async function setup(target: (typeof DATABASES)[number]): Promise<TestLab> {
   });
   return t;
 }
+
+/** For submit-time validation only: the parameters test/support/worker-process.ts reads. */
+const gatedKind: KindDefinition<Record<string, unknown>> = {
+  kind: 'voice',
+  description: 'validates the worker processes\' parameters',
+  paramsSchema: z.object({ steps: z.number().int(), stepMs: z.number().int().default(0), recordOutputs: z.number().int(), pauseAt: z.array(z.number().int()) }),
+  inputs: { min: 0, max: 0, kinds: ['audio'] },
+};
 
 for (const target of DATABASES) {
   target.describe(`worker processes on ${target.name}`, function () {
@@ -97,6 +108,57 @@ for (const target of DATABASES) {
         await t.close();
       }
     });
+    it('a worker frozen past its lease (SIGSTOP) while another re-ran the job writes nothing when it wakes (SIGCONT)', async () => {
+      const t = await setup(target, gatedKind);
+      const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-mp-'));
+      const workers: ChildProcess[] = [];
+      const phases = async (worker: string) => ((await t.knex('test_runs').where({ job_id: id, worker }).orderBy('id')) as Array<{ phase: string }>).map((r) => r.phase);
+      const reached = (worker: string, phase: string) => waitFor(async () => (await phases(worker)).includes(phase), `${worker} to reach ${phase}`, 60_000);
+      const open = (worker: string, gate: number) => t.knex('test_runs').insert({ job_id: id, worker, phase: `go-${gate}`, at: Date.now() });
+      // One step, then gate 1 (before the output), the output, gate 2 (after it).
+      const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'voice', params: { steps: 1, recordOutputs: 1, pauseAt: [1, 2] } }) });
+      const id = body.id;
+      try {
+        const frozen = await spawnWorker(t.db.url, dataDir, 'frozen');
+        workers.push(frozen);
+        await reached('frozen', 'gate-1');
+        frozen.kill('SIGSTOP');
+        // Its lease runs out; the other worker's sweep requeues the job and it runs attempt 2.
+        workers.push(await spawnWorker(t.db.url, dataDir, 'other'));
+        await reached('other', 'gate-1');
+        const taken = await t.knex('media_jobs').where({ id }).first();
+        assert.equal(taken.lease_owner, 'other');
+        assert.equal(Number(taken.attempts), 2);
+        const takeover = Number(((await t.knex('media_job_events').where({ job_id: id, type: 'lease-expired' }).first()) as { id: number }).id);
+
+        // The frozen worker wakes and tries to record its output while the other still runs.
+        frozen.kill('SIGCONT');
+        await open('frozen', 1);
+        await waitFor(async () => (await phases('frozen')).some((p) => p.startsWith('output-')), 'the woken worker to try its output', 60_000);
+        await open('other', 1);
+        await open('other', 2);
+        await waitFor(async () => ((await t.knex('media_jobs').where({ id, status: 'SUCCEEDED' }).first()) ? true : null), 'the job to succeed', 60_000);
+        await open('frozen', 2);
+        await Promise.all(workers.map(stopWorker));
+
+        assert.deepEqual((await phases('frozen')).filter((p) => !p.startsWith('go-')), ['start', 'gate-1', 'output-refused'], 'the woken attempt could not record an output');
+        const job = await t.knex('media_jobs').where({ id }).first();
+        assert.equal(job.status, 'SUCCEEDED');
+        assert.equal(Number(job.attempts), 2);
+        const events = (await t.knex('media_job_events').where({ job_id: id }).orderBy('id')) as Array<{ id: number; type: string; actor: string }>;
+        assert.deepEqual(events.filter((e) => Number(e.id) > takeover).map((e) => `${e.actor}:${e.type}`), ['worker:other:claimed', 'worker:other:succeeded'], 'nothing from the frozen worker after the takeover');
+        const outputs = (await t.knex('media_artifacts').where({ job_id: id })) as Array<{ published: unknown; attempt: number; storage_key: string }>;
+        assert.deepEqual(outputs.map((o) => [Boolean(o.published), Number(o.attempt)]), [[true, 2]], 'one published output, of the attempt that succeeded');
+        const objects = (await readdir(join(dataDir, 'artifacts', 'objects'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+        assert.equal(objects.length, 1, 'no file of the frozen attempt in storage');
+        assert.equal(await readFile(join(dataDir, 'artifacts', outputs[0].storage_key), 'utf8'), 'made by other on attempt 2 #0');
+      } finally {
+        for (const worker of workers) if (worker.signalCode === null && worker.exitCode === null) worker.kill('SIGCONT');
+        await Promise.all(workers.map(stopWorker));
+        await t.close();
+      }
+    });
+
     it('WebSocket clients of a server without workers see the jobs a worker process runs', async () => {
       const t = await setup(target);
       const dataDir = mkdtempSync(join(tmpdir(), 'media-lab-mp-'));

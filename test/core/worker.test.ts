@@ -239,7 +239,7 @@ describe('recordOutput', () => {
       const job = { id: 'no-such-job', workflow: 'voice', preset: null, inputIds: [], submittedBy: 'u', attempts: 1 } as unknown as Job;
       // kind is NOT NULL: the insert fails after the file was adopted into storage.
       const facts = { kind: null, mime: 'image/png' } as unknown as MediaFacts;
-      await assert.rejects(recordOutput(t.knex, t.lab.storage, job, { path, facts }));
+      await assert.rejects(recordOutput(t.knex, t.lab.storage, job, { path, facts }, async () => true));
       const objects = await readdir(join(t.dataDir, 'artifacts', 'objects'), { recursive: true, withFileTypes: true });
       assert.deepEqual(objects.filter((e) => e.isFile()).map((e) => e.name), [], 'no unindexed object left in storage');
     } finally {

@@ -19,7 +19,7 @@ interface Metadata {
 }
 
 for (const target of DATABASES) {
-  describe(`structured logs of prompt jobs through the fake ComfyUI on ${target.name}`, function () {
+  target.describe(`structured logs of prompt jobs through the fake ComfyUI on ${target.name}`, function () {
     let comfy: FakeComfy;
     let h: QueueHarness;
     let bridge: { stop(): Promise<void> };
