@@ -2,6 +2,7 @@
 // they run the same from TypeScript sources, from the compiled dist/ and inside a bundle.
 import type { Knex } from 'knex';
 import * as core0001 from './0001_core.js';
+import * as core0002 from './0002_idempotency_fingerprint.js';
 
 export interface NamedMigration {
   name: string;
@@ -9,4 +10,7 @@ export interface NamedMigration {
   down(knex: Knex): Promise<void>;
 }
 
-export const coreMigrations: NamedMigration[] = [{ name: '0001_core', ...core0001 }];
+export const coreMigrations: NamedMigration[] = [
+  { name: '0001_core', ...core0001 },
+  { name: '0002_idempotency_fingerprint', ...core0002 },
+];
