@@ -50,7 +50,7 @@ export class JobService {
 
   async submit(user: User, body: unknown, submit: SubmitOptions = {}): Promise<{ job: Job; replayed: boolean }> {
     const parsed = submitJobSchema.safeParse(body);
-    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
+    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, [], body ?? {}));
     const request = parsed.data;
     const key = submit.idempotencyKey ?? null;
     // Of the request as the server reads it (defaults applied, unknown fields dropped).
@@ -72,7 +72,7 @@ export class JobService {
       inputIds = [...new Set([...inputIds, ...resolved.inputIds])];
     } else {
       const result = definition.paramsSchema.safeParse(request.params);
-      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params']));
+      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params'], request.params ?? {}));
       params = result.data as JsonObject;
     }
     const inputs = await this.checkInputs(request.workflow, inputIds);
