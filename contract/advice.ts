@@ -25,6 +25,15 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   FORBIDDEN: 'Media Lab is for admins only. Ask an admin to run it for you or to grant you the admin role.',
   QUOTA_EXCEEDED: 'You have reached your job quota. Wait for running jobs to finish (or the time the server named), then submit again.',
   TIMEOUT: 'The job ran past its time limit. Lower the size or length of the work and retry.',
+  NOT_FOUND: 'Nothing is at this address: check the id or the path (it may have been deleted or pruned).',
+  ILLEGAL_TRANSITION: 'The job is no longer in a state that allows this. Reload it to see its current status.',
+  BAD_REQUEST: 'The request is malformed. Check its headers and body against the API documentation (GET /openapi.json).',
+  MALFORMED_JSON: 'The request body is not valid JSON. Fix the JSON and send it again.',
+  REQUEST_TOO_LARGE: 'The request body is over the server limit. Upload files with POST /uploads and send their ids instead.',
+  UNSUPPORTED_MEDIA_TYPE: 'The body is in a type or encoding the server does not read. Send JSON as UTF-8 (Content-Type: application/json).',
+  RANGE_NOT_SATISFIABLE: 'The requested byte range lies outside the file. Ask for a range within the size in Content-Range, or for the whole file.',
+  PRECONDITION_FAILED: 'The file changed since your copy (If-Match / If-Unmodified-Since failed). Fetch it again without the condition.',
+  IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used for a different request. Send a new key for a new request, or the original body to get the original job.',
   INTERNAL: 'Media Lab hit an unexpected error. Retry; if it happens again, the server log has the details.',
 };
 

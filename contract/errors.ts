@@ -22,6 +22,16 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'QUOTA_EXCEEDED',
   'TIMEOUT',
+  // The request itself (HTTP answers that end no job)
+  'NOT_FOUND',
+  'ILLEGAL_TRANSITION',
+  'BAD_REQUEST',
+  'MALFORMED_JSON',
+  'REQUEST_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RANGE_NOT_SATISFIABLE',
+  'PRECONDITION_FAILED',
+  'IDEMPOTENCY_KEY_REUSED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -45,15 +55,18 @@ export interface FieldIssue {
   message: string;
 }
 
-/** Invalid input from a caller: becomes a 422 problem+json naming the fields. */
+/** Invalid input from a caller: becomes a 422 problem+json naming the fields (code
+ * VALIDATION_FAILED unless a more precise one is given, e.g. IDEMPOTENCY_KEY_REUSED). */
 export class ValidationError extends Error {
   readonly issues: FieldIssue[];
   readonly status: number;
-  constructor(issues: FieldIssue[], options: { status?: number; title?: string } = {}) {
+  readonly code: ErrorCode;
+  constructor(issues: FieldIssue[], options: { status?: number; title?: string; code?: ErrorCode } = {}) {
     super(options.title ?? issues.map((i) => `${i.field}: ${i.message}`).join('; '));
     this.name = 'ValidationError';
     this.issues = issues;
     this.status = options.status ?? 422;
+    this.code = options.code ?? 'VALIDATION_FAILED';
   }
 }
 

@@ -15,7 +15,10 @@ export const problemSchema = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string().optional(),
-  code: z.enum(ERROR_CODES).optional(),
+  /** Always present: what clients switch on. */
+  code: z.enum(ERROR_CODES),
+  /** What to do next, from the contract's advice table (the one the web components show). */
+  advice: z.string().optional(),
   errors: z.array(fieldIssueSchema).optional(),
   /** 409: the job's status that made the transition illegal. */
   currentStatus: z.enum(JOB_STATUSES).optional(),

@@ -71,7 +71,7 @@ export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps
     route(async (req, res) => {
       const artifact = await visibleArtifact(String(req.params.id));
       if (artifact.kind !== 'image') {
-        sendProblem(res, { title: 'No thumbnail', status: 404, detail: `Artifact ${artifact.id} is ${artifact.kind}; thumbnails exist for images.` });
+        sendProblem(res, { title: 'No thumbnail', status: 404, code: 'NOT_FOUND', detail: `Artifact ${artifact.id} is ${artifact.kind}; thumbnails exist for images.` });
         return;
       }
       const size = thumbnailSizeQuery.safeParse(req.query.size);

@@ -1,8 +1,9 @@
 // Wraps async route handlers and maps every error type to its problem+json answer.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { MediaLabError, ValidationError, type ErrorCode } from '../core/errors.js';
 import { NotFound, QuotaError, TransitionConflict } from '../jobs/service.js';
 import { sendProblem, validationProblem } from './problem.js';
+import { statusErrorOf, statusErrorProblem } from './status-errors.js';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
   UNSUPPORTED_FORMAT: 415,
@@ -14,11 +15,21 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 422,
 };
 
-export function problemFromError(res: Response, error: unknown): void {
-  if (error instanceof ValidationError) return sendProblem(res, validationProblem(error.issues, error.status));
-  if (error instanceof NotFound) return sendProblem(res, { title: 'Not found', status: 404, detail: error.message });
+export interface ProblemOptions {
+  /** The JSON body limit in words (e.g. `2 MB`), for the 413 detail. */
+  jsonBodyLimit?: string;
+}
+
+/** Headers a route set for the content it meant to send (a year of immutable caching, the
+ * content's ETag): an error answer must not carry them. */
+const CONTENT_HEADERS = ['Cache-Control', 'ETag', 'Last-Modified', 'Content-Range', 'Content-Disposition'];
+
+export function problemFromError(res: Response, error: unknown, options: ProblemOptions = {}): void {
+  for (const name of CONTENT_HEADERS) res.removeHeader(name);
+  if (error instanceof ValidationError) return sendProblem(res, validationProblem(error.issues, error.status, error.code));
+  if (error instanceof NotFound) return sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: error.message });
   if (error instanceof TransitionConflict) {
-    return sendProblem(res, { title: 'Conflict', status: 409, detail: error.message, currentStatus: error.job.status });
+    return sendProblem(res, { title: 'Conflict', status: 409, code: 'ILLEGAL_TRANSITION', detail: error.message, currentStatus: error.job.status });
   }
   if (error instanceof QuotaError) {
     res.setHeader('Retry-After', String(error.retryAfterSeconds));
@@ -27,15 +38,22 @@ export function problemFromError(res: Response, error: unknown): void {
   if (error instanceof MediaLabError) {
     return sendProblem(res, { title: error.code, status: statusByCode[error.code] ?? 500, code: error.code, detail: error.message });
   }
-  const parserError = error as { type?: string; status?: number; message?: string };
-  if (parserError?.type === 'entity.parse.failed') {
-    return sendProblem(res, { title: 'Malformed JSON', status: 400, detail: `The request body is not valid JSON: ${parserError.message}` });
-  }
-  if (parserError?.type === 'entity.too.large') {
-    return sendProblem(res, { title: 'Request too large', status: 413, detail: 'The JSON body is over the 2 MB limit; upload files with POST /uploads instead.' });
+  // send (416, 412, 404), body-parser (400, 413, 415), serve-static: the caller's doing.
+  const statusError = statusErrorOf(error);
+  if (statusError) {
+    for (const [name, value] of Object.entries(statusError.headers ?? {})) res.setHeader(name, value);
+    return sendProblem(res, statusErrorProblem(statusError, { jsonBody: options.jsonBodyLimit }));
   }
   console.error('[media-lab] unhandled error', error);
-  sendProblem(res, { title: 'Internal error', status: 500, detail: 'Media Lab hit an unexpected error; the server log has the details.' });
+  sendProblem(res, { title: 'Internal error', status: 500, code: 'INTERNAL', detail: 'Media Lab hit an unexpected error; the server log has the details.' });
+}
+
+/** Express error middleware answering with problemFromError (unless the answer has begun). */
+export function problemHandler(options: ProblemOptions = {}): ErrorRequestHandler {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    problemFromError(res, error, options);
+  };
 }
 
 export function route(handler: (req: Request, res: Response) => Promise<void> | void): RequestHandler {

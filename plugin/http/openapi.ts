@@ -94,7 +94,7 @@ export function buildOpenApi(kinds: KindRegistry, mountPath: string): JsonSchema
       },
       '/jobs': {
         post: {
-          summary: 'Submit a job (202); Idempotency-Key header returns the same job for a repeated submit',
+          summary: 'Submit a job (202); Idempotency-Key: the same key and body return the same job, the same key with another body is 422 IDEMPOTENCY_KEY_REUSED',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
           requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitJob' } } } },
           responses: { 202: wire('Queued', 'SubmitJobResponse'), 422: problemResponse('Invalid fields (named in errors[])'), 429: problemResponse('Quota exceeded (Retry-After)'), ...errors },

@@ -14,6 +14,7 @@ import type { PresetVersion } from '../../bridge/types.js';
 import { MediaLabError } from '../core/errors.js';
 import type { PresetRegistry, PublishResult } from '../pipelines/comfy/preset-registry.js';
 import { sendProblem, validationProblem } from './problem.js';
+import { statusErrorOf, statusErrorProblem } from './status-errors.js';
 
 export interface PresetRouteDeps {
   /** Browser origins allowed to call these routes (e.g. http://127.0.0.1:8188 for the ComfyUI editor). */
@@ -156,7 +157,9 @@ function presetProblem(error: unknown, _req: Request, res: Response, next: NextF
   if (res.headersSent) return next(error);
   const parseError = error as { type?: string; status?: number };
   if (parseError?.type === 'entity.parse.failed') return sendProblem(res, validationProblem([{ field: 'body', message: 'is not valid JSON' }]));
-  if (parseError?.type === 'entity.too.large') return sendProblem(res, { title: 'Workflow too large', status: 413, detail: 'the body is larger than the limit' });
+  if (parseError?.type === 'entity.too.large') return sendProblem(res, { title: 'Workflow too large', status: 413, code: 'REQUEST_TOO_LARGE', detail: 'The workflow body is larger than the limit.' });
+  const statusError = statusErrorOf(error);
+  if (statusError) return sendProblem(res, statusErrorProblem(statusError));
   const code = error instanceof MediaLabError ? error.code : 'INTERNAL';
   sendProblem(res, { title: 'Preset request failed', status: 500, code, detail: (error as Error).message });
 }

@@ -1,7 +1,9 @@
 // RFC 9457 problem+json responses. Every error the API returns goes through here so clients
-// always get `type`, `title`, `status`, `detail` and, for invalid input, the offending fields.
+// always get `type`, `title`, `status`, `detail`, a stable `code` with its `advice` (the
+// contract's table, the one the web components show) and, for invalid input, the fields.
 import type { Response } from 'express';
-import type { FieldIssue } from '../../contract/errors.js';
+import { ADVICE } from '../../contract/advice.js';
+import type { ErrorCode, FieldIssue } from '../../contract/errors.js';
 import type { Problem } from '../../contract/problem.js';
 
 export type { Problem };
@@ -10,15 +12,17 @@ export function sendProblem(res: Response, problem: Problem): void {
   res
     .status(problem.status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: problem.type ?? 'about:blank', ...problem }));
+    .send(JSON.stringify({ type: problem.type ?? 'about:blank', ...problem, advice: problem.advice ?? ADVICE[problem.code] }));
 }
 
-export function validationProblem(issues: FieldIssue[], status = 422): Problem {
+const TITLES: Partial<Record<ErrorCode, string>> = { IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused' };
+
+export function validationProblem(issues: FieldIssue[], status = 422, code: ErrorCode = 'VALIDATION_FAILED'): Problem {
   const fields = issues.map((i) => i.field).join(', ');
   return {
-    title: 'Invalid request',
+    title: code === 'VALIDATION_FAILED' ? 'Invalid request' : TITLES[code] ?? 'Invalid request',
     status,
-    code: 'VALIDATION_FAILED',
+    code,
     detail: issues.map((i) => `${i.field}: ${i.message}`).join('; ') || `Invalid fields: ${fields}`,
     errors: issues,
   };

@@ -6,7 +6,7 @@ import { zodIssues } from '../../contract/zod-issues.js';
 
 export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
   const result = schema.safeParse(req.query);
-  if (!result.success) throw new ValidationError(zodIssues(result.error, ['query']));
+  if (!result.success) throw new ValidationError(zodIssues(result.error, ['query'], req.query));
   return result.data;
 }
 

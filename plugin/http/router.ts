@@ -1,13 +1,13 @@
 // The one Express router a host mounts (default at /api/media-lab): the web-component bundle,
 // then the admin gate, then one router per resource.
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { Knex } from 'knex';
 import type { JobService } from '../jobs/service.js';
 import type { LocalStorage } from '../artifacts/storage.js';
 import type { MediaLabOptions } from '../options.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import { adminGate } from './auth.js';
-import { problemFromError } from './handle.js';
+import { problemHandler } from './handle.js';
 import { sendProblem } from './problem.js';
 import type { HealthDeps } from './health.js';
 import { createJobRoutes } from './job-routes.js';
@@ -43,7 +43,8 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(adminGate(options.authenticate, options.adminRole));
   router.use(express.json({ limit: '2mb' }));
   // Body-parser errors (malformed JSON, too large) become problem+json too.
-  router.use((error: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => (error ? problemFromError(res, error) : next()));
+  // So do errors of the routes before it that carry a status (a missing /ui file: 404).
+  router.use(problemHandler({ jsonBodyLimit: '2 MB' }));
 
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
   router.use(createJobRoutes({ knex, jobs, mount }));
@@ -51,6 +52,8 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health, mount }));
   for (const extra of deps.extraRoutes ?? []) router.use(extra);
 
-  router.use((req, res) => sendProblem(res, { title: 'Not found', status: 404, detail: `No Media Lab route ${req.method} ${req.path}.` }));
+  router.use((req, res) => sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `No Media Lab route ${req.method} ${req.path}.` }));
+  // Whatever a route outside route() passed on.
+  router.use(problemHandler());
   return router;
 }

@@ -13,6 +13,7 @@ import type { MediaLabOptions } from '../options.js';
 import { zodIssues } from '../../contract/zod-issues.js';
 import { submitJobSchema, type SubmitJobRequest } from '../../contract/requests.js';
 import { isoAfter } from '../core/time.js';
+import { requestFingerprint } from './fingerprint.js';
 
 export type SubmitJobBody = SubmitJobRequest;
 
@@ -49,12 +50,14 @@ export class JobService {
 
   async submit(user: User, body: unknown, submit: SubmitOptions = {}): Promise<{ job: Job; replayed: boolean }> {
     const parsed = submitJobSchema.safeParse(body);
-    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
+    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, [], body ?? {}));
     const request = parsed.data;
     const key = submit.idempotencyKey ?? null;
+    // Of the request as the server reads it (defaults applied, unknown fields dropped).
+    const fingerprint = key ? requestFingerprint(request) : null;
     if (key) {
-      const existing = await store.findJobByIdempotencyKey(this.knex, user.id, key);
-      if (existing) return { job: existing, replayed: true };
+      const replay = await this.replayOf(user, key, fingerprint);
+      if (replay) return replay;
     }
     await this.checkQuotas(user);
     const definition = this.kinds.get(request.workflow);
@@ -69,7 +72,7 @@ export class JobService {
       inputIds = [...new Set([...inputIds, ...resolved.inputIds])];
     } else {
       const result = definition.paramsSchema.safeParse(request.params);
-      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params']));
+      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params'], request.params ?? {}));
       params = result.data as JsonObject;
     }
     const inputs = await this.checkInputs(request.workflow, inputIds);
@@ -84,6 +87,7 @@ export class JobService {
         maxAttempts: request.maxAttempts ?? this.options.retry.maxAttempts,
         submittedBy: user.id,
         idempotencyKey: key,
+        idempotencyFingerprint: fingerprint,
         source: submit.source ?? 'lab',
         sourceRef: submit.sourceRef ?? null,
       });
@@ -92,11 +96,25 @@ export class JobService {
     } catch (error) {
       // Two identical submits raced: the unique index picked one; return it.
       if (key) {
-        const existing = await store.findJobByIdempotencyKey(this.knex, user.id, key);
-        if (existing) return { job: existing, replayed: true };
+        const replay = await this.replayOf(user, key, fingerprint);
+        if (replay) return replay;
       }
       throw error;
     }
+  }
+
+  /** The job already submitted under this key, if its body was the same; a different body is
+   * a 422 IDEMPOTENCY_KEY_REUSED. (Jobs from before fingerprints were kept replay as before.) */
+  private async replayOf(user: User, key: string, fingerprint: string | null): Promise<{ job: Job; replayed: true } | null> {
+    const existing = await store.findIdempotentSubmission(this.knex, user.id, key);
+    if (!existing) return null;
+    if (existing.fingerprint && fingerprint && existing.fingerprint !== fingerprint) {
+      throw new ValidationError(
+        [{ field: 'Idempotency-Key', message: `"${key}" was already used for a different request (job ${existing.job.id}); send a new key for a new request, or the same body to get that job.` }],
+        { code: 'IDEMPOTENCY_KEY_REUSED' },
+      );
+    }
+    return { job: existing.job, replayed: true };
   }
 
   private async checkQuotas(user: User): Promise<void> {

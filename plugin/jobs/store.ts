@@ -21,6 +21,8 @@ export interface NewJob {
   maxAttempts: number;
   submittedBy: string;
   idempotencyKey: string | null;
+  /** sha256 of the canonical submitted body, kept with the key (see jobs/fingerprint.ts). */
+  idempotencyFingerprint?: string | null;
   source: JobSource;
   sourceRef: string | null;
 }
@@ -43,6 +45,7 @@ export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
     run_after: now,
     submitted_by: job.submittedBy,
     idempotency_key: job.idempotencyKey,
+    idempotency_fingerprint: job.idempotencyFingerprint ?? null,
     source: job.source,
     source_ref: job.sourceRef,
     checkpoint: '{}',
@@ -68,9 +71,11 @@ export async function getJob(db: Db, id: string): Promise<Job | null> {
   return row ? jobFromRow(row) : null;
 }
 
-export async function findJobByIdempotencyKey(db: Db, submittedBy: string, key: string): Promise<Job | null> {
+/** The job submitted under this key, with the fingerprint of its body (null for rows from
+ * before fingerprints were kept). */
+export async function findIdempotentSubmission(db: Db, submittedBy: string, key: string): Promise<{ job: Job; fingerprint: string | null } | null> {
   const row = (await db(JOBS).where({ submitted_by: submittedBy, idempotency_key: key }).first()) as Row | undefined;
-  return row ? jobFromRow(row) : null;
+  return row ? { job: jobFromRow(row), fingerprint: (row.idempotency_fingerprint as string | null) ?? null } : null;
 }
 
 export interface JobFilters {

@@ -87,11 +87,17 @@ async function visiblePrompt(deps: PromptRoutesDeps, req: Request, res: Response
   if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, ['id']));
   const prompt = await getPrompt(knex, options, promptIdOf(parsed.data)).catch(ifWrongIdType(null));
   if (!prompt) {
-    sendProblem(res, { title: 'Not found', status: 404, detail: `No prompt with id ${parsed.data}.` });
+    sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `No prompt with id ${parsed.data}.` });
     return null;
   }
   if (!(await canView(user, prompt))) {
-    sendProblem(res, { title: 'Not allowed', status: 403, code: 'FORBIDDEN', detail: `User "${user.id}" may not see the media of prompt ${parsed.data}.` });
+    sendProblem(res, {
+      title: 'Not allowed',
+      status: 403,
+      code: 'FORBIDDEN',
+      detail: `User "${user.id}" may not see the media of prompt ${parsed.data}.`,
+      advice: 'Only those the host allows (by default the prompt\'s owner and admins) may see its media.',
+    });
     return null;
   }
   return { user, prompt };
@@ -172,7 +178,7 @@ function fileRoute(deps: PromptRoutesDeps, which: 'file' | 'preview') {
     const artifact = Number.isInteger(artifactId) ? await getPromptArtifact(knex, options.artifactsTable, found.prompt[options.columns.id] as PromptId, artifactId) : null;
     const relative = artifact ? (which === 'file' ? artifact.filePath : artifact.previewPath) : null;
     if (!artifact || !relative || !(await media.exists(relative))) {
-      sendProblem(res, { title: 'Not found', status: 404, detail: `Prompt ${String(req.params.id)} has no ${which} for artifact ${String(req.params.artifactId)}${artifact && relative ? ' (the file was pruned)' : ''}.` });
+      sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `Prompt ${String(req.params.id)} has no ${which} for artifact ${String(req.params.artifactId)}${artifact && relative ? ' (the file was pruned)' : ''}.` });
       return;
     }
     // Content-addressed files never change; only this user's cache may keep them.

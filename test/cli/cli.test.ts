@@ -134,7 +134,7 @@ describe('media-lab CLI', function () {
     assert.equal(pq.status, 0, pq.stderr);
     const result = await cli(['migrate:rollback', '--yes', '--db', db.file]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /rolled back: 0002_artifact_attempt, 0001_core/);
+    assert.match(result.stdout, /rolled back: (.*, )?0001_core/);
     const { knex } = openDatabase(db.file);
     try {
       assert.equal(await knex.schema.hasTable('media_jobs'), false);

