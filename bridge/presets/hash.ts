@@ -1,5 +1,5 @@
 // A preset's content hash: SHA-256 of canonical JSON (sorted keys) of what changes behaviour:
-// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements.
+// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements, time limit.
 // Name and description are left out: renaming text does not make a new version.
 import { createHash } from 'node:crypto';
 import type { ApiWorkflow, PresetDefinition } from '../types.js';
@@ -28,6 +28,8 @@ export function presetHash(definition: PresetDefinition): string {
     derived: manifest.derived,
     outputs: manifest.outputs,
     requires: manifest.requires,
+    // Left out of the JSON when the manifest has none, so older presets keep their hashes.
+    timeout: manifest.timeout,
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

@@ -2,6 +2,7 @@
 // default, bounds, the node inputs they set), derived inputs, outputs, required custom nodes.
 import { z } from 'zod';
 import { PARAMETER_TYPES, type JsonValue } from '../types.js';
+import { timeLimitSchema } from '../../contract/duration.js';
 
 export const PRESET_KINDS = ['generate', 'blend', 'music', 'voice'] as const;
 
@@ -73,6 +74,8 @@ export const manifestSchema = z.object({
   derived: z.array(derivedSchema).default([]),
   outputs: z.array(nodeId).default([]),
   requires: z.object({ customNodes: z.array(customNodeSchema).default([]) }).prefault({}),
+  /** The longest one attempt may run: ms, "30m", "2h"; 0 or null: no limit. Left out: the kind's limit. */
+  timeout: timeLimitSchema.optional(),
 });
 
 export type ManifestInput = z.input<typeof manifestSchema>;

@@ -134,6 +134,7 @@ function publishPreset(registry: PresetRegistry, onPublished: PresetRouteDeps['o
           derived: body.derived,
           outputs: body.outputs,
           requires: body.requires,
+          timeout: body.timeout,
         },
         'api',
       );
