@@ -23,6 +23,7 @@ import type { LabEventBus } from '../events/bus.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { retryDelayMs } from './backoff.js';
+import { armRunLimit, runLimitDetails, runLimitOf, timeoutFailure, type RunLimit } from './run-limit.js';
 
 interface RunningJob {
   job: Job;
@@ -202,6 +203,11 @@ export class Worker {
 
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
+    // This attempt's run time is measured from here (time spent QUEUED is not run time).
+    const startedAt = Date.now();
+    const definition = kinds.get(job.workflow);
+    let limit: RunLimit = { ms: null, source: 'none' };
+    let disarm: () => void = () => undefined;
     const heartbeat = setInterval(() => {
       claims
         .heartbeat(knex, job.id, this.id, options.lease.durationMs)
@@ -250,9 +256,10 @@ export class Worker {
       log: (message, details) => this.deps.log.info(`[media-lab] job ${job.id}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`),
     };
     try {
+      limit = await runLimitOf(job, definition, options.timeouts);
+      disarm = armRunLimit(controller, limit, startedAt);
       await mkdir(tempDir, { recursive: true });
       await mkdir(workDir, { recursive: true });
-      const definition = kinds.get(job.workflow);
       if (!definition.executor) {
         throw new MediaLabError(
           'EXECUTOR_UNAVAILABLE',
@@ -267,13 +274,15 @@ export class Worker {
       if (missing.length) throw new MediaLabError('INPUT_MISSING', `Input artifacts no longer exist: ${missing.join(', ')}`);
       controller.signal.throwIfAborted();
       const result = await definition.executor.run(ctx);
+      disarm(); // the work finished in time: publishing it is not run time
       controller.signal.throwIfAborted();
       // Temp files go before the job is seen as finished: no caller ever sees leftovers.
       await storage.removeDir(tempDir);
-      await this.succeed(job, (result && result.summary) || {}, recorded);
+      await this.succeed(job, { ...((result && result.summary) || {}), timeout: runLimitDetails(limit) }, recorded);
     } catch (error) {
+      disarm(); // the stop's reason is settled from here on
       await storage.removeDir(tempDir).catch(() => undefined);
-      await this.settleFailure(job, controller.signal, error, recorded);
+      await this.settleFailure(job, controller.signal, error, recorded, limit);
     } finally {
       clearInterval(heartbeat);
     }
@@ -309,7 +318,7 @@ export class Worker {
     }
   }
 
-  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[]): Promise<void> {
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, recorded: string[], limit: RunLimit): Promise<void> {
     const { knex, storage, bus, options, log } = this.deps;
     // A stop's reason decides the next state; any other error is a failure of the attempt.
     const stop = stopReasonOf(signal);
@@ -347,7 +356,8 @@ export class Worker {
         details: { reason: 'worker shutdown' },
       });
     } else {
-      const failure = outcome?.next === 'failed' ? outcome.error : failureOf(error);
+      const timedOut = stop === 'timeout' && outcome?.next === 'failed';
+      const failure = outcome?.next === 'failed' ? (timedOut ? timeoutFailure(outcome.error, limit, error) : outcome.error) : failureOf(error);
       const retry = failure.transient && job.attempts < job.maxAttempts;
       const delay = retryDelayMs(job.attempts, options.retry.backoffBaseMs, options.retry.backoffMaxMs);
       result = await transition(knex, {
@@ -363,8 +373,15 @@ export class Worker {
           stage: retry ? `retrying in ${Math.ceil(delay / 1000)} s` : 'failed',
           ...(retry ? { run_after: isoAfter(delay), lease_owner: null, lease_expires_at: null } : {}),
         },
-        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}) },
+        details: {
+          code: failure.code,
+          message: failure.message,
+          attempt: job.attempts,
+          ...(retry ? { retryInMs: delay } : {}),
+          ...(timedOut ? { timeout: runLimitDetails(limit) } : {}),
+        },
       });
+      if (timedOut) log.warn(`[media-lab] job ${job.id} (attempt ${job.attempts}/${job.maxAttempts}): ${failure.message}`);
       if (!retry) await storage.removeDir(storage.workDirOf(job.id));
       if (!outcome && !(error instanceof MediaLabError)) log.error(`[media-lab] job ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
     }

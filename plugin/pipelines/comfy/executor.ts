@@ -55,10 +55,15 @@ function isDetach(signal: AbortSignal): boolean {
   return detaches(stopReasonOf(signal));
 }
 
-/** What to throw once the job's signal has aborted: a detaching stop as itself, so the worker sees it. */
+/**
+ * What to throw once the job's signal has aborted: a detaching stop as itself, so the worker sees
+ * it; a timeout (stopped like a cancel: the prompt was removed or interrupted) as TIMEOUT, saying
+ * what became of the prompt.
+ */
 function cancellation(signal: AbortSignal, detail: string): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof MediaLabError || (isDetach(signal) && reason instanceof Error)) return reason;
+  if (stopReasonOf(signal) === 'timeout') return new MediaLabError('TIMEOUT', detail || 'stopped at its time limit', { transient: true });
   return new MediaLabError('CANCELLED', `Cancelled${detail ? `: ${detail}` : ''}`);
 }
 
