@@ -37,6 +37,7 @@ function summary(preset: PresetVersion) {
     parameters: manifest.parameters.map(describeParameter),
     outputs: manifest.outputs,
     requires: manifest.requires,
+    ...(manifest.timeout !== undefined ? { timeout: manifest.timeout } : {}),
   };
 }
 

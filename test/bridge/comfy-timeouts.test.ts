@@ -6,6 +6,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent, JobDetail } from '../../contract/job.js';
 import type { Items } from '../../contract/pages.js';
+import type { PresetList, PresetSummary } from '../../contract/presets.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { REPO_ROOT, tempDir } from '../support/files.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
@@ -128,5 +129,28 @@ describe('timeouts: ComfyUI jobs', function () {
     assert.deepEqual(job.preset && [job.preset.name, job.preset.version], ['quick-txt2img', 1]);
     assert.deepEqual((await lastEvent(id)).details.timeout, { limitMs: 250, source: 'preset "quick-txt2img" v1' });
     assert.match(job.errorMessage ?? '', /^Timed out after 250 ms: the attempt ran past its limit \(preset "quick-txt2img" v1\)/);
+  });
+
+  it('GET /presets shows a preset\'s own limit; POST /presets takes one ("0": none) or names a bad one', async () => {
+    const { body } = await t.json<PresetList>('/presets');
+    assert.equal(body.presets.find((p) => p.name === 'quick-txt2img')?.timeout, 250);
+    assert.equal('timeout' in (body.presets.find((p) => p.name === 'txt2img') ?? {}), false, 'no timeout of its own: the kind\'s applies');
+
+    const folder = join(REPO_ROOT, 'comfy-workflows', 'txt2img');
+    const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const workflow = JSON.parse(await readFile(join(folder, 'workflow.json'), 'utf8')) as unknown;
+    const publish = (timeout: unknown) =>
+      t.json<PresetSummary & { errors?: Array<{ field: string; message: string }> }>('/presets', {
+        method: 'POST',
+        body: JSON.stringify({ ...manifest, name: 'posted-txt2img', workflow, timeout }),
+      });
+    const limited = await publish('2m');
+    assert.equal(limited.status, 201, JSON.stringify(limited.body));
+    assert.equal(limited.body.timeout, 120_000);
+    const unlimited = await publish(0);
+    assert.deepEqual([unlimited.status, unlimited.body.version, unlimited.body.timeout], [201, 2, null], 'a new version without a limit');
+    const bad = await publish('a while');
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.errors?.[0].field, 'timeout');
   });
 });
