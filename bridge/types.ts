@@ -290,6 +290,11 @@ export interface PresetManifest {
   /** Nodes whose files are the job's outputs (default: every SaveImage/SaveAudio-like node). */
   outputs: NodeId[];
   requires: { customNodes: CustomNodeRequirement[] };
+  /**
+   * The longest one attempt of a job with this preset may run, in ms (null: no limit); absent:
+   * the kind's limit (the `timeouts` option) applies.
+   */
+  timeout?: number | null;
 }
 
 /** Everything that makes a preset version: immutable once stored. */

@@ -38,6 +38,8 @@ export const presetSummarySchema = z.strictObject({
   outputs: z.array(z.string()),
   /** Custom nodes the ComfyUI install needs for this preset. */
   requires: z.looseObject({ customNodes: z.array(z.unknown()) }),
+  /** The preset's own limit on one attempt's run time (ms; null: no limit); absent: its kind's limit applies. */
+  timeout: z.number().int().nullable().optional(),
 });
 export type PresetSummary = z.infer<typeof presetSummarySchema>;
 

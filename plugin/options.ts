@@ -8,6 +8,7 @@ import type { User } from './core/types.js';
 import { isKnex } from './db/connect.js';
 import { durationMs } from './core/duration.js';
 import { LOG_LEVELS, type LoggerInput } from './core/logger.js';
+import { timeLimitSchema } from '../contract/duration.js';
 
 export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
 
@@ -28,6 +29,20 @@ export const retentionSchema = z.object({
   every: duration.default('1h'),
   dryRun: z.boolean().default(false),
 });
+
+/**
+ * The longest one attempt of a job may run (ms, or "30m", "2h"; 0 or null: no limit). A preset's
+ * manifest `timeout` overrides its kind's. Past it the job is stopped like a cancel and fails
+ * with TIMEOUT, which the retry policy retries.
+ */
+export const DEFAULT_TIMEOUTS_MS = {
+  generate: 15 * 60_000,
+  blend: 15 * 60_000,
+  music: 20 * 60_000,
+  voice: 20 * 60_000,
+  enhance: 30 * 60_000,
+  interpolate: 2 * 3_600_000,
+} as const;
 
 export const optionsSchema = z.object({
   /** A Knex instance, a Knex config, an SQLite file path or a postgres:// URL. Default: <dataDir>/media-lab.sqlite */
@@ -58,6 +73,17 @@ export const optionsSchema = z.object({
       music: laneLimit.default(1),
       voice: laneLimit.default(1),
     })
+    .prefault({}),
+  timeouts: z
+    .object({
+      generate: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.generate),
+      blend: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.blend),
+      music: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.music),
+      voice: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.voice),
+      enhance: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.enhance),
+      interpolate: timeLimitSchema.default(DEFAULT_TIMEOUTS_MS.interpolate),
+    })
+    .strict()
     .prefault({}),
   lease: z
     .object({

@@ -18,6 +18,7 @@ export interface PresetInput {
   derived?: unknown;
   outputs?: unknown;
   requires?: unknown;
+  timeout?: unknown;
 }
 
 /** A preset that cannot be used: every issue names its field. */
@@ -50,6 +51,7 @@ export function buildPresetDefinition(input: PresetInput, source?: string): Buil
     derived: input.derived ?? undefined,
     outputs: input.outputs ?? undefined,
     requires: input.requires ?? undefined,
+    timeout: input.timeout,
   });
   if (!parsed.success) {
     // A map of parameters is reported by name, a list by position.
@@ -72,6 +74,8 @@ export function buildPresetDefinition(input: PresetInput, source?: string): Buil
     derived: parsed.data.derived,
     outputs: parsed.data.outputs.length ? parsed.data.outputs : defaultOutputNodes(workflow),
     requires: parsed.data.requires,
+    // Only when the manifest sets one: a preset without it keeps the hash it always had.
+    ...(parsed.data.timeout !== undefined ? { timeout: parsed.data.timeout } : {}),
   };
   const definition: PresetDefinition = { manifest, workflow: workflow as ApiWorkflow };
   const issues = checkDefinition(definition);

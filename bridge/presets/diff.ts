@@ -1,5 +1,5 @@
 // What changed between two versions of a preset: parameters (added, removed, changed fields)
-// and nodes (added, removed, class or input values changed).
+// and nodes (added, removed, class or input values changed), outputs and the time limit.
 import type { JsonValue, ParameterSpec, PresetDefinition } from '../types.js';
 import { canonicalJson } from './hash.js';
 
@@ -21,6 +21,8 @@ export interface PresetDiff {
     changed: Array<{ id: string; classType: string; classChanged?: FieldChange; inputs: Record<string, FieldChange> }>;
   };
   outputs: FieldChange | null;
+  /** The manifest's `timeout` (ms; null: no limit; absent: the kind's limit). */
+  timeout: FieldChange | null;
 }
 
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
@@ -67,5 +69,7 @@ export function diffPresets(from: PresetDefinition, to: PresetDefinition): Prese
     parameters,
     nodes,
     outputs: same(from.manifest.outputs, to.manifest.outputs) ? null : { from: from.manifest.outputs, to: to.manifest.outputs },
+    // undefined (the kind's limit) and null (no limit) differ.
+    timeout: from.manifest.timeout === to.manifest.timeout ? null : { from: from.manifest.timeout, to: to.manifest.timeout },
   };
 }

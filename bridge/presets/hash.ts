@@ -1,7 +1,8 @@
 // A preset's content hash: SHA-256 of canonical JSON (sorted keys) of what changes behaviour:
-// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements, and
-// the list order (stored with the version, so a new order is a new version; an absent order adds
-// nothing to the hash). Name and description are left out: renaming text does not make a new version.
+// kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements, the
+// time limit, and the list order (stored with the version, so a new order is a new version). An
+// absent order or time limit adds nothing to the hash, so older presets keep their hashes. Name and
+// description are left out: renaming text does not make a new version.
 import { createHash } from 'node:crypto';
 import type { ApiWorkflow, PresetDefinition } from '../types.js';
 
@@ -30,6 +31,8 @@ export function presetHash(definition: PresetDefinition): string {
     outputs: manifest.outputs,
     requires: manifest.requires,
     order: manifest.order,
+    // Left out of the JSON when the manifest has none, so older presets keep their hashes.
+    timeout: manifest.timeout,
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PARAMETER_TYPES, type JsonValue } from '../types.js';
 import { COMFY_KINDS } from '../../contract/jobs.js';
+import { timeLimitSchema } from '../../contract/duration.js';
 
 /** A preset's kind: one of the kinds ComfyUI runs (the list lives in the contract). */
 export const PRESET_KINDS = COMFY_KINDS;
@@ -77,6 +78,8 @@ export const manifestSchema = z.object({
   derived: z.array(derivedSchema).default([]),
   outputs: z.array(nodeId).default([]),
   requires: z.object({ customNodes: z.array(customNodeSchema).default([]) }).prefault({}),
+  /** The longest one attempt may run: ms, "30m", "2h"; 0 or null: no limit. Left out: the kind's limit. */
+  timeout: timeLimitSchema.optional(),
 });
 
 export type ManifestInput = z.input<typeof manifestSchema>;

@@ -120,6 +120,14 @@ export interface ResolvedSubmission {
   inputIds: string[];
 }
 
+/** A time limit that a job's preset sets (its manifest's `timeout`), in place of its kind's. */
+export interface PresetTimeout {
+  /** ms; null: the preset runs without a limit. */
+  ms: number | null;
+  /** Which preset set it, for the job's events: `preset "txt2img" v3`. */
+  source: string;
+}
+
 export interface KindDefinition<P = JsonObject> {
   kind: WorkflowKind;
   description: string;
@@ -132,5 +140,10 @@ export interface KindDefinition<P = JsonObject> {
    * Throws ValidationError naming the fields. When absent, `paramsSchema` validates `params`.
    */
   resolveSubmission?: (draft: SubmissionDraft) => Promise<ResolvedSubmission>;
+  /**
+   * Kinds with presets (ComfyUI): the limit the job's preset sets on one attempt's run time, or
+   * null when its manifest sets none (the kind's limit, option `timeouts.<kind>`, applies).
+   */
+  presetTimeout?: (job: Job) => Promise<PresetTimeout | null>;
   executor?: Executor<P>;
 }

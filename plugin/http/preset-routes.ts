@@ -40,6 +40,7 @@ function summary(preset: PresetVersion) {
     parameters: manifest.parameters.map(describeParameter),
     outputs: manifest.outputs,
     requires: manifest.requires,
+    ...(manifest.timeout !== undefined ? { timeout: manifest.timeout } : {}),
   };
 }
 
@@ -138,6 +139,7 @@ function publishPreset(registry: PresetRegistry, onPublished: PresetRouteDeps['o
           derived: body.derived,
           outputs: body.outputs,
           requires: body.requires,
+          timeout: body.timeout,
         },
         'api',
       );

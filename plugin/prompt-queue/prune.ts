@@ -12,6 +12,9 @@ import { artifactsCreatedBefore, deletePromptArtifacts, pathsStillReferenced } f
 import { markPromptsPruned } from './prompt-rows.js';
 import type { PromptId } from './host-row.js';
 
+/** `30d`, `12h`, `90m`, `2w`, `45s` -> milliseconds (the parser lives in contract/duration.ts). */
+export { parseDuration } from '../../contract/duration.js';
+
 export type PruneScope = 'all' | 'prompts' | 'lab';
 
 export interface PruneRequest {
@@ -74,12 +77,4 @@ export async function prune(request: PruneRequest): Promise<PruneReport> {
   const promptArtifacts = scope === 'lab' ? { ...counts(), prompts: 0, skipped: 'scope is lab' } : await prunePromptArtifacts(request, cutoff);
   const labArtifacts = scope === 'prompts' ? { ...counts(), keptSources: 0, skipped: 'scope is prompts' } : await pruneLab(request, cutoff);
   return { cutoff, dryRun: request.dryRun, promptArtifacts, labArtifacts, bytes: promptArtifacts.bytes + labArtifacts.bytes };
-}
-
-/** `30d`, `12h`, `90m`, `2w`, `45s` -> milliseconds. */
-export function parseDuration(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());
-  if (!match) return null;
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return Number(match[1]) * unit;
 }

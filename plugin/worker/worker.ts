@@ -23,6 +23,7 @@ import type { KindRegistry } from '../kinds/registry.js';
 import type { MediaLabOptions } from '../options.js';
 import { retryDelayMs } from './backoff.js';
 import { JobLog } from './job-log.js';
+import { armRunLimit, runLimitDetails, runLimitOf, timeoutFailure, type RunLimit } from './run-limit.js';
 import type { Logger } from '../core/logger.js';
 
 interface RunningJob {
@@ -188,6 +189,11 @@ export class Worker {
 
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
+    // This attempt's run time is measured from here (time spent QUEUED is not run time).
+    const startedAt = Date.now();
+    const definition = kinds.get(job.workflow);
+    let limit: RunLimit = { ms: null, source: 'none' };
+    let disarm: () => void = () => undefined;
     const lease = claims.leaseOf(job, this.id);
     const jobLog = new JobLog(this.deps.log, job);
     jobLog.info(`job ${job.id} started (attempt ${job.attempts} of ${job.maxAttempts})`, { worker: this.id, queuedMs: jobLog.durations().queuedMs });
@@ -259,9 +265,10 @@ export class Worker {
       bindLog: (fields) => jobLog.bind(fields),
     };
     try {
+      limit = await runLimitOf(job, definition, options.timeouts);
+      disarm = armRunLimit(controller, limit, startedAt);
       await mkdir(tempDir, { recursive: true });
       await mkdir(workDir, { recursive: true });
-      const definition = kinds.get(job.workflow);
       if (!definition.executor) {
         throw new MediaLabError(
           'EXECUTOR_UNAVAILABLE',
@@ -276,15 +283,17 @@ export class Worker {
       if (missing.length) throw new MediaLabError('INPUT_MISSING', `Input artifacts no longer exist: ${missing.join(', ')}`);
       controller.signal.throwIfAborted();
       const result = await definition.executor.run(ctx);
+      disarm(); // the work finished in time: publishing it is not run time
       await progressWrites;
       controller.signal.throwIfAborted();
       // Temp files go before the job is seen as finished: no caller ever sees leftovers.
       await storage.removeDir(tempDir);
-      await this.succeed(job, (result && result.summary) || {}, jobLog);
+      await this.succeed(job, { ...((result && result.summary) || {}), timeout: runLimitDetails(limit) }, jobLog);
     } catch (error) {
+      disarm(); // the stop's reason is settled from here on
       await storage.removeDir(tempDir).catch(() => undefined);
       await progressWrites;
-      await this.settleFailure(job, controller.signal, error, jobLog);
+      await this.settleFailure(job, controller.signal, error, jobLog, limit);
     } finally {
       clearInterval(heartbeat);
     }
@@ -349,7 +358,7 @@ export class Worker {
     bus.jobChanged(finished);
   }
 
-  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, jobLog: JobLog): Promise<void> {
+  private async settleFailure(job: Job, signal: AbortSignal, error: unknown, jobLog: JobLog, limit: RunLimit): Promise<void> {
     const { storage, bus, options } = this.deps;
     // A stop's reason decides the next state; any other error is a failure of the attempt.
     const stop = stopReasonOf(signal);
@@ -381,13 +390,14 @@ export class Worker {
         details: { reason: 'worker shutdown' },
       });
     } else {
-      const failure = outcome?.next === 'failed' ? outcome.error : failureOf(error);
+      const timedOut = stop === 'timeout' && outcome?.next === 'failed';
+      const failure = outcome?.next === 'failed' ? (timedOut ? timeoutFailure(outcome.error, limit, error) : outcome.error) : failureOf(error);
       const retry = failure.transient && job.attempts < job.maxAttempts;
       const delay = retryDelayMs(job.attempts, options.retry.backoffBaseMs, options.retry.backoffMaxMs);
       if (!outcome && !(error instanceof MediaLabError)) jobLog.error(`job ${job.id} failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, { err: error });
       jobLog[retry ? 'warn' : 'error'](
         `job ${job.id} ${retry ? `attempt ${job.attempts} failed, retrying in ${Math.ceil(delay / 1000)} s` : 'failed'}: [${failure.code}] ${failure.message}`,
-        { outcome: retry ? 'RETRY' : 'FAILED', errorCode: failure.code, ...jobLog.durations() },
+        { outcome: retry ? 'RETRY' : 'FAILED', errorCode: failure.code, ...(timedOut ? { timeout: runLimitDetails(limit) } : {}), ...jobLog.durations() },
       );
       finished = await this.settle(job, {
         to: retry ? 'QUEUED' : 'FAILED',
@@ -398,7 +408,7 @@ export class Worker {
           stage: retry ? `retrying in ${Math.ceil(delay / 1000)} s` : 'failed',
           ...(retry ? { run_after: isoAfter(delay), lease_owner: null, lease_expires_at: null } : {}),
         },
-        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}), ...jobLog.record(true) },
+        details: { code: failure.code, message: failure.message, attempt: job.attempts, ...(retry ? { retryInMs: delay } : {}), ...(timedOut ? { timeout: runLimitDetails(limit) } : {}), ...jobLog.record(true) },
       });
       if (finished && !retry) await storage.removeDir(storage.workDirOf(job.id));
     }

@@ -26,6 +26,11 @@ export interface EngineTiming {
   stepDelayMs: number;
   /** Time between execution_success and the history entry (seen under load on real servers). */
   historyLagMs: number;
+  /**
+   * class_types that never finish while listed: the node keeps working and, like a sampler
+   * between steps, stops only when interrupted (a prompt that would run forever).
+   */
+  hold: string[];
 }
 
 interface CacheEntry {
@@ -221,6 +226,11 @@ export class FakeEngine {
         const delay = this.timing.nodeDelayMs + (this.timing.delays[node.class_type] ?? 0);
         if (delay > 0) await sleep(delay);
         check();
+        while (this.timing.hold.includes(node.class_type)) {
+          await sleep(10);
+          check();
+          if (this.interruptFlag) throw new Interrupted();
+        }
         const ctx: NodeRunContext = {
           promptId,
           nodeId: id,

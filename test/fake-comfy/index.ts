@@ -6,6 +6,7 @@
 //   const comfy = await startFakeComfy({ stepDelayMs: 100 });   // a 30-step KSampler runs ~3 s,
 //                                                               // with `progress` messages per step
 //   comfy.timing.nodeDelayMs = 0;                               // timings can change at any time
+//   comfy.timing.hold = ['KSampler'];                           // KSampler runs until interrupted
 //   comfy.url            -> http://127.0.0.1:<port>
 //   comfy.restart()      -> a ComfyUI restart: queue, history, cache and sockets gone, files kept
 //   comfy.stop()/start() -> the backend is down (connection refused) / back
@@ -48,6 +49,8 @@ export interface FakeComfyOptions {
   stepDelayMs?: number;
   /** Delay between execution_success and the history entry. */
   historyLagMs?: number;
+  /** class_types that run until interrupted (or until taken out of `timing.hold`): a prompt that never finishes. */
+  hold?: string[];
   /** Stand-ins for model nodes (KSampler, VAE, checkpoints, ACE-Step, F5-TTS). Default true. */
   standIns?: boolean;
   /** Extra /object_info entries. */
@@ -105,6 +108,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     delays: options.delays ?? {},
     stepDelayMs: options.stepDelayMs ?? 0,
     historyLagMs: options.historyLagMs ?? 0,
+    hold: options.hold ?? [],
   };
   const hub: WsHub = new WsHub((): number => engine.remaining());
   const engine: FakeEngine = new FakeEngine(hub, catalog, dirs, nodes, timing);

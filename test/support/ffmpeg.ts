@@ -1,6 +1,7 @@
 // Small wrappers around the npm ffmpeg/ffprobe binaries for building and inspecting clips, and
 // the ffmpeg children of this process (to prove none are left behind).
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ffmpegPath, ffprobePath } from '../../plugin/media/binaries.js';
@@ -85,4 +86,30 @@ export async function ffmpegChildren(): Promise<ChildProcessInfo[]> {
     if (/ffmpeg|ffprobe/.test(command)) children.push({ pid, stat: state, command });
   }
   return children;
+}
+
+/**
+ * The pids of this process's ffmpeg/ffprobe children now, read synchronously: a sampler that runs
+ * while a job works must not wait behind the job's own file I/O in libuv's thread pool.
+ */
+export function ffmpegChildPidsNow(): number[] {
+  const pids: number[] = [];
+  for (const task of readdirSync(`/proc/${process.pid}/task`)) {
+    let listed = '';
+    try {
+      listed = readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const pid of listed.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      let stat = '';
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited and reaped meanwhile
+      }
+      if (/\((ffmpeg|ffprobe)\)/.test(stat)) pids.push(pid);
+    }
+  }
+  return pids;
 }

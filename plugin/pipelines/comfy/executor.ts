@@ -8,6 +8,7 @@
 // mid-run is drained and the prompt is resubmitted on another one.
 import { randomUUID } from 'node:crypto';
 import { ComfyExecutionError, ComfyLostError, ComfyRejectedError, ComfyUnreachableError } from '../../../bridge/errors.js';
+import type { CancelResult } from '../../../bridge/client/comfy-client.js';
 import type { PromptWatch } from '../../../bridge/client/prompt-watch.js';
 import type { Backend, BackendPool, Logger } from '../../../bridge/pool/backend-pool.js';
 import { compilePrompt, type CompiledPrompt } from '../../../bridge/presets/compile.js';
@@ -57,10 +58,15 @@ function isDetach(signal: AbortSignal): boolean {
   return detaches(stopReasonOf(signal));
 }
 
-/** What to throw once the job's signal has aborted: a detaching stop as itself, so the worker sees it. */
+/**
+ * What to throw once the job's signal has aborted: a detaching stop as itself, so the worker sees
+ * it; a timeout (stopped like a cancel: the prompt was removed or interrupted) as TIMEOUT, saying
+ * what became of the prompt.
+ */
 function cancellation(signal: AbortSignal, detail: string): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof MediaLabError || (isDetach(signal) && reason instanceof Error)) return reason;
+  if (stopReasonOf(signal) === 'timeout') return new MediaLabError('TIMEOUT', detail || 'stopped at its time limit', { transient: true });
   return new MediaLabError('CANCELLED', `Cancelled${detail ? `: ${detail}` : ''}`);
 }
 
@@ -80,6 +86,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** For the job's error: `ComfyUI prompt <id> on gpu interrupted`. */
+function whatBecameOf(promptId: string, backend: Backend, result: CancelResult): string {
+  const what = result === 'interrupted' ? 'interrupted' : result === 'dequeued' ? 'removed from the queue' : 'already finished';
+  return `ComfyUI prompt ${promptId} on ${backend.name} ${what}`;
 }
 
 export class ComfyExecutor implements Executor {
@@ -249,8 +261,9 @@ export class ComfyExecutor implements Executor {
     } catch (error) {
       watch.close();
       if (ctx.signal.aborted) {
-        if (!isDetach(ctx.signal)) await backend.client.cancel(promptId).catch(() => undefined); // it may have been queued
-        throw cancellation(ctx.signal, 'while submitting');
+        // It may have been queued before the abort: stop it there too.
+        const result = isDetach(ctx.signal) ? null : await backend.client.cancel(promptId).catch(() => null);
+        throw cancellation(ctx.signal, result && result !== 'not-found' ? whatBecameOf(promptId, backend, result) : 'while submitting');
       }
       if (error instanceof ComfyRejectedError) throw new ComfyRejectedError(backend.name, error.rejection, compiled.parameterAt);
       const retry = unreachable(error);
@@ -289,7 +302,7 @@ export class ComfyExecutor implements Executor {
   /** Cancels only our prompt (delete while queued, interrupt while running) and waits for ComfyUI to confirm. */
   private async stopPrompt(plan: Plan, backend: Backend, promptId: string, watch: PromptWatch): Promise<string> {
     if (isDetach(plan.ctx.signal)) return 'the prompt keeps running on the server';
-    let result: string;
+    let result: CancelResult;
     try {
       result = await backend.client.cancel(promptId);
     } catch (error) {
@@ -300,8 +313,7 @@ export class ComfyExecutor implements Executor {
       await Promise.race([watch.outcome.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, this.deps.options.cancelWaitMs)))]);
       clearTimeout(timer);
     }
-    const what = result === 'interrupted' ? 'interrupted' : result === 'dequeued' ? 'removed from the queue' : 'already finished';
-    return `ComfyUI prompt ${promptId} on ${backend.name} ${what}`;
+    return whatBecameOf(promptId, backend, result);
   }
 
   private async chooseBackend(plan: Plan): Promise<Backend> {

@@ -2,7 +2,7 @@
 // here only says "an object of JSON values"; `resolveSubmission` (resolveComfySubmission) does
 // the real checking at submit time and the executor checks again before it runs.
 import { z } from 'zod';
-import type { Executor, JsonObject, KindDefinition, SubmissionDraft } from '../../core/types.js';
+import type { Executor, Job, JsonObject, KindDefinition, PresetTimeout, SubmissionDraft } from '../../core/types.js';
 import type { PresetRegistry } from './preset-registry.js';
 import { COMFY_KINDS, resolveComfySubmission, type ComfyKind } from './submission.js';
 
@@ -27,6 +27,14 @@ export interface ComfyKindsOptions {
   maxInputs?: number;
 }
 
+/** The `timeout` of the preset version a job is pinned to (the kind's default preset when it names none). */
+export async function presetTimeoutOf(registry: PresetRegistry, kind: ComfyKind, job: Job): Promise<PresetTimeout | null> {
+  const preset = job.preset ? await registry.require(job.preset) : await registry.defaultFor(kind);
+  const timeout = preset?.definition.manifest.timeout;
+  if (!preset || timeout === undefined) return null;
+  return { ms: timeout, source: `preset "${preset.name}" v${preset.version}` };
+}
+
 export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
   return COMFY_KINDS.map((kind) => ({
     kind,
@@ -35,7 +43,10 @@ export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
     inputs: { min: 0, max: options.maxInputs ?? 8, kinds: ['image', 'audio'] },
     executor: options.executor,
     ...(options.registry
-      ? { resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params) }
+      ? {
+          resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params),
+          presetTimeout: (job: Job) => presetTimeoutOf(options.registry as PresetRegistry, kind, job),
+        }
       : {}),
   }));
 }
