@@ -268,6 +268,41 @@ describe('comfy executor', function () {
     assert.equal(comfy.history(promptId), undefined);
   });
 
+  it('a timeout stops the prompt like a cancel (TIMEOUT, transient); the retry submits a fresh prompt, not counted as lost', async () => {
+    // Someone else's prompt holds the server: ours waits in the queue when its limit passes.
+    comfy.timing.hold = ['ImageInvert'];
+    await fetch(`${comfy.url}/prompt`, {
+      method: 'POST',
+      body: JSON.stringify({
+        prompt: {
+          '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 5 } },
+          '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+          '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'busy' } },
+        },
+      }),
+    });
+    const t = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 2 });
+    const queued = executor.run(t.ctx);
+    await waitFor(() => t.progress.some((p) => p.stage === 'queued on gpu'), 'queued');
+    t.controller.abort(new JobStopped('timeout'));
+    await assert.rejects(queued, (e: unknown) => {
+      isCode('TIMEOUT', true)(e);
+      assert.match((e as Error).message, /^ComfyUI prompt \S+ on gpu removed from the queue$/);
+      return true;
+    });
+    const first = t.checkpoints.at(-1) as { promptId: string; stopped?: boolean };
+    assert.deepEqual(comfy.requests.find((r) => r.method === 'POST' && r.path === '/queue')?.body, { delete: [first.promptId] });
+    assert.equal(first.stopped, true, 'the checkpoint says the prompt was stopped');
+
+    // The next attempt: the server has never heard of the old prompt, which is not "lost".
+    comfy.timing.hold = [];
+    const retry = fakeContext({ job: { ...t.ctx.job, attempts: 2, checkpoint: first } });
+    const result = (await executor.run(retry.ctx)) as { summary: { promptId: string; lostResubmits: number } };
+    assert.notEqual(result.summary.promptId, first.promptId, 'a fresh prompt');
+    assert.equal(result.summary.lostResubmits, 0, 'the stopped prompt is not counted as lost');
+    assert.equal(retry.outputs.length, 1);
+  });
+
   it('keeps going when the WebSocket drops mid-run', async () => {
     comfy.timing.nodeDelayMs = 60;
     const t = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 3 });

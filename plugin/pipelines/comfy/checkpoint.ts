@@ -12,6 +12,11 @@ export interface ComfyCheckpoint {
   /** Resubmissions so far (lost prompts, backends gone), across attempts. */
   resubmits: number;
   submittedAt: string;
+  /**
+   * An attempt stopped this prompt on the server (a cancel, a timeout): the next attempt submits
+   * afresh instead of looking for it, and does not count it as lost.
+   */
+  stopped?: boolean;
 }
 
 export function readCheckpoint(value: JsonObject | null | undefined): ComfyCheckpoint | null {
@@ -25,6 +30,7 @@ export function readCheckpoint(value: JsonObject | null | undefined): ComfyCheck
     presetHash: typeof presetHash === 'string' ? presetHash : '',
     resubmits: typeof resubmits === 'number' ? resubmits : 0,
     submittedAt: typeof submittedAt === 'string' ? submittedAt : '',
+    ...(value.stopped === true ? { stopped: true } : {}),
   };
 }
 

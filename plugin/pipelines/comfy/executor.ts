@@ -119,7 +119,7 @@ export class ComfyExecutor implements Executor {
     const saved = readCheckpoint(ctx.job.checkpoint);
     if (saved) {
       plan.lostCount = saved.resubmits;
-      const resumed = await this.resume(plan, saved);
+      const resumed = saved.stopped ? null : await this.resume(plan, saved);
       if (resumed) return this.conclude(plan, resumed);
     }
     for (;;) {
@@ -263,6 +263,7 @@ export class ComfyExecutor implements Executor {
       if (ctx.signal.aborted) {
         // It may have been queued before the abort: stop it there too.
         const result = isDetach(ctx.signal) ? null : await backend.client.cancel(promptId).catch(() => null);
+        if (result) await this.markStopped(ctx);
         throw cancellation(ctx.signal, result && result !== 'not-found' ? whatBecameOf(promptId, backend, result) : 'while submitting');
       }
       if (error instanceof ComfyRejectedError) throw new ComfyRejectedError(backend.name, error.rejection, compiled.parameterAt);
@@ -308,12 +309,18 @@ export class ComfyExecutor implements Executor {
     } catch (error) {
       return `could not reach ComfyUI to stop prompt ${promptId}: ${(error as Error).message}`;
     }
+    await this.markStopped(plan.ctx);
     if (result === 'interrupted') {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([watch.outcome.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, this.deps.options.cancelWaitMs)))]);
       clearTimeout(timer);
     }
     return whatBecameOf(promptId, backend, result);
+  }
+
+  /** The prompt was stopped on the server: a later attempt (a retry after a timeout) submits afresh. */
+  private async markStopped(ctx: ExecutorContext): Promise<void> {
+    await ctx.saveCheckpoint({ ...ctx.job.checkpoint, stopped: true }).catch(() => undefined);
   }
 
   private async chooseBackend(plan: Plan): Promise<Backend> {
