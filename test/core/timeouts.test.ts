@@ -59,9 +59,9 @@ describe('timeouts: durations, options and manifests', () => {
     assert.equal(limited.definition.manifest.timeout, 5 * 60_000);
     assert.equal(unlimited.definition.manifest.timeout, null);
     assert.equal(new Set([plain.hash, limited.hash, unlimited.hash]).size, 3, 'each limit makes its own version');
-    // The hash a preset without `timeout` had before the field existed: jobs pinned to it still run.
+    // The hash a preset without `timeout` had before the field existed (its list order included): jobs pinned to it still run.
     const { manifest: m } = plain.definition;
-    const before = { kind: m.kind, workflow: withoutTitles(plain.definition.workflow), parameters: m.parameters, derived: m.derived, outputs: m.outputs, requires: m.requires };
+    const before = { kind: m.kind, workflow: withoutTitles(plain.definition.workflow), parameters: m.parameters, derived: m.derived, outputs: m.outputs, requires: m.requires, order: m.order };
     assert.equal(plain.hash, createHash('sha256').update(canonicalJson(before)).digest('hex'));
     assert.deepEqual(diffPresets(plain.definition, limited.definition).timeout, { from: undefined, to: 5 * 60_000 });
     assert.deepEqual(diffPresets(limited.definition, unlimited.definition).timeout, { from: 5 * 60_000, to: null });
