@@ -38,9 +38,10 @@ describe('scheduled retention (retention option)', function () {
     const t = await startTestLab({ kinds: [steppingKind('voice')], logger: log.logger, retention: { olderThan: '0.001s', every: '0.05s', scope: 'lab' } });
     try {
       installRetention(t.lab);
-      // The sweep may run as soon as the job has finished: its report ('removed 1 rows') is the proof the output was there.
+      // Listen before the job ends: the sweep that removes its output may come right after.
+      const seen = nextRunWhere(t, (r) => /removed 1 rows/.test(r.summary ?? ''), 'a retention run that removes the output');
       const jobId = await finishedJob(t);
-      const run = await nextRunWhere(t, (r) => /removed 1 rows/.test(r.summary ?? ''), 'a retention run that removes the output');
+      const run = await seen;
       assert.equal(run.dryRun, false);
       assert.match(run.summary!, /prompt artifacts: skipped \(scope is lab\)/);
       assert.equal(await outputsOf(t, jobId), 0);
@@ -54,8 +55,10 @@ describe('scheduled retention (retention option)', function () {
     const t = await startTestLab({ kinds: [steppingKind('voice')], retention: { olderThan: '0.001s', every: '0.05s', scope: 'lab', dryRun: true } });
     try {
       installRetention(t.lab);
+      // Listen before the job ends: the sweep that removes its output may come right after.
+      const seen = nextRunWhere(t, (r) => /would remove 1 rows/.test(r.summary ?? ''), 'a dry run that reports the output');
       const jobId = await finishedJob(t);
-      const run = await nextRunWhere(t, (r) => /would remove 1 rows/.test(r.summary ?? ''), 'a dry run that reports the output');
+      const run = await seen;
       assert.equal(run.dryRun, true);
       assert.match(run.summary!, /dry run: nothing removed/);
       assert.equal(await outputsOf(t, jobId), 1);
@@ -67,9 +70,10 @@ describe('scheduled retention (retention option)', function () {
   it('a lab without the prompt queue sweeps its own artifacts', async () => {
     const t = await startTestLab({ kinds: [steppingKind('voice')], retention: { olderThan: '0.001s', every: '0.05s' } });
     try {
-      // The sweep may run as soon as the job has finished: its report ('removed 1 rows') is the proof the output was there.
+      // Listen before the job ends: the sweep that removes its output may come right after.
+      const seen = nextRunWhere(t, (r) => /removed 1 rows/.test(r.summary ?? ''), 'a retention run that removes the output');
       const jobId = await finishedJob(t);
-      const run = await nextRunWhere(t, (r) => /removed 1 rows/.test(r.summary ?? ''), 'a retention run that removes the output');
+      const run = await seen;
       assert.match(run.summary!, /^Media Lab artifacts created before/);
       assert.equal(await outputsOf(t, jobId), 0);
     } finally {
