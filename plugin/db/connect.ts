@@ -38,8 +38,9 @@ export function openDatabase(option: DatabaseOption): { knex: Knex; owned: boole
           min: 1,
           max: 1,
           afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-            conn.pragma('journal_mode = WAL');
+            // The wait for a lock first, so every pragma and statement after it waits too.
             conn.pragma('busy_timeout = 5000');
+            conn.pragma('journal_mode = WAL');
             conn.pragma('foreign_keys = ON');
             conn.pragma('synchronous = NORMAL');
             done(null, conn);
