@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as core0001 from './0001_core.js';
 import * as core0002 from './0002_artifact_attempt.js';
 import * as core0003 from './0003_idempotency_fingerprint.js';
+import * as core0004 from './0004_chains.js';
 
 export interface NamedMigration {
   name: string;
@@ -15,4 +16,5 @@ export const coreMigrations: NamedMigration[] = [
   { name: '0001_core', ...core0001 },
   { name: '0002_artifact_attempt', ...core0002 },
   { name: '0003_idempotency_fingerprint', ...core0003 },
+  { name: '0004_chains', ...core0004 },
 ];
