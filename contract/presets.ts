@@ -54,3 +54,56 @@ export const presetListSchema = z.strictObject({
   problems: z.array(presetProblemSchema),
 });
 export type PresetList = z.infer<typeof presetListSchema>;
+
+/** GET /presets/:name/versions: every version, oldest first. */
+export const presetVersionsSchema = z.strictObject({ name: z.string(), versions: z.array(presetSummarySchema) });
+export type PresetVersions = z.infer<typeof presetVersionsSchema>;
+
+/** A field that differs between two versions (absent on a side where it is not set). */
+const fieldChangeSchema = z.strictObject({ from: jsonValueSchema.optional(), to: jsonValueSchema.optional() });
+const nodeRefSchema = z.strictObject({ id: z.string(), classType: z.string() });
+
+/** GET /presets/:name/diff?from=&to= */
+export const presetDiffSchema = z.strictObject({
+  name: z.string(),
+  from: z.strictObject({ version: z.number().int(), hash: z.string() }),
+  to: z.strictObject({ version: z.number().int(), hash: z.string() }),
+  kind: fieldChangeSchema.nullable(),
+  parameters: z.strictObject({
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+    changed: z.array(z.strictObject({ name: z.string(), fields: z.record(z.string(), fieldChangeSchema) })),
+  }),
+  nodes: z.strictObject({
+    added: z.array(nodeRefSchema),
+    removed: z.array(nodeRefSchema),
+    changed: z.array(nodeRefSchema.extend({ classChanged: fieldChangeSchema.optional(), inputs: z.record(z.string(), fieldChangeSchema) })),
+  }),
+  outputs: fieldChangeSchema.nullable(),
+  timeout: fieldChangeSchema.nullable(),
+});
+export type PresetDiffAnswer = z.infer<typeof presetDiffSchema>;
+
+/** POST /presets: 201 with the new version, 200 with the existing one for the same content. */
+export const publishedPresetSchema = presetSummarySchema.extend({
+  created: z.boolean(),
+  /** True when the parameters were inferred from the workflow (none were given). */
+  inferred: z.boolean(),
+});
+export type PublishedPreset = z.infer<typeof publishedPresetSchema>;
+
+/** POST /presets: what the ComfyUI editor (or any client) publishes. */
+export const publishPresetRequestSchema = z.looseObject({
+  name: z.string(),
+  kind: z.enum(WORKFLOW_KINDS).optional(),
+  /** The ComfyUI workflow in API format (node id -> { class_type, inputs }). */
+  workflow: z.record(z.string(), jsonValueSchema),
+  description: z.string().optional(),
+  order: z.number().int().optional(),
+  /** Parameter specs (name, type, targets, ...); inferred from the workflow when absent. */
+  parameters: z.array(z.record(z.string(), jsonValueSchema)).optional(),
+  derived: z.array(z.record(z.string(), jsonValueSchema)).optional(),
+  outputs: z.array(z.string()).optional(),
+  requires: z.record(z.string(), jsonValueSchema).optional(),
+  timeout: z.union([z.string(), z.number(), z.null()]).optional(),
+});

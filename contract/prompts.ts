@@ -45,3 +45,30 @@ export const promptArtifactsSchema = z.strictObject({
   artifacts: z.array(promptArtifactSchema),
 });
 export type PromptArtifacts = z.infer<typeof promptArtifactsSchema>;
+
+/** GET <prompts mount>/:id: one prompt as the host stores it, with its artifacts. */
+export const promptSchema = z.strictObject({
+  id: promptId,
+  prompt_type: z.string(),
+  prompt_text: z.string().nullable(),
+  status: z.string().nullable(),
+  error_message: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  processing_duration: z.number().nullable(),
+  /** The host's metadata column, parsed when it holds JSON. */
+  metadata: z.unknown(),
+  artifact_status: z.string().nullable(),
+  artifact_metadata: z.unknown(),
+  artifact_count: z.number().int(),
+  artifacts: z.array(promptArtifactSchema),
+  paused: z.string().nullable(),
+});
+export type PromptAnswer = z.infer<typeof promptSchema>;
+
+/** GET <prompts mount>/: the prompts this user may see, newest first; `paused` by prompt type. */
+export const promptPageSchema = z.strictObject({
+  items: z.array(promptSchema),
+  nextCursor: z.string().nullable(),
+  paused: z.record(z.string(), z.string()),
+});
+export type PromptPage = z.infer<typeof promptPageSchema>;

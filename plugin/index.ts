@@ -15,3 +15,4 @@ export {
   type HostTokenConfig,
   type HostTokenReason,
 } from './http/host-tokens/index.js';
+export { jsonAnswer, jsonBody, pathParam, problemAnswer, queryParameters, schemaRef, type ApiDoc, type ApiDocContext, type PathItems, type Operation } from './http/openapi.js';

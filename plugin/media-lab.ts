@@ -15,7 +15,7 @@ import { KindRegistry } from './kinds/registry.js';
 import { JobService } from './jobs/service.js';
 import { Worker } from './worker/worker.js';
 import { createRouter } from './http/router.js';
-import { createPresetRoutes } from './http/preset-routes.js';
+import type { ApiDoc } from './http/openapi.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -65,6 +65,11 @@ export interface MediaLab {
   readonly ready: Promise<void>;
   /** Adds a section to GET /health (e.g. `promptQueue`); returns a function that removes it. */
   addHealthSection(name: string, section: () => unknown): () => void;
+  /**
+   * Adds routes mounted outside `router` (the prompt queue's) to GET /openapi.json; returns a
+   * function that removes them. Routes of the lab's own router are listed in plugin/http/api-docs.ts.
+   */
+  addApiDoc(doc: ApiDoc): () => void;
   /** The lab's logger (options.logger, wrapped when console-like, or pino to stdout). */
   log: Logger;
 }
@@ -88,6 +93,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const hub = new EventSocketHub(bus, { path: `${options.mountPath}/events`, authenticate: options.authenticate, adminRole: options.adminRole });
   const streaks = new FailureStreaks(bus, options.alerts.consecutiveFailures, log);
   const healthSections = new Map<string, () => unknown>();
+  const apiDocs = new Set<ApiDoc>();
   const healthExtra = async (): Promise<Record<string, unknown>> => {
     const sections: Record<string, unknown> = { ...(pipelines.health ? await pipelines.health() : {}) };
     for (const [name, section] of healthSections) sections[name] = await section();
@@ -116,7 +122,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     jobs: service,
     kinds,
     uiDir: uiBundleDir(),
-    extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
+    presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins },
+    apiDocs: () => [...apiDocs],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
@@ -150,6 +157,10 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       return () => {
         if (healthSections.get(name) === section) healthSections.delete(name);
       };
+    },
+    addApiDoc(doc) {
+      apiDocs.add(doc);
+      return () => void apiDocs.delete(doc);
     },
     async start() {
       if (started) return;

@@ -4,7 +4,10 @@ import express, { type Response, type Router } from 'express';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
+import { z } from 'zod';
 import type { Knex } from 'knex';
+import { artifactDetailSchema, artifactSchema } from '../../contract/artifact.js';
+import { pageSchema } from '../../contract/pages.js';
 import { listArtifactsQuery, thumbnailSizeQuery } from '../../contract/requests.js';
 import { zodIssues } from '../../contract/zod-issues.js';
 import type { Artifact } from '../core/types.js';
@@ -16,6 +19,7 @@ import { route } from './handle.js';
 import { sendProblem } from './problem.js';
 import { pageOf, parseQuery } from './query.js';
 import { artifactView } from './views.js';
+import { jsonAnswer, pathParam, problemAnswer, queryParameters, type ApiDoc } from './openapi.js';
 
 export interface ArtifactRouteDeps {
   knex: Knex;
@@ -110,3 +114,52 @@ function sendFile(res: Response, path: string, mime: string): Promise<void> {
     });
   });
 }
+
+const artifactId = pathParam('id', 'The artifact id');
+const notFound = problemAnswer('No such published artifact (NOT_FOUND)');
+const bytes = (description: string, types: string[]) => ({
+  description,
+  content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string', contentMediaType: type, contentEncoding: 'binary' } }])),
+});
+
+/** The OpenAPI part of these routes (collected in api-docs.ts). */
+export const artifactRoutesDoc: ApiDoc = {
+  tag: { name: 'artifacts', description: 'Uploaded inputs and job outputs: the gallery, lineage, the bytes and thumbnails.' },
+  responses: { Artifact: artifactSchema, ArtifactDetail: artifactDetailSchema, ArtifactPage: pageSchema(artifactSchema) },
+  paths: {
+    '/artifacts': {
+      get: {
+        operationId: 'listArtifacts',
+        summary: 'The gallery: published artifacts, newest first',
+        parameters: queryParameters(listArtifactsQuery, { kind: 'Comma-separated media kinds', role: 'Comma-separated roles', cursor: 'nextCursor of the previous page' }),
+        responses: { 200: jsonAnswer('A page of artifacts', 'ArtifactPage'), 422: problemAnswer('An invalid query parameter (VALIDATION_FAILED)') },
+      },
+    },
+    '/artifacts/{id}': {
+      get: { operationId: 'getArtifact', summary: 'Artifact metadata and its lineage back to the uploaded sources', parameters: [artifactId], responses: { 200: jsonAnswer('The artifact', 'ArtifactDetail'), 404: notFound } },
+    },
+    '/artifacts/{id}/content': {
+      get: {
+        operationId: 'getArtifactContent',
+        summary: 'The bytes (ETag = sha256; HTTP Range)',
+        parameters: [artifactId, { name: 'Range', in: 'header', required: false, schema: { type: 'string' } }, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: {
+          200: bytes('The file, in its own media type', ['image/*', 'video/*', 'audio/*', 'application/octet-stream']),
+          206: bytes('The requested range', ['image/*', 'video/*', 'audio/*', 'application/octet-stream']),
+          304: { description: 'Not modified (If-None-Match matched the ETag)' },
+          404: notFound,
+          412: problemAnswer('A precondition failed (PRECONDITION_FAILED)'),
+          416: problemAnswer('The range lies past the end (RANGE_NOT_SATISFIABLE); Content-Range: bytes */<size>', { 'Content-Range': { schema: { type: 'string' } } }),
+        },
+      },
+    },
+    '/artifacts/{id}/thumbnail': {
+      get: {
+        operationId: 'getArtifactThumbnail',
+        summary: 'A WebP thumbnail of an image artifact',
+        parameters: [artifactId, ...queryParameters(z.object({ size: thumbnailSizeQuery }), { size: 'Pixels of the longer side' })],
+        responses: { 200: bytes('The thumbnail', ['image/webp']), 404: problemAnswer('No such image artifact (NOT_FOUND)'), 422: problemAnswer('An invalid size (VALIDATION_FAILED)') },
+      },
+    },
+  },
+};

@@ -4,13 +4,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SOCKET_EVENTS, type LabSocketMessage } from '../../contract/socket.js';
+import { labSocketMessageSchema, SOCKET_EVENTS, type LabSocketMessage } from '../../contract/socket.js';
 import type { LabEventBus, JobProgressEvent } from '../events/bus.js';
 import type { Job } from '../core/types.js';
 import type { LabAlert } from '../../contract/alerts.js';
 import type { Authenticate } from '../options.js';
 import { checkAdmin } from './auth.js';
 import { jobView } from './views.js';
+import { NOT_ROUTED, problemAnswer, schemaRef, type ApiDoc } from './openapi.js';
 
 export interface EventSocketOptions {
   path: string;
@@ -119,3 +120,33 @@ export class EventSocketHub {
 function send(socket: WebSocket, message: LabSocketMessage): void {
   socket.send(JSON.stringify(message));
 }
+
+/**
+ * The OpenAPI part of the socket (collected in api-docs.ts). OpenAPI describes HTTP, so this is
+ * the upgrade request and, as `x-media-lab-messages`, the schema of every message sent.
+ */
+export const eventsSocketDoc: ApiDoc = {
+  tag: { name: 'events', description: 'Live job updates over a WebSocket.' },
+  responses: { LabSocketMessage: labSocketMessageSchema },
+  paths: {
+    '/events': {
+      [NOT_ROUTED]: 'a WebSocket upgrade, answered by the socket hub (lab.attach(server)), not by the router',
+      get: {
+        operationId: 'openEventSocket',
+        summary: 'WebSocket: job.updated, job.progress, job.finished, alert, alert.cleared',
+        description: [
+          'Open with `Upgrade: websocket` (same auth as the API; hosts may accept `?token=`).',
+          'The server sends `hello`, then a message per event (schema `LabSocketMessage`, discriminated by `type`).',
+          'Send `{"type":"subscribe","jobIds":["..."]}` to receive only those jobs (answered `subscribed`; alerts reach every client), `{"type":"ping"}` for a `pong`.',
+        ].join(' '),
+        security: [{ bearer: [] }, { tokenQuery: [] }],
+        'x-media-lab-messages': schemaRef('LabSocketMessage'),
+        responses: {
+          101: { description: 'Switching protocols: the socket is open' },
+          401: problemAnswer('No signed-in user (the upgrade is refused)'),
+          403: problemAnswer('Not an admin (the upgrade is refused)'),
+        },
+      },
+    },
+  },
+};

@@ -1,19 +1,19 @@
-// What the server can do: GET /health, GET /kinds, GET /openapi.json.
+// What the server can do: GET /health, GET /kinds. (GET /openapi.json and /docs: docs-routes.ts.)
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { KindInfo, KindList } from '../../contract/kinds.js';
+import { healthSchema } from '../../contract/health.js';
+import { kindListSchema, type KindInfo, type KindList } from '../../contract/kinds.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import { route } from './handle.js';
 import { healthReport, type HealthDeps } from './health.js';
-import { buildOpenApi } from './openapi.js';
+import { jsonAnswer, type ApiDoc } from './openapi.js';
 
 export interface MetaRouteDeps {
   kinds: KindRegistry;
   health: HealthDeps;
-  mount: string;
 }
 
-export function createMetaRoutes({ kinds, health, mount }: MetaRouteDeps): Router {
+export function createMetaRoutes({ kinds, health }: MetaRouteDeps): Router {
   const router = express.Router();
 
   router.get(
@@ -42,12 +42,28 @@ export function createMetaRoutes({ kinds, health, mount }: MetaRouteDeps): Route
     }),
   );
 
-  router.get(
-    '/openapi.json',
-    route(async (_req, res) => {
-      res.json(buildOpenApi(kinds, mount));
-    }),
-  );
-
   return router;
 }
+
+/** The OpenAPI part of these routes (collected in api-docs.ts). */
+export const metaRoutesDoc: ApiDoc = {
+  tag: { name: 'server', description: 'What this server can do and how it is doing.' },
+  responses: { Health: healthSchema, Kinds: kindListSchema },
+  paths: {
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Database, queue depth by status, live workers, executors, standing alerts',
+        description: 'Installed pipelines add their own sections (ComfyUI backends, enhance presets, the prompt queue), so the object is open. `ok` and the HTTP status follow the database alone.',
+        responses: { 200: jsonAnswer('The database answers (status ok or degraded)', 'Health'), 503: jsonAnswer('The database does not answer (status down)', 'Health') },
+      },
+    },
+    '/kinds': {
+      get: {
+        operationId: 'listKinds',
+        summary: 'The workflow kinds: parameter schemas, input rules, availability',
+        responses: { 200: jsonAnswer('The kinds', 'Kinds') },
+      },
+    },
+  },
+};

@@ -9,6 +9,7 @@ import type { LabMetrics } from '../metrics/lab-metrics.js';
 import { checkAdmin } from './auth.js';
 import { sendProblem } from './problem.js';
 import { route } from './handle.js';
+import { problemAnswer, type ApiDoc } from './openapi.js';
 
 export interface MetricsRouteDeps {
   metrics: LabMetrics;
@@ -52,3 +53,23 @@ export function metricsRouter(deps: MetricsRouteDeps): Router {
   );
   return router;
 }
+
+/** The OpenAPI part of this route (collected in api-docs.ts). */
+export const metricsRouteDoc: ApiDoc = {
+  tag: { name: 'metrics', description: 'Prometheus metrics: queue, lanes, ComfyUI backends, failure streaks.' },
+  paths: {
+    '/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        summary: 'Prometheus exposition text',
+        description: 'Readable by an admin, or by whoever sends the `metricsToken` option as a bearer token.',
+        security: [{ bearer: [] }, { metricsToken: [] }],
+        responses: {
+          200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+          401: problemAnswer('Neither the metrics token nor a signed-in user (UNAUTHENTICATED)', { 'WWW-Authenticate': { schema: { type: 'string' } } }),
+          403: problemAnswer('A user who is not an admin (FORBIDDEN)'),
+        },
+      },
+    },
+  },
+};

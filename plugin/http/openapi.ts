@@ -1,117 +1,229 @@
-// OpenAPI 3.1 built from the contract's zod schemas: the ones that validate requests and the
-// ones that describe responses. A builder only: the router serves what it returns.
+// The OpenAPI 3.1 document, composed from the route modules' own contributions. A route module
+// exports an `ApiDoc` next to its handlers (its path items and the contract's zod schemas they
+// name); `plugin/http/api-docs.ts` lists them; `buildOpenApi` turns the list into one document.
+// Schemas come from contract/ through `z.toJSONSchema`, so the document and the server's own
+// validation share one source.
 import { z } from 'zod';
-import { artifactDetailSchema, artifactSchema, uploadedArtifactSchema } from '../../contract/artifact.js';
-import { healthSchema } from '../../contract/health.js';
-import { auditEventSchema, jobDetailSchema, jobSchema, submitJobResponseSchema } from '../../contract/job.js';
-import { kindListSchema } from '../../contract/kinds.js';
-import { itemsSchema, pageSchema } from '../../contract/pages.js';
 import { jsonValueSchema } from '../../contract/json.js';
 import { problemSchema } from '../../contract/problem.js';
-import { listArtifactsQuery, listJobsQuery, submitJobSchema } from '../../contract/requests.js';
 import type { KindRegistry } from '../kinds/registry.js';
+import type { PresetRegistry } from '../pipelines/comfy/preset-registry.js';
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
-  delete json.$schema;
-  return json;
+/** An Operation Object (https://spec.openapis.org/oas/v3.1.0#operation-object), loosely typed. */
+export interface Operation {
+  /** Unique across the document: what a generated client names the method. */
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  parameters?: JsonSchema[];
+  requestBody?: JsonSchema;
+  responses: Record<string, JsonSchema>;
+  /** Absent: the document's default (an admin's bearer token). `[]`: no token needed. */
+  security?: Array<Record<string, string[]>>;
+  [extension: `x-${string}`]: unknown;
 }
 
-/** The answers' schemas, by component name; one shared $ref each for nested ones. */
-const RESPONSES: Record<string, z.ZodType> = {
-  Problem: problemSchema,
-  JsonValue: jsonValueSchema,
-  Artifact: artifactSchema,
-  Job: jobSchema,
-  SubmitJobResponse: submitJobResponseSchema,
-  JobDetail: jobDetailSchema,
-  JobPage: pageSchema(jobSchema),
-  AuditEvents: itemsSchema(auditEventSchema),
-  ArtifactDetail: artifactDetailSchema,
-  ArtifactPage: pageSchema(artifactSchema),
-  UploadedArtifact: uploadedArtifactSchema,
-  Kinds: kindListSchema,
-  Health: healthSchema,
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
+export type PathItem = Partial<Record<Method, Operation>> & { description?: string; [extension: `x-${string}`]: unknown };
+/** Path items keyed by OpenAPI path under the mount, e.g. `/jobs/{id}`. */
+export type PathItems = Record<string, PathItem>;
+
+/** What a contribution may read while the document is built (per request: kinds and presets change). */
+export interface ApiDocContext {
+  /** The lab's mount path (`/api/media-lab`). */
+  mount: string;
+  kinds: KindRegistry;
+  /** The ComfyUI preset registry, when the lab has one (per-preset parameter schemas). */
+  presets?: PresetRegistry;
+}
+
+/** One route module's part of the document. */
+export interface ApiDoc {
+  /** The tag its operations are grouped under in /docs. */
+  tag: { name: string; description: string };
+  /** Schemas of what the routes answer (JSON Schema of the zod output), by component name. */
+  responses?: Record<string, z.ZodType>;
+  /** Schemas of what callers send (JSON Schema of the zod input), by component name. */
+  requests?: Record<string, z.ZodType>;
+  /** Component schemas computed per document (per-kind and per-preset parameters), already JSON Schema. */
+  computedSchemas?(ctx: ApiDocContext): Record<string, JsonSchema> | Promise<Record<string, JsonSchema>>;
+  /** Path items, keyed by path under `mount` (the lab's mount unless given). */
+  paths: PathItems | ((ctx: ApiDocContext) => PathItems | Promise<PathItems>);
+  /** Routes mounted elsewhere than the lab's router (the prompt-queue's own mount). */
+  mount?: string;
+}
+
+/** Marks a path item served outside the Express router (the WebSocket upgrade). */
+export const NOT_ROUTED = 'x-media-lab-not-routed';
+
+// ---- helpers for contributions ----
+
+export const schemaRef = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+/** A JSON answer whose body is the named component schema. */
+export function jsonAnswer(description: string, schemaName: string, headers?: JsonSchema): JsonSchema {
+  return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: schemaRef(schemaName) } } };
+}
+
+/** A problem+json answer (the `Problem` schema). */
+export function problemAnswer(description: string, headers?: JsonSchema): JsonSchema {
+  return { description, ...(headers ? { headers } : {}), content: { 'application/problem+json': { schema: schemaRef('Problem') } } };
+}
+
+/** A path parameter (`{id}`). */
+export function pathParam(name: string, description: string): JsonSchema {
+  return { name, in: 'path', required: true, description, schema: { type: 'string' } };
+}
+
+/** A JSON request body. */
+export function jsonBody(schemaName: string, required = true): JsonSchema {
+  return { required, content: { 'application/json': { schema: schemaRef(schemaName) } } };
+}
+
+/** One query parameter per field of a zod object (the schema the route parses the query with). */
+export function queryParameters(schema: z.ZodObject, descriptions: Record<string, string> = {}): JsonSchema[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const json = z.toJSONSchema(field as z.ZodType, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+    delete json.$schema;
+    return { name, in: 'query', required: false, ...(descriptions[name] ? { description: descriptions[name] } : {}), schema: json };
+  });
+}
+
+// ---- the builder ----
+
+const BUILT_IN: ApiDoc = {
+  tag: { name: 'problems', description: 'Every error is application/problem+json (RFC 9457) with a stable `code`.' },
+  responses: { Problem: problemSchema, JsonValue: jsonValueSchema },
+  requests: { JsonValue: jsonValueSchema },
+  paths: {},
 };
 
-function responseSchemas(): Record<string, JsonSchema> {
+/** JSON Schemas of registered zod schemas; nested registered ones become `$ref`s. */
+function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(RESPONSES)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as {
+  for (const [id, schema] of Object.entries(schemas)) {
+    if (!registry.has(schema)) registry.add(schema, { id });
+  }
+  const { schemas: out } = z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, JsonSchema>;
   };
-  for (const schema of Object.values(schemas)) {
+  if (out.__shared) {
+    throw new Error(`OpenAPI: a recursive schema is not named; add it to an ApiDoc's ${io === 'input' ? 'requests' : 'responses'} (${JSON.stringify(out.__shared).slice(0, 200)})`);
+  }
+  // A schema registered twice under two names keeps one name; the other is a $ref to it.
+  for (const [name, schema] of Object.entries(schemas)) {
+    const id = registry.get(schema)?.id;
+    if (id && id !== name) out[name] = schemaRef(id);
+  }
+  for (const schema of Object.values(out)) {
     delete schema.$schema;
     delete schema.$id;
   }
-  return schemas;
+  return out;
 }
 
-function queryParameters(schema: z.ZodObject): JsonSchema[] {
-  return Object.entries(schema.shape).map(([name, field]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: schemaOf(field as z.ZodType),
-  }));
+function addAll(target: Record<string, JsonSchema>, more: Record<string, JsonSchema>, what: string): void {
+  for (const [name, schema] of Object.entries(more)) {
+    if (name in target && JSON.stringify(target[name]) !== JSON.stringify(schema)) {
+      throw new Error(`OpenAPI: two different schemas are named "${name}" (${what})`);
+    }
+    target[name] = schema;
+  }
 }
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const problem = ref('Problem');
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
-const errors = {
-  401: problemResponse('No signed-in user'),
-  403: problemResponse('The user is not an admin'),
+function collect(docs: ApiDoc[], pick: (doc: ApiDoc) => Record<string, z.ZodType> | undefined): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const doc of docs) {
+    for (const [name, schema] of Object.entries(pick(doc) ?? {})) {
+      if (name in out && out[name] !== schema) throw new Error(`OpenAPI: two different schemas are named "${name}"`);
+      out[name] = schema;
+    }
+  }
+  return out;
+}
+
+const JSON_BODY_ERRORS = {
+  400: problemAnswer('The body is not JSON (MALFORMED_JSON) or is malformed (BAD_REQUEST)'),
+  413: problemAnswer('The body is larger than the limit (REQUEST_TOO_LARGE)'),
+  415: problemAnswer('A body in a charset or encoding the server does not read (UNSUPPORTED_MEDIA_TYPE)'),
 };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const AUTH_ERRORS = {
+  401: problemAnswer('No signed-in user, or a token that does not verify (UNAUTHENTICATED)', { 'WWW-Authenticate': { schema: { type: 'string' } } }),
+  403: problemAnswer('The user is not an admin (FORBIDDEN)'),
+};
+const INTERNAL = { 500: problemAnswer('An unexpected error (INTERNAL); the server log has the details') };
 
-export function buildOpenApi(kinds: KindRegistry, mountPath: string): JsonSchema {
-  const paramsByKind = Object.fromEntries(kinds.all().map((k) => [`${k.kind}Params`, schemaOf(k.paramsSchema)]));
-  const json = (description: string, schema: JsonSchema) => ({ description, content: { 'application/json': { schema } } });
-  const wire = (description: string, name: string) => json(description, ref(name));
+/** The answers every operation can give, added where the contribution did not list them. */
+function completed(op: Operation, tag: string, publicOp: boolean): Operation {
+  const hasJsonBody = Boolean((op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json']);
+  return {
+    ...op,
+    tags: op.tags ?? [tag],
+    responses: { ...(publicOp ? {} : AUTH_ERRORS), ...(hasJsonBody ? JSON_BODY_ERRORS : {}), ...INTERNAL, ...op.responses },
+  };
+}
+
+const METHODS: Method[] = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+export async function buildOpenApi(ctx: ApiDocContext, contributions: ApiDoc[]): Promise<JsonSchema> {
+  const docs = [BUILT_IN, ...contributions];
+  const schemas: Record<string, JsonSchema> = {};
+  addAll(schemas, componentSchemas(collect(docs, (d) => d.responses), 'output'), 'responses');
+  addAll(schemas, componentSchemas(collect(docs, (d) => d.requests), 'input'), 'requests');
+  const paths: Record<string, PathItem> = {};
+  const operationIds = new Map<string, string>();
+  for (const doc of docs) {
+    if (doc.computedSchemas) addAll(schemas, await doc.computedSchemas(ctx), doc.tag.name);
+    const items = typeof doc.paths === 'function' ? await doc.paths(ctx) : doc.paths;
+    const mount = doc.mount ?? ctx.mount;
+    for (const [path, item] of Object.entries(items)) {
+      const full = `${mount}${path === '/' ? '' : path}` || '/';
+      if (paths[full]) throw new Error(`OpenAPI: path ${full} is described twice`);
+      const out: PathItem = { ...item };
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        const seen = operationIds.get(op.operationId);
+        if (seen) throw new Error(`OpenAPI: operationId ${op.operationId} is used by ${seen} and ${method.toUpperCase()} ${full}`);
+        operationIds.set(op.operationId, `${method.toUpperCase()} ${full}`);
+        out[method] = completed(op, doc.tag.name, Array.isArray(op.security) && op.security.length === 0);
+      }
+      paths[full] = out;
+    }
+  }
   return {
     openapi: '3.1.0',
-    info: { title: 'Media Lab API', version: '0.1.0', description: 'Admin-only media jobs: submit, watch, cancel, retry; artifacts with lineage.' },
-    servers: [{ url: mountPath }],
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        ...responseSchemas(),
-        SubmitJob: schemaOf(submitJobSchema),
-        ...paramsByKind,
-      },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    info: {
+      title: 'Media Lab API',
+      version: '0.1.0',
+      description: [
+        'Admin-only media jobs: upload inputs, submit jobs, watch them (WebSocket), cancel and retry; artifacts with lineage; ComfyUI presets.',
+        '',
+        'Every error is `application/problem+json` with a stable `code` (see the `Problem` schema); clients switch on `code`, never on the text.',
+        'Lists page with a cursor: pass `nextCursor` back as `cursor`.',
+      ].join('\n'),
     },
+    // Paths carry the mount (the prompt-queue routes have their own), so the server is the origin.
+    servers: [{ url: '/', description: 'The host that serves this document' }],
+    tags: docs.filter((d) => d !== BUILT_IN).map((d) => d.tag),
     security: [{ bearer: [] }],
-    paths: {
-      '/uploads': {
-        post: {
-          summary: 'Upload an input file (multipart field "file"); format detected from its bytes, deduplicated by sha256',
-          requestBody: { content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } },
-          responses: { 201: wire('Stored', 'UploadedArtifact'), 200: wire('Already stored (same bytes)', 'UploadedArtifact'), 413: problemResponse('Too large'), 415: problemResponse('Unsupported format'), 422: problemResponse('Corrupt file'), ...errors },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "The host's token for a user with the admin role (option `authenticate`; `media-lab serve` verifies host JWTs, also accepted as `?token=` or the token cookie).",
         },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'Option `metricsToken`: a bearer token that may read GET /metrics and nothing else.' },
+        tokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The same token as a query parameter, for the WebSocket and media URLs in <img>/<audio> tags (hosts that accept it).' },
       },
-      '/jobs': {
-        post: {
-          summary: 'Submit a job (202); Idempotency-Key: the same key and body return the same job, the same key with another body is 422 IDEMPOTENCY_KEY_REUSED',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
-          requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitJob' } } } },
-          responses: { 202: wire('Queued', 'SubmitJobResponse'), 422: problemResponse('Invalid fields (named in errors[])'), 429: problemResponse('Quota exceeded (Retry-After)'), ...errors },
-        },
-        get: { summary: 'List jobs, newest first, cursor paging', parameters: queryParameters(listJobsQuery), responses: { 200: wire('A page of jobs', 'JobPage'), 422: problemResponse('Invalid query'), ...errors } },
-      },
-      '/jobs/{id}': { get: { summary: 'Job detail with inputs and outputs', parameters: [idParam], responses: { 200: wire('The job', 'JobDetail'), 404: problemResponse('No such job'), ...errors } } },
-      '/jobs/{id}/cancel': { post: { summary: 'Cancel a queued or running job', parameters: [idParam], responses: { 200: wire('Cancelled', 'Job'), 202: wire('Cancel requested; the executor stops at its next checkpoint', 'Job'), 404: problemResponse('No such job'), 409: problemResponse('Illegal transition (currentStatus)'), ...errors } } },
-      '/jobs/{id}/retry': { post: { summary: 'Retry a failed or cancelled job', parameters: [idParam], responses: { 202: wire('Queued again', 'Job'), 404: problemResponse('No such job'), 409: problemResponse('Illegal transition (currentStatus)'), ...errors } } },
-      '/jobs/{id}/events': { get: { summary: 'The audit trail of a job', parameters: [idParam], responses: { 200: wire('Events, oldest first', 'AuditEvents'), 404: problemResponse('No such job'), ...errors } } },
-      '/artifacts': { get: { summary: 'Gallery listing, newest first, cursor paging', parameters: queryParameters(listArtifactsQuery), responses: { 200: wire('A page of artifacts', 'ArtifactPage'), ...errors } } },
-      '/artifacts/{id}': { get: { summary: 'Artifact metadata and lineage back to the uploaded sources', parameters: [idParam], responses: { 200: wire('The artifact', 'ArtifactDetail'), 404: problemResponse('No such artifact'), ...errors } } },
-      '/artifacts/{id}/content': { get: { summary: 'The bytes (ETag = sha256, HTTP Range)', parameters: [idParam], responses: { 200: { description: 'The file' }, 206: { description: 'A range' }, 304: { description: 'Not modified' }, 404: problemResponse('No such artifact'), ...errors } } },
-      '/artifacts/{id}/thumbnail': { get: { summary: 'A WebP thumbnail of an image', parameters: [idParam, { name: 'size', in: 'query', schema: { type: 'integer', minimum: 16, maximum: 1024 } }], responses: { 200: { description: 'image/webp' }, 404: problemResponse('No such image'), ...errors } } },
-      '/kinds': { get: { summary: 'The workflow kinds, their parameter schemas and availability', responses: { 200: wire('The kinds', 'Kinds'), ...errors } } },
-      '/health': { get: { summary: 'Database, queue depth by status, live workers, executors', responses: { 200: wire('Healthy', 'Health'), 503: wire('Database unreachable', 'Health'), ...errors } } },
-      '/events': { get: { summary: 'WebSocket: job.updated, job.progress, job.finished (same auth; ?token= accepted by the demo host)', responses: { 101: { description: 'Switching protocols' }, ...errors } } },
+      schemas,
     },
+    paths,
   };
 }

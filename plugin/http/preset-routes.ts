@@ -15,6 +15,8 @@ import { MediaLabError } from '../core/errors.js';
 import type { PresetRegistry, PublishResult } from '../pipelines/comfy/preset-registry.js';
 import { sendProblem, validationProblem } from './problem.js';
 import { statusErrorOf, statusErrorProblem } from './status-errors.js';
+import { presetDiffSchema, presetListSchema, presetVersionsSchema, publishedPresetSchema, publishPresetRequestSchema } from '../../contract/presets.js';
+import { jsonAnswer, jsonBody, pathParam, problemAnswer, type ApiDoc } from './openapi.js';
 
 export interface PresetRouteDeps {
   /** Browser origins allowed to call these routes (e.g. http://127.0.0.1:8188 for the ComfyUI editor). */
@@ -176,3 +178,46 @@ export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDe
   router.use('/presets', presetProblem);
   return router;
 }
+
+const presetName = pathParam('name', 'The preset name');
+const versionQuery = (name: string, description: string) => ({ name, in: 'query', required: false, description, schema: { type: 'integer', minimum: 1 } });
+const noPreset = problemAnswer('No such preset or version (PRESET_NOT_FOUND)');
+
+/** The OpenAPI part of these routes (collected in api-docs.ts). */
+export const presetRoutesDoc: ApiDoc = {
+  tag: { name: 'presets', description: 'ComfyUI presets: versioned workflows with parameter schemas. Their parameters are the `params` of generate, blend, music and voice jobs.' },
+  responses: { PresetList: presetListSchema, PresetVersions: presetVersionsSchema, PresetDiff: presetDiffSchema, PublishedPreset: publishedPresetSchema },
+  requests: { PublishPreset: publishPresetRequestSchema },
+  paths: {
+    '/presets': {
+      get: {
+        operationId: 'listPresets',
+        summary: 'The current version of each preset, in list order, with the preset files that failed to load',
+        responses: { 200: jsonAnswer('The presets', 'PresetList') },
+      },
+      post: {
+        operationId: 'publishPreset',
+        summary: 'Publish a preset version (the ComfyUI editor\'s "Publish to Media Lab")',
+        description: 'The same content as the current version answers 200 with it; anything else is a new version (201). CORS: origins in the `corsOrigins` option may call it from a browser.',
+        requestBody: jsonBody('PublishPreset'),
+        responses: {
+          201: jsonAnswer('A new version', 'PublishedPreset'),
+          200: jsonAnswer('The same content as an existing version: that version', 'PublishedPreset'),
+          413: problemAnswer('The workflow is larger than the limit (REQUEST_TOO_LARGE)'),
+          422: problemAnswer('An invalid preset, each problem named in errors[] (VALIDATION_FAILED)'),
+        },
+      },
+    },
+    '/presets/{name}/versions': {
+      get: { operationId: 'listPresetVersions', summary: 'Every version of a preset, oldest first', parameters: [presetName], responses: { 200: jsonAnswer('Its versions', 'PresetVersions'), 404: noPreset } },
+    },
+    '/presets/{name}/diff': {
+      get: {
+        operationId: 'diffPresetVersions',
+        summary: 'Parameter, node, output and time-limit changes between two versions',
+        parameters: [presetName, versionQuery('from', 'Default: the version before `to`'), versionQuery('to', 'Default: the latest version')],
+        responses: { 200: jsonAnswer('The changes', 'PresetDiff'), 404: noPreset, 422: problemAnswer('from or to is not a version number (VALIDATION_FAILED)') },
+      },
+    },
+  },
+};

@@ -1,5 +1,6 @@
 // The one Express router a host mounts (default at /api/media-lab): the web-component bundle,
-// then the admin gate, then one router per resource.
+// the OpenAPI document and its reference page, then the admin gate, then one router per
+// resource. Each resource's OpenAPI part is listed in api-docs.ts.
 import express, { type Router } from 'express';
 import type { Knex } from 'knex';
 import type { JobService } from '../jobs/service.js';
@@ -16,6 +17,11 @@ import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
 import { metricsRouter } from './metrics-route.js';
 import type { LabMetrics } from '../metrics/lab-metrics.js';
+import type { PresetRegistry } from '../pipelines/comfy/preset-registry.js';
+import { createPresetRoutes } from './preset-routes.js';
+import { createDocsRoutes } from './docs-routes.js';
+import { API_DOCS } from './api-docs.js';
+import type { ApiDoc } from './openapi.js';
 
 export interface RouterDeps {
   knex: Knex;
@@ -24,8 +30,12 @@ export interface RouterDeps {
   jobs: JobService;
   kinds: KindRegistry;
   health: HealthDeps;
-  /** Extra routers mounted behind the admin gate (presets, ...). */
+  /** The ComfyUI preset registry: /presets, and per-preset parameter schemas in the OpenAPI document. */
+  presets?: { registry: PresetRegistry; corsOrigins?: string[] };
+  /** Extra routers mounted behind the admin gate. */
   extraRoutes?: Router[];
+  /** OpenAPI parts added at run time (routes mounted elsewhere: the prompt queue). */
+  apiDocs?: () => ApiDoc[];
   /** The web-component bundle, served at /ui/media-lab.js without the admin gate. */
   uiDir?: string;
   /** GET /metrics, before the admin gate: an admin or the `metricsToken` bearer may read it. */
@@ -40,6 +50,7 @@ export function createRouter(deps: RouterDeps): Router {
     router.use('/ui', express.static(deps.uiDir, { fallthrough: false, maxAge: '5m' }));
   }
   if (deps.metrics) router.use(metricsRouter({ metrics: deps.metrics, token: options.metricsToken, authenticate: options.authenticate, adminRole: options.adminRole }));
+  router.use(createDocsRoutes({ context: { mount, kinds: deps.kinds, presets: deps.presets?.registry }, docs: () => [...API_DOCS, ...(deps.apiDocs?.() ?? [])] }));
   router.use(adminGate(options.authenticate, options.adminRole));
   router.use(express.json({ limit: '2mb' }));
   // Body-parser errors (malformed JSON, too large) become problem+json too.
@@ -49,7 +60,8 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
   router.use(createJobRoutes({ knex, jobs, mount }));
   router.use(createArtifactRoutes({ knex, storage, mount }));
-  router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health, mount }));
+  router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health }));
+  if (deps.presets) router.use(createPresetRoutes(deps.presets.registry, { corsOrigins: deps.presets.corsOrigins }));
   for (const extra of deps.extraRoutes ?? []) router.use(extra);
 
   router.use((req, res) => sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `No Media Lab route ${req.method} ${req.path}.` }));

@@ -15,7 +15,7 @@ import { probeHostSchema, type HostSchema } from './host-schema.js';
 import { PromptMediaRoot } from './media-root.js';
 import { comfyAvailability, comfyBackendsOf, type AvailabilityCheck } from './comfy-availability.js';
 import { PromptQueuePoller, type DrainReport, type PassReport } from './poller.js';
-import { createPromptRoutes } from './routes.js';
+import { createPromptRoutes, promptRoutesDoc } from './routes.js';
 import { defaultCanView } from './access.js';
 import { prune, type PruneReport, type PruneScope } from './prune.js';
 import { installRetention } from './retention-sweep.js';
@@ -87,6 +87,7 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
     ready,
     paused: () => poller?.pausedTypes() ?? {},
   });
+  lab.addApiDoc(promptRoutesDoc(options.mountPath)); // GET <lab mount>/openapi.json documents these routes too
   installRetention(lab, { options, media }); // scheduled retention (lab.retention) covers the prompt artifacts too
   let removeHealth: (() => void) | null = null;
 

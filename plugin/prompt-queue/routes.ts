@@ -9,6 +9,8 @@ import type { Authenticate } from '../options.js';
 import { sendProblem } from '../http/problem.js';
 import { authenticationFailedProblem } from '../http/auth-failure.js';
 import { route } from '../http/handle.js';
+import { jsonAnswer, pathParam, problemAnswer, queryParameters, type ApiDoc } from '../http/openapi.js';
+import { promptArtifactsSchema, promptPageSchema, promptSchema } from '../../contract/prompts.js';
 import { zodIssues } from '../../contract/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
 import type { CanViewPrompt, PromptQueueOptions } from './options.js';
@@ -197,4 +199,41 @@ export function createPromptRoutes(deps: PromptRoutesDeps): Router {
   router.get('/:id/artifacts/:artifactId/file', fileRoute(deps, 'file'));
   router.get('/:id/artifacts/:artifactId/preview', fileRoute(deps, 'preview'));
   return router;
+}
+
+/** The OpenAPI part of these routes, mounted at `mount` (the adapter adds it with lab.addApiDoc). */
+export function promptRoutesDoc(mount: string): ApiDoc {
+  const promptId = pathParam('id', 'The prompt id (the host\'s key)');
+  const artifactId = pathParam('artifactId', 'The prompt_artifacts row id');
+  const notFound = problemAnswer('No such prompt, or no such file (NOT_FOUND)');
+  const notAllowed = problemAnswer('The host\'s canView refused this user (FORBIDDEN)');
+  const files = (description: string) => ({
+    description,
+    content: Object.fromEntries(['image/*', 'audio/*', 'application/octet-stream'].map((type) => [type, { schema: { type: 'string', contentMediaType: type, contentEncoding: 'binary' } }])),
+  });
+  const fileRoute = (operationId: string, summary: string) => ({
+    get: { operationId, summary, parameters: [promptId, artifactId], responses: { 200: files('The file'), 403: notAllowed, 404: notFound, 416: problemAnswer('A range past the end (RANGE_NOT_SATISFIABLE)') } },
+  });
+  const user = { 403: notAllowed };
+  return {
+    tag: { name: 'prompts', description: `The prompt queue's routes (mounted at ${mount}): the host's prompts with their artifacts. Any signed-in user; the host's canView decides per prompt.` },
+    mount,
+    responses: { Prompt: promptSchema, PromptPage: promptPageSchema, PromptArtifacts: promptArtifactsSchema },
+    paths: {
+      '/': {
+        get: {
+          operationId: 'listPrompts',
+          summary: 'The prompts this user may see, newest first',
+          parameters: queryParameters(listQuery, { type: 'Comma-separated prompt types', status: 'Comma-separated host statuses', artifact_status: 'Comma-separated artifact statuses', cursor: 'nextCursor of the previous page' }),
+          responses: { 200: jsonAnswer('A page of prompts', 'PromptPage'), 422: problemAnswer('An invalid query parameter (VALIDATION_FAILED)') },
+        },
+      },
+      '/{id}': { get: { operationId: 'getPrompt', summary: 'One prompt with its artifacts', parameters: [promptId], responses: { 200: jsonAnswer('The prompt', 'Prompt'), ...user, 404: notFound, 422: problemAnswer('Not a prompt id (VALIDATION_FAILED)') } } },
+      '/{id}/artifacts': {
+        get: { operationId: 'getPromptArtifacts', summary: 'A prompt\'s artifact status and artifacts', parameters: [promptId], responses: { 200: jsonAnswer('Its artifacts', 'PromptArtifacts'), ...user, 404: notFound, 422: problemAnswer('Not a prompt id (VALIDATION_FAILED)') } },
+      },
+      '/{id}/artifacts/{artifactId}/file': fileRoute('getPromptArtifactFile', 'The media file of an artifact'),
+      '/{id}/artifacts/{artifactId}/preview': fileRoute('getPromptArtifactPreview', 'The preview of an artifact (thumbnail or waveform)'),
+    },
+  };
 }
