@@ -195,6 +195,16 @@ export const presetRoutesDoc: ApiDoc = {
         summary: 'The current version of each preset, in list order, with the preset files that failed to load',
         responses: { 200: jsonAnswer('The presets', 'PresetList') },
       },
+      options: {
+        operationId: 'presetsCorsPreflight',
+        summary: 'CORS preflight of the ComfyUI editor',
+        description: 'An origin listed in `corsOrigins` gets 204 with Access-Control-Allow-* headers; any other gets the plain Allow list and no CORS headers.',
+        security: [],
+        responses: {
+          204: { description: 'Allowed origin', headers: { 'Access-Control-Allow-Origin': { schema: { type: 'string' } } } },
+          200: { description: 'Not an allowed origin: the methods, no CORS headers', headers: { Allow: { schema: { type: 'string' } } }, content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
       post: {
         operationId: 'publishPreset',
         summary: 'Publish a preset version (the ComfyUI editor\'s "Publish to Media Lab")',

@@ -46,9 +46,12 @@ export function createRouter(deps: RouterDeps): Router {
   const { knex, storage, options, jobs } = deps;
   const mount = options.mountPath;
   const router = express.Router();
-  if (deps.uiDir) {
-    router.use('/ui', express.static(deps.uiDir, { fallthrough: false, maxAge: '5m' }));
-  }
+  router.use(
+    '/ui',
+    deps.uiDir
+      ? express.static(deps.uiDir, { fallthrough: false, maxAge: '5m' })
+      : (_req, res) => sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'The web-component bundle is not built: run `npm run build`.' }),
+  );
   if (deps.metrics) router.use(metricsRouter({ metrics: deps.metrics, token: options.metricsToken, authenticate: options.authenticate, adminRole: options.adminRole }));
   router.use(createDocsRoutes({ context: { mount, kinds: deps.kinds, presets: deps.presets?.registry }, docs: () => [...API_DOCS, ...(deps.apiDocs?.() ?? [])] }));
   router.use(adminGate(options.authenticate, options.adminRole));

@@ -12,6 +12,7 @@ import { waitFor } from './wait.js';
 import type { JobDetail } from '../../contract/job.js';
 import pino from 'pino';
 import { createLogger, type Logger } from '../../plugin/core/logger.js';
+import { OpenApiContract, type OpenApiDocument } from './openapi.js';
 
 export { ADMIN, USER } from './auth.js';
 export { waitFor } from './wait.js';
@@ -24,8 +25,15 @@ export interface TestLab {
   db: TestDatabase;
   knex: Knex;
   server: Server;
+  /**
+   * fetch under the mount, as the admin unless `token` says otherwise. Every answer is checked
+   * against the lab's own OpenAPI document (test/support/openapi.ts): an undocumented route or
+   * status, or a JSON body that does not match its schema, fails the test right here.
+   */
   fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   json<T = Record<string, unknown>>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T; res: Response }>;
+  /** The lab's GET /openapi.json as the checker reads it (fetched once, on first use). */
+  openApi(): Promise<OpenApiContract>;
   close(): Promise<void>;
 }
 
@@ -90,12 +98,21 @@ export async function startTestLab(
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   await lab.start();
   const api = `${url}/api/media-lab`;
-  const doFetch = (path: string, init: RequestInit & { token?: string | null } = {}) => {
+  let contract: Promise<OpenApiContract> | null = null;
+  const openApi = () => {
+    contract ??= fetch(`${api}/openapi.json`)
+      .then((res) => res.json() as Promise<OpenApiDocument>)
+      .then((doc) => new OpenApiContract(doc));
+    return contract;
+  };
+  const doFetch = async (path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = ADMIN, ...rest2 } = init;
     const headers = new Headers(rest2.headers);
     if (token) headers.set('Authorization', `Bearer ${token}`);
     if (typeof rest2.body === 'string' && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
-    return fetch(`${api}${path}`, { ...rest2, headers });
+    const res = await fetch(`${api}${path}`, { ...rest2, headers });
+    await (await openApi()).checkResponse(rest2.method ?? 'GET', res);
+    return res;
   };
   return {
     lab,
@@ -106,6 +123,7 @@ export async function startTestLab(
     knex,
     server,
     fetch: doFetch,
+    openApi,
     async json<T>(path: string, init?: RequestInit & { token?: string | null }) {
       const res = await doFetch(path, init);
       const text = await res.text();
