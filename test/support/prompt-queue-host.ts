@@ -13,6 +13,7 @@ import { tempDir } from './files.js';
 import { standInMediaKinds } from './kinds.js';
 import { captureLog, type CapturedLog, type TestLogger } from './lab.js';
 import { waitFor } from './wait.js';
+import { OpenApiContract, type OpenApiDocument } from './openapi.js';
 
 /** The host's own schema, as the prompt-queue site has it (plus a child table with a cascading key). */
 export async function createHostTables(knex: Knex, options: { processingDuration?: boolean } = {}): Promise<void> {
@@ -72,6 +73,7 @@ export interface QueueHarness {
   dataDir: string;
   url: string;
   log: CapturedLog & { logger: TestLogger };
+  /** GET under the host (either mount), as the admin unless told otherwise; checked against the OpenAPI document. */
   fetch(path: string, token?: string | null): Promise<Response>;
   close(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function startQueueHarness(options: {
   const app = express();
   app.use('/api/media-lab', lab.router);
   app.use('/api/prompts', queue.router);
+  let contract: Promise<OpenApiContract> | null = null;
   const server: Server = createServer(app);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
@@ -126,7 +129,13 @@ export async function startQueueHarness(options: {
     dataDir,
     url,
     log,
-    fetch: (path, token = ADMIN) => fetch(`${url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }),
+    async fetch(path, token = ADMIN) {
+      const res = await fetch(`${url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      // Checked against the lab's OpenAPI document, which holds the prompt routes too (test/support/openapi.ts).
+      contract ??= fetch(`${url}/api/media-lab/openapi.json`).then(async (r) => new OpenApiContract((await r.json()) as OpenApiDocument));
+      await (await contract).checkResponse('GET', res);
+      return res;
+    },
     async close() {
       await queue.stop();
       await lab.stop();
