@@ -96,7 +96,8 @@ export class OpenApiContract {
     const method = answer.method.toUpperCase();
     const where = `${method} ${answer.path}`;
     const template = this.templateOf(answer.path);
-    const operation = template ? this.operation(method, template) : null;
+    // Express answers HEAD with the GET route (no body).
+    const operation = template ? (this.operation(method, template) ?? (method === 'HEAD' ? this.operation('GET', template) : null)) : null;
     const mediaType = answer.contentType?.split(';')[0].trim().toLowerCase() ?? null;
     let response: ResponseObject | undefined;
     let name: string;
