@@ -406,6 +406,23 @@ export class Worker {
         patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage: 'waiting (worker restarted)' },
         details: { reason: 'worker shutdown' },
       });
+    } else if (!outcome && failureOf(error).transient && this.waitStageOf(job.workflow)) {
+      // The attempt failed because its backend went away (the executor found none answering):
+      // not the job's fault. It goes back to waiting, its attempt given back, like a job that
+      // was submitted while no backend was up.
+      const failure = failureOf(error);
+      const stage = this.waitStageOf(job.workflow) as string;
+      jobLog.warn(`job ${job.id} attempt ${job.attempts} stopped: [${failure.code}] ${failure.message}; it waits for a backend (attempt given back)`, {
+        outcome: 'WAITING',
+        errorCode: failure.code,
+        ...jobLog.durations(),
+      });
+      finished = await this.settle(job, {
+        to: 'QUEUED',
+        type: 'waiting',
+        patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage, error_code: failure.code, error_message: failure.message, lease_owner: null, lease_expires_at: null },
+        details: { code: failure.code, message: failure.message, attempt: job.attempts, reason: stage, ...jobLog.record(true) },
+      });
     } else {
       const timedOut = stop === 'timeout' && outcome?.next === 'failed';
       const failure = outcome?.next === 'failed' ? (timedOut ? timeoutFailure(outcome.error, limit, error) : outcome.error) : failureOf(error);

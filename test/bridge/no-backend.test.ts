@@ -99,6 +99,53 @@ describe('no ComfyUI backend', function () {
     });
   });
 
+  describe('a backend that goes away while a job runs', () => {
+    let t: TestLab;
+    let comfy: FakeComfy;
+    before(async () => {
+      comfy = await startFakeComfy();
+      t = await startTestLab({
+        comfy: {
+          backends: [{ name: 'gpu', url: comfy.url }],
+          healthIntervalMs: 100,
+          reconnect: { baseMs: 20, maxMs: 200, giveUpAfterMs: 800 },
+          watchdogMs: 500,
+          pollWhileDisconnectedMs: 100,
+        },
+      });
+    });
+    after(async () => {
+      await t?.close();
+      await comfy?.close();
+    });
+
+    it('goes back to waiting with its attempt given back, and finishes when the backend is back', async () => {
+      comfy.timing.hold = ['KSampler'];
+      const { status, body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'generate', preset: { name: 'txt2img' }, params: SMALL }) });
+      assert.equal(status, 202);
+      await waitFor(() => comfy.queue().queue_running.length > 0, 'the prompt to run on ComfyUI');
+      const waiting = nextEvent<Job>(
+        (listener) => {
+          t.lab.events.on('job.updated', listener);
+          return () => t.lab.events.off('job.updated', listener);
+        },
+        (job) => job.id === body.id && job.status === 'QUEUED' && job.stage === WAITING,
+        'the job to wait for the backend again',
+      );
+      await comfy.stop();
+      const back = await waiting;
+      assert.equal(back.attempts, 0, 'the attempt is given back');
+      assert.equal(back.errorCode, 'COMFY_UNREACHABLE', 'what happened is kept');
+      comfy.timing.hold = [];
+      await comfy.start();
+      const done = await waitForStatus(t, body.id, ['SUCCEEDED', 'FAILED'], 30_000);
+      assert.equal(done.status, 'SUCCEEDED', `${done.errorCode}: ${done.errorMessage}`);
+      assert.equal(done.attempts, 1);
+      const types = await eventTypes(t, body.id);
+      assert.deepEqual(types.filter((type) => type === 'claimed' || type === 'waiting'), ['claimed', 'waiting', 'claimed']);
+    });
+  });
+
   describe('a backend that comes up later', () => {
     let t: TestLab;
     let comfy: FakeComfy;
