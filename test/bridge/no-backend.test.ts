@@ -12,6 +12,7 @@ import type { Job } from '../../plugin/core/types.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { startTestLab, waitFor, waitForStatus, type TestLab } from '../support/lab.js';
 import { nextEvent } from '../support/wait.js';
+import { DATABASES } from '../support/db.js';
 
 const COMFY_KINDS = ['generate', 'blend', 'music', 'voice'];
 const WAITING = 'waiting for a ComfyUI backend';
@@ -46,13 +47,14 @@ async function eventTypes(t: TestLab, id: string): Promise<string[]> {
   return (await t.json<Items<AuditEvent>>(`/jobs/${id}/events`)).body.items.map((e) => e.type);
 }
 
-describe('no ComfyUI backend', function () {
+for (const target of DATABASES) {
+target.describe(`no ComfyUI backend on ${target.name}`, function () {
   this.timeout(60_000);
 
   describe('none configured', () => {
     let t: TestLab;
     before(async () => {
-      t = await startTestLab({ comfy: { backends: [] } });
+      t = await startTestLab({ db: await target.create(), comfy: { backends: [] } });
     });
     after(async () => t?.close());
 
@@ -105,6 +107,7 @@ describe('no ComfyUI backend', function () {
     before(async () => {
       comfy = await startFakeComfy();
       t = await startTestLab({
+        db: await target.create(),
         comfy: {
           backends: [{ name: 'gpu', url: comfy.url }],
           healthIntervalMs: 100,
@@ -153,6 +156,7 @@ describe('no ComfyUI backend', function () {
       comfy = await startFakeComfy();
       await comfy.stop(); // configured, but down: connection refused
       t = await startTestLab({
+        db: await target.create(),
         // A limit shorter than the wait below: waiting QUEUED is not run time.
         timeouts: { generate: '3s' },
         comfy: { backends: [{ name: 'gpu', url: comfy.url }], healthIntervalMs: 100 },
@@ -188,3 +192,4 @@ describe('no ComfyUI backend', function () {
     });
   });
 });
+}

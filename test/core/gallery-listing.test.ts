@@ -11,8 +11,10 @@ import type { Page } from '../../contract/pages.js';
 import { testClips, type Clips } from '../support/clips.js';
 import { steppingKind, toneKind } from '../support/kinds.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
+import { DATABASES } from '../support/db.js';
 
-describe('gallery listing and thumbnails', function () {
+for (const target of DATABASES) {
+target.describe(`gallery listing and thumbnails on ${target.name}`, function () {
   this.timeout(90_000);
   let t: TestLab;
   let clips: Clips;
@@ -42,7 +44,7 @@ describe('gallery listing and thumbnails', function () {
 
   before(async () => {
     clips = await testClips();
-    t = await startTestLab({ kinds: [steppingKind('generate'), toneKind('music')] });
+    t = await startTestLab({ db: await target.create(), kinds: [steppingKind('generate'), toneKind('music')] });
     uploadedVideo = await upload(clips.motion, 'motion.mp4');
     const interpolated = await run({ workflow: 'interpolate', inputs: [uploadedVideo.id], params: { targetFps: 120, mode: 'fast' } });
     video = interpolated.outputs.find((a) => a.kind === 'video') as Artifact;
@@ -116,3 +118,4 @@ describe('gallery listing and thumbnails', function () {
     assert.equal((await stat(join(thumbs, cached[0]))).mtimeMs, before, 'served from the cache, not drawn again');
   });
 });
+}
