@@ -211,7 +211,27 @@ export class MediaLabGallery extends LabElement {
     await this.select(this.items[next], next);
   }
 
+  /** Tab and Shift+Tab go round the lightbox's controls, never behind it (it is modal). */
+  private trapTab(event: KeyboardEvent): void {
+    const box = this.renderRoot.querySelector<HTMLElement>('[part="lightbox"]');
+    if (!box) return;
+    const focusable = [...box.querySelectorAll<HTMLElement>('button:not([disabled]), a[href], video[controls], media-lab-audio')];
+    if (!focusable.length) return;
+    const active = (this.renderRoot as ShadowRoot).activeElement;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const outside = !active || !box.contains(active) || active === box;
+    if (event.shiftKey && (outside || active === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (outside || active === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
   private onLightboxKey(event: KeyboardEvent): void {
+    if (event.key === 'Tab') return this.trapTab(event);
     const actions: Record<string, () => Promise<void>> = {
       Escape: () => this.closeLightbox(),
       ArrowLeft: () => this.step(-1),

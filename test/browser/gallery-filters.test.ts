@@ -108,6 +108,18 @@ describe('browser: gallery filters, thumbnails and the lightbox', function () {
     assert.match(await detail.innerText(), /video \(video\/mp4\)/);
     await h.screenshot(page, 'gallery-lightbox-video');
 
+    // Modal: Tab goes round the lightbox's own controls.
+    const focusInLightbox = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('media-lab-app')?.shadowRoot?.querySelector('media-lab-gallery')?.shadowRoot;
+        return Boolean(root?.activeElement && root.querySelector('[part="lightbox"]')?.contains(root.activeElement));
+      });
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+      assert.ok(await focusInLightbox(), `focus stays in the lightbox (tab ${i + 1})`);
+    }
+    await lightbox.focus();
+
     await page.keyboard.press('ArrowRight');
     await waitFor(async () => (await detail.getAttribute('data-artifact-id').catch(() => null)) === order[videoIndex + 1], 'the next item');
     await page.keyboard.press('ArrowLeft');
