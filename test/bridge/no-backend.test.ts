@@ -93,6 +93,10 @@ for (const target of DATABASES) {
         const { body: job } = await t.json<JobDetail>(`/jobs/${id}`);
         assert.deepEqual([job.status, job.stage, job.attempts, job.errorCode], ['QUEUED', WAITING, 0, null]);
         assert.deepEqual(await eventTypes(t, id), ['submitted'], 'never claimed');
+        // Still the user's to cancel, like any queued job.
+        const cancel = await t.json<JobDetail>(`/jobs/${id}/cancel`, { method: 'POST' });
+        assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+        assert.equal((await waitForStatus(t, id, ['CANCELLED'])).status, 'CANCELLED');
       });
 
       it('the advice for COMFY_UNREACHABLE names COMFYUI_URL', () => {
