@@ -19,26 +19,14 @@ const WAITING = 'waiting for a ComfyUI backend';
 const SMALL = { width: 256, height: 256, steps: 2 };
 
 async function submitGenerate(t: TestLab): Promise<{ id: string; waiting: Promise<Job> }> {
-  // Listen before submitting: the worker marks the job before the 202 arrives.
+  // Every job.updated from before the submit on: the worker marks the job before the 202 arrives.
   const seen: Job[] = [];
   const listener = (job: Job) => void seen.push(job);
   t.lab.events.on('job.updated', listener);
   const { status, body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'generate', preset: { name: 'txt2img' }, params: SMALL }) });
   assert.equal(status, 202, JSON.stringify(body));
-  const waiting = nextEvent<Job>(
-    (push) => {
-      const check = () => seen.filter((job) => job.id === body.id && job.stage === WAITING).forEach(push);
-      const onEvent = (job: Job) => {
-        listener(job);
-        check();
-      };
-      t.lab.events.off('job.updated', listener);
-      t.lab.events.on('job.updated', onEvent);
-      queueMicrotask(check);
-      return () => t.lab.events.off('job.updated', onEvent);
-    },
-    () => true,
-    'the job to wait for a backend',
+  const waiting = waitFor(() => seen.find((job) => job.id === body.id && job.stage === WAITING), 'the job to be announced as waiting for a backend').finally(() =>
+    t.lab.events.off('job.updated', listener),
   );
   return { id: body.id, waiting };
 }
