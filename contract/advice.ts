@@ -13,7 +13,7 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   EXECUTOR_UNAVAILABLE: 'This server has no pipeline installed for this workflow. Ask the admin to install or configure it (ComfyUI workflows need COMFYUI_URL), then retry.',
   EXECUTOR_FAILED: 'The pipeline failed. Retry; if it fails again, check the server log for this job id.',
   MODEL_UNAVAILABLE: 'The model this preset needs is not installed. Pick another quality preset or ask the admin to install it.',
-  COMFY_UNREACHABLE: 'No ComfyUI backend answered. Check that ComfyUI is running and reachable, then retry.',
+  COMFY_UNREACHABLE: 'No ComfyUI backend answered. Check that ComfyUI is running and that COMFYUI_URL (or the comfy.backends option) points at it; jobs submitted while none answers wait in the queue and start when one does.',
   COMFY_VALIDATION: 'ComfyUI rejected the workflow (a missing node or model). Ask the admin to check the preset against the ComfyUI install.',
   COMFY_EXECUTION: 'ComfyUI failed while running the workflow. Adjust the parameters (size, steps) and retry.',
   COMFY_LOST: 'The ComfyUI backend lost the job (it restarted or dropped the connection). Retry.',

@@ -31,7 +31,7 @@ export type ArtifactRecord = z.infer<typeof artifactRecordSchema>;
 
 export const artifactSchema = artifactRecordSchema.extend({
   contentUrl: z.string(),
-  /** Only images have thumbnails. */
+  /** A WebP thumbnail: an image scaled down, a video's poster, an audio clip's waveform (null from older servers). */
   thumbnailUrl: z.string().nullable(),
 });
 export type Artifact = z.infer<typeof artifactSchema>;

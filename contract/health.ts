@@ -14,6 +14,10 @@ export const healthSchema = z.looseObject({
     /** The worker inside this process, if it runs one. */
     local: z.object({ id: z.string(), running: z.number().int() }).nullable(),
   }),
-  executors: z.partialRecord(z.enum(WORKFLOW_KINDS), z.object({ available: z.boolean(), description: z.string() })),
+  /** Per kind: can its jobs run here now, and when not, why and what to do (the same as GET /kinds). */
+  executors: z.partialRecord(
+    z.enum(WORKFLOW_KINDS),
+    z.object({ available: z.boolean(), description: z.string(), reason: z.string().optional(), fix: z.string().optional() }),
+  ),
 });
 export type Health = z.infer<typeof healthSchema>;

@@ -53,11 +53,32 @@ export const qualityPresetStatusSchema = z.looseObject({
   models: z.array(z.unknown()),
 });
 
+/**
+ * Whether something (a kind, a preset) can run here now and, when it cannot, why and what to do.
+ * General on purpose: ComfyUI kinds without a backend, a kind without a pipeline, a preset whose
+ * script is missing all say it the same way.
+ */
+export const kindAvailabilitySchema = z.strictObject({
+  available: z.boolean(),
+  /** Why not, as a sentence: `No ComfyUI backend is configured.` Absent when available. */
+  reason: z.string().optional(),
+  /** What makes it available: `Set COMFYUI_URL (...) or the comfy.backends option, then restart Media Lab.` */
+  fix: z.string().optional(),
+});
+export type KindAvailability = z.infer<typeof kindAvailabilitySchema>;
+
 export const kindInfoSchema = z.strictObject({
   kind: z.enum(WORKFLOW_KINDS),
   description: z.string(),
-  /** False when the server has no pipeline for this kind (jobs would fail EXECUTOR_UNAVAILABLE). */
+  /**
+   * False when jobs of this kind cannot run here now: no pipeline is installed (jobs fail
+   * EXECUTOR_UNAVAILABLE), or its backend is missing (ComfyUI: jobs wait QUEUED until one answers).
+   */
   available: z.boolean(),
+  /** Why not (absent when available). */
+  reason: z.string().optional(),
+  /** What to do about it (absent when available). */
+  fix: z.string().optional(),
   inputs: inputRuleSchema,
   params: jsonSchemaSchema,
   /** Kinds with presets of their own (enhance) say which are available here and why not. */

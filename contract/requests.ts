@@ -49,6 +49,8 @@ export const listArtifactsQuery = z.object({
   kind: csv(MEDIA_KINDS).optional(),
   role: csv(ARTIFACT_ROLES).optional(),
   jobId: z.string().max(64).optional(),
+  /** Outputs of jobs of these kinds: `workflow=generate,blend`. */
+  workflow: csv(WORKFLOW_KINDS).optional(),
   ...cursorPaging,
 });
 export type ArtifactFilters = z.output<typeof listArtifactsQuery>;

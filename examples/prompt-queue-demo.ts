@@ -5,7 +5,8 @@ import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { MediaLab } from '../plugin/index.js';
 import { createPromptQueue, type PromptQueue, type PromptQueueDeps, type PromptQueueOptionsInput } from '../plugin/prompt-queue/index.js';
-import { promptsPage, type PromptSummary } from './pages.js';
+import type { IncomingMessage } from 'node:http';
+import { promptsPage, type PromptSummary, type Viewer } from './pages.js';
 
 /** The host's own schema (what the prompt-queue site has before Media Lab arrives). */
 export async function createDemoPromptsTable(knex: Knex): Promise<boolean> {
@@ -54,16 +55,16 @@ export interface PromptQueueDemo {
 export async function mountPromptQueueDemo(
   lab: MediaLab,
   app: Express,
-  options: { seed?: boolean; queue?: PromptQueueOptionsInput; deps?: PromptQueueDeps } = {},
+  options: { seed?: boolean; queue?: PromptQueueOptionsInput; deps?: PromptQueueDeps; viewer?: (req: IncomingMessage) => Viewer | null | Promise<Viewer | null> } = {},
 ): Promise<PromptQueueDemo> {
   const created = await createDemoPromptsTable(lab.knex);
   if (created && options.seed !== false) await seedDemoPrompts(lab.knex);
   const queue = createPromptQueue(lab, options.queue, options.deps);
   await queue.migrate();
   app.use(queue.options.mountPath, queue.router);
-  app.get('/prompts', (_req, res, next) => {
-    listDemoPrompts(lab.knex)
-      .then((prompts) => res.type('html').send(promptsPage(prompts, { promptsApi: queue.options.mountPath })))
+  app.get('/prompts', (req, res, next) => {
+    Promise.all([listDemoPrompts(lab.knex), options.viewer?.(req) ?? null])
+      .then(([prompts, viewer]) => res.type('html').send(promptsPage(prompts, { promptsApi: queue.options.mountPath, viewer })))
       .catch(next);
   });
   await queue.start();

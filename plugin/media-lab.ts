@@ -85,6 +85,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const pipelines = await installPipelines({ kinds, knex, options, log });
   const service = new JobService(knex, kinds, bus, options);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
+  // A ComfyUI backend that comes up lets the jobs waiting for one start now, not at the next poll.
+  if (worker) pipelines.onAvailabilityChange?.(() => worker.wake());
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
   const janitor = new StorageJanitor(knex, storage, janitorJobs(knex), JANITOR_INTERVAL_MS, log, janitorSettingsFor(options.lease.durationMs));
   const watcher = new DatabaseChangeWatcher(knex, bus, Math.min(options.worker.pollIntervalMs, 250));

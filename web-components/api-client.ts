@@ -168,7 +168,7 @@ export class MediaLabClient extends HttpClient {
 
   listArtifacts(filters: ArtifactFilters = {}): Promise<Page<Artifact>> {
     return this.json<Page<Artifact>>('GET', '/artifacts', {
-      query: { kind: filters.kind, role: filters.role, jobId: filters.jobId, limit: filters.limit, cursor: filters.cursor },
+      query: { kind: filters.kind, role: filters.role, jobId: filters.jobId, workflow: filters.workflow, limit: filters.limit, cursor: filters.cursor },
     });
   }
 

@@ -171,7 +171,7 @@ export class MediaLabApp extends LabElement {
             tabindex=${selected ? 0 : -1}
             @click=${() => this.select(tab)}
           >
-            ${capitalise(tab)}${kind && !kind.available ? html`<span class="unavailable" title="No pipeline installed on this server" aria-hidden="true">*</span><span class="visually-hidden"> (unavailable)</span>` : nothing}
+            ${capitalise(tab)}${kind && !kind.available ? html`<span class="unavailable" title=${kind.reason ?? 'No pipeline installed on this server'} aria-hidden="true">*</span><span class="visually-hidden"> (unavailable)</span>` : nothing}
           </button>`;
         })}
       </div>

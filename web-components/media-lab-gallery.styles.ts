@@ -82,21 +82,94 @@ export const galleryStyles = [
       overflow: hidden;
       text-overflow: ellipsis;
     }
-    [part='detail'] {
-      margin-top: 0.75rem;
-      border: 1px solid var(--_border);
+    [part~='thumbnail-audio'] {
+      object-fit: contain;
+      padding: 0.5rem 0.25rem 1.4rem;
+      box-sizing: border-box;
+    }
+    [part='badge'] {
+      position: absolute;
+      top: 0.3rem;
+      right: 0.3rem;
+      font-size: 0.75rem;
+      line-height: 1;
+      padding: 0.2rem 0.35rem;
+      border-radius: 999px;
+      color: #fff;
+      background: rgb(0 0 0 / 0.6);
+    }
+    [part='filters'] {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.4rem;
+    }
+    [part='filter'] select {
+      font: inherit;
+      font-size: 0.85rem;
+    }
+    /* The lightbox: over the page, in view wherever the gallery was scrolled to. */
+    .backdrop {
+      position: fixed;
+      inset: 0;
+      z-index: 1000;
+      display: grid;
+      place-items: center;
+      padding: 1rem;
+      background: rgb(0 0 0 / 0.6);
+    }
+    [part='lightbox'] {
+      width: min(60rem, 100%);
+      max-height: calc(100vh - 2rem);
+      overflow: auto;
+      overscroll-behavior: contain;
+      background: var(--_bg);
+      color: var(--_fg);
       border-radius: var(--_radius);
+      box-shadow: 0 1rem 3rem rgb(0 0 0 / 0.4);
       padding: 0.75rem;
+      display: grid;
+      gap: 0.5rem;
+      min-width: 0;
+    }
+    [part='lightbox']:focus-visible {
+      outline: none;
+      box-shadow: var(--_focus), 0 1rem 3rem rgb(0 0 0 / 0.4);
+    }
+    .lightbox-bar {
+      display: flex;
+      gap: 0.4rem;
+      align-items: center;
+    }
+    .lightbox-bar .position {
+      color: var(--_muted);
+      font-size: 0.85rem;
+      margin-inline-end: auto;
+    }
+    [part='detail'] {
       display: grid;
       gap: 0.5rem;
       min-width: 0;
       overflow-wrap: anywhere;
     }
+    [part='detail'] .preview {
+      display: grid;
+      place-items: center;
+      min-width: 0;
+    }
     [part='detail'] img,
     [part='detail'] video {
       max-width: 100%;
-      max-height: 50vh;
+      max-height: 60vh;
       border-radius: calc(var(--_radius) * 0.75);
+    }
+    [part='detail'] video {
+      width: min(100%, 40rem);
+      background: #000;
+    }
+    .audio-preview {
+      display: grid;
+      gap: 0.5rem;
+      width: 100%;
     }
     dl {
       display: grid;

@@ -1,11 +1,17 @@
 // <media-lab-gallery>: every published artifact as a grid of thumbnails, newest first, loaded page
 // by page (cursor) as you scroll. Only the rows in view are in the DOM, so ten thousand artifacts
-// scroll as smoothly as ten. Arrow keys move between items; Enter opens an item's details.
+// scroll as smoothly as ten. Images show a thumbnail, videos their poster, audio clips their
+// waveform (all from GET /artifacts/:id/thumbnail). Filters (kind, role, workflow) narrow the
+// listing on the server. Arrow keys move between items; Enter or a click opens an item's details
+// in a lightbox over the page, where ArrowLeft / ArrowRight step through the items and Escape
+// closes it (focus returns to the item).
 //
 // Attributes: api, token, kind (image,video,audio filter), artifact-role (input,output,... filter),
-//   page-size (default 100), item-size (smallest cell in px, default 150), job-href ("/jobs/{id}")
+//   workflow (generate,enhance,... filter), page-size (default 100), item-size (smallest cell in
+//   px, default 150), job-href ("/jobs/{id}")
 // Events: media-lab-artifact-select { artifact }, media-lab-gallery-page { loaded, hasMore }
-// Parts: toolbar, status, refresh, viewport, grid, cell, item, thumbnail, icon, caption, detail
+// Parts: toolbar, filters, filter, status, refresh, viewport, grid, cell, item, thumbnail, icon,
+//   badge, caption, lightbox, detail, lightbox-close, lightbox-prev, lightbox-next
 // CSS properties: --media-lab-gallery-height, --media-lab-gallery-item-bg
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -13,14 +19,22 @@ import { repeat } from 'lit/directives/repeat.js';
 import { LabElement, messageOf } from './lab-element.js';
 import type { Artifact, ArtifactDetail } from '../contract/artifact.js';
 import type { ArtifactRole, MediaKind } from '../contract/media.js';
+import { WORKFLOW_KINDS, type WorkflowKind } from '../contract/jobs.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
-import { formatBytes, formatClock, formatTime, shortId } from './format.js';
+import { capitalise, formatBytes, formatClock, formatTime, shortId } from './format.js';
 import { cellPosition, gridLayout, totalHeight, visibleRange, type GridLayout } from './virtual-grid.js';
 import { galleryStyles } from './media-lab-gallery.styles.js';
 
 const GAP = 8;
 const ICONS: Record<MediaKind, string> = { image: '🖼', video: '🎞', audio: '♪' };
+/** Marks on video and audio thumbnails (plain glyphs every font has). */
+const BADGES: Record<MediaKind, string> = { image: '', video: '▶', audio: '♪' };
+
+/** The filter selects: value '' is "all". */
+const KIND_FILTER: Array<[string, string]> = [['', 'All kinds'], ['image', 'Images'], ['video', 'Videos'], ['audio', 'Audio']];
+const ROLE_FILTER: Array<[string, string]> = [['', 'All roles'], ['output', 'Outputs'], ['input', 'Uploads'], ['intermediate', 'Intermediate']];
+const WORKFLOW_FILTER: Array<[string, string]> = [['', 'All workflows'], ...WORKFLOW_KINDS.map((k): [string, string] => [k, capitalise(k)])];
 
 const csvList = <T extends string>(value: string | null): T[] | undefined =>
   value
@@ -36,6 +50,7 @@ export class MediaLabGallery extends LabElement {
 
   @property() kind: string | null = null;
   @property({ attribute: 'artifact-role' }) artifactRole: string | null = null;
+  @property() workflow: string | null = null;
   @property({ type: Number, attribute: 'page-size' }) pageSize = 100;
   @property({ type: Number, attribute: 'item-size' }) itemSize = 150;
   @property({ attribute: 'job-href' }) jobHref = '';
@@ -49,6 +64,8 @@ export class MediaLabGallery extends LabElement {
   @state() private scrollOffset = 0;
   @state() private viewportHeight = 480;
   @state() private selected: ArtifactDetail | null = null;
+  /** The item the lightbox shows (its index in `items`); null when closed. */
+  @state() private openIndex: number | null = null;
   @state() private stale = false;
   @state() private focusIndex = 0;
 
@@ -85,7 +102,7 @@ export class MediaLabGallery extends LabElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
+    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('workflow') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
     if (changed.has('itemSize')) this.layout = gridLayout(this.viewport?.clientWidth ?? 600, this.itemSize, GAP);
   }
 
@@ -102,6 +119,8 @@ export class MediaLabGallery extends LabElement {
     this.stale = false;
     this.error = null;
     this.focusIndex = 0;
+    this.openIndex = null;
+    this.selected = null;
     if (this.viewport) this.viewport.scrollTop = 0;
     this.scrollOffset = 0;
     await this.loadPage();
@@ -115,6 +134,7 @@ export class MediaLabGallery extends LabElement {
       const page = await this.client.listArtifacts({
         kind: csvList<MediaKind>(this.kind),
         role: csvList<ArtifactRole>(this.artifactRole),
+        workflow: csvList<WorkflowKind>(this.workflow),
         limit: Math.max(1, Math.min(200, this.pageSize)),
         cursor: this.nextCursor,
       });
@@ -154,14 +174,77 @@ export class MediaLabGallery extends LabElement {
     });
   }
 
+  /** Opens the item's details in the lightbox. */
   private async select(artifact: Artifact, index: number): Promise<void> {
     this.focusIndex = index;
+    this.openIndex = index;
     emit(this, 'media-lab-artifact-select', { artifact });
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[part="lightbox"]')?.focus();
     try {
-      this.selected = await this.client.getArtifact(artifact.id);
+      const detail = await this.client.getArtifact(artifact.id);
+      if (this.openIndex === index) this.selected = detail;
     } catch (error) {
       if (!this.handleAccessError(error)) this.error = messageOf(error);
     }
+  }
+
+  /** Closes the lightbox; focus goes back to the item it showed. */
+  private async closeLightbox(): Promise<void> {
+    const index = this.openIndex;
+    this.openIndex = null;
+    this.selected = null;
+    if (index !== null) await this.focusItem(index);
+  }
+
+  /** The previous (-1) or next (+1) item in the lightbox, loading the next page at the end. */
+  private async step(by: -1 | 1): Promise<void> {
+    if (this.openIndex === null) return;
+    const next = this.openIndex + by;
+    if (next < 0) return;
+    if (next >= this.items.length) {
+      if (this.exhausted) return;
+      await this.loadPage();
+      if (next >= this.items.length) return;
+    }
+    this.selected = null;
+    await this.select(this.items[next], next);
+  }
+
+  /** Tab and Shift+Tab go round the lightbox's controls, never behind it (it is modal). */
+  private trapTab(event: KeyboardEvent): void {
+    const box = this.renderRoot.querySelector<HTMLElement>('[part="lightbox"]');
+    if (!box) return;
+    const focusable = [...box.querySelectorAll<HTMLElement>('button:not([disabled]), a[href], video[controls], media-lab-audio')];
+    if (!focusable.length) return;
+    const active = (this.renderRoot as ShadowRoot).activeElement;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const outside = !active || !box.contains(active) || active === box;
+    if (event.shiftKey && (outside || active === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (outside || active === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  private onLightboxKey(event: KeyboardEvent): void {
+    if (event.key === 'Tab') return this.trapTab(event);
+    const actions: Record<string, () => Promise<void>> = {
+      Escape: () => this.closeLightbox(),
+      ArrowLeft: () => this.step(-1),
+      ArrowRight: () => this.step(1),
+    };
+    const action = actions[event.key];
+    if (!action) return;
+    // Keys inside a player (seeking a video) stay the player's, except Escape.
+    const inPlayer = event.composedPath().some((el) => el instanceof HTMLMediaElement || (el instanceof HTMLElement && el.tagName === 'MEDIA-LAB-AUDIO'));
+    if (inPlayer && event.key !== 'Escape') return;
+    event.preventDefault();
+    event.stopPropagation();
+    void action();
   }
 
   private onGridKey(event: KeyboardEvent): void {
@@ -215,13 +298,15 @@ export class MediaLabGallery extends LabElement {
         data-artifact-id=${artifact.id}
         data-kind=${artifact.kind}
         tabindex=${index === this.focusIndex ? 0 : -1}
-        aria-pressed=${this.selected?.id === artifact.id ? 'true' : 'false'}
+        aria-pressed=${this.openIndex === index ? 'true' : 'false'}
+        aria-haspopup="dialog"
         aria-label="${artifact.kind} ${artifact.role}, ${caption}, ${formatTime(artifact.createdAt)}"
         @click=${() => void this.select(artifact, index)}
       >
         ${artifact.thumbnailUrl
-          ? html`<img part="thumbnail" src=${this.client.mediaUrl(`${artifact.thumbnailUrl}?size=256`)} alt="" loading="lazy" decoding="async" />`
+          ? html`<img part="thumbnail thumbnail-${artifact.kind}" src=${this.client.mediaUrl(`${artifact.thumbnailUrl}?size=256`)} alt="" loading="lazy" decoding="async" />`
           : html`<span part="icon" aria-hidden="true">${ICONS[artifact.kind]}</span>`}
+        ${artifact.kind !== 'image' ? html`<span part="badge" aria-hidden="true">${BADGES[artifact.kind]}</span>` : nothing}
         <span part="caption">${artifact.role} · ${caption}</span>
       </button>
     </li>`;
@@ -233,10 +318,10 @@ export class MediaLabGallery extends LabElement {
       artifact.kind === 'image'
         ? html`<img src=${src} alt="Selected ${artifact.role} image" />`
         : artifact.kind === 'video'
-          ? html`<video src=${src} controls preload="metadata"></video>`
-          : html`<media-lab-audio api=${this.api} .token=${this.token} src=${src} label="Selected audio"></media-lab-audio>`;
+          ? html`<video src=${src} controls preload="metadata" poster=${artifact.thumbnailUrl ? this.client.mediaUrl(`${artifact.thumbnailUrl}?size=1024`) : nothing}></video>`
+          : html`<div class="audio-preview"><media-lab-audio api=${this.api} .token=${this.token} src=${src} label="Selected audio"></media-lab-audio></div>`;
     return html`<section part="detail" aria-label="Artifact details" data-artifact-id=${artifact.id}>
-      ${preview}
+      <div class="preview">${preview}</div>
       <dl>
         <dt>Kind</dt><dd>${artifact.kind} (${artifact.mime})</dd>
         <dt>Role</dt><dd>${artifact.role}</dd>
@@ -254,6 +339,39 @@ export class MediaLabGallery extends LabElement {
     </section>`;
   }
 
+  private renderLightbox(index: number) {
+    const item = this.items[index];
+    if (!item) return nothing;
+    const detail = this.selected && this.selected.id === item.id ? this.selected : null;
+    const last = this.exhausted && index >= this.items.length - 1;
+    return html`<div class="backdrop" @click=${(e: Event) => e.target === e.currentTarget && void this.closeLightbox()}>
+      <div part="lightbox" role="dialog" aria-modal="true" aria-label="${capitalise(item.kind)} ${item.role} ${index + 1}" tabindex="-1" data-index=${index} @keydown=${this.onLightboxKey}>
+        <div class="lightbox-bar">
+          <button part="lightbox-prev" data-action="previous" aria-label="Previous item" ?disabled=${index === 0} @click=${() => void this.step(-1)}>‹</button>
+          <span class="position">${index + 1} / ${this.exhausted ? this.items.length : `${this.items.length}+`}</span>
+          <button part="lightbox-next" data-action="next" aria-label="Next item" ?disabled=${last} @click=${() => void this.step(1)}>›</button>
+          <button part="lightbox-close" data-action="close" aria-label="Close (Escape)" @click=${() => void this.closeLightbox()}>✕</button>
+        </div>
+        ${detail ? this.renderDetail(detail) : html`<p aria-busy="true" class="loading">Loading…</p>`}
+      </div>
+    </div>`;
+  }
+
+  private renderFilters() {
+    const select = (name: string, label: string, options: Array<[string, string]>, value: string | null, set: (v: string | null) => void) =>
+      html`<label part="filter"
+        ><span class="visually-hidden">${label}</span
+        ><select name=${name} aria-label=${label} @change=${(e: Event) => set((e.target as HTMLSelectElement).value || null)}>
+          ${options.map(([v, text]) => html`<option value=${v} ?selected=${(value ?? '') === v}>${text}</option>`)}
+        </select></label
+      >`;
+    return html`<div part="filters" role="group" aria-label="Filter the gallery">
+      ${select('kind', 'Kind', KIND_FILTER, this.kind, (v) => (this.kind = v))}
+      ${select('role', 'Role', ROLE_FILTER, this.artifactRole, (v) => (this.artifactRole = v))}
+      ${select('workflow', 'Workflow', WORKFLOW_FILTER, this.workflow, (v) => (this.workflow = v))}
+    </div>`;
+  }
+
   override render() {
     if (this.accessProblem) return accessNotice(this.accessProblem);
     const { start, end } = visibleRange(this.layout, this.items.length, this.scrollOffset, this.viewportHeight);
@@ -262,6 +380,7 @@ export class MediaLabGallery extends LabElement {
       ? this.error
       : `${this.items.length.toLocaleString()} loaded${this.exhausted ? '' : this.loading ? ', loading more…' : ', scroll for more'}`;
     return html`<div part="toolbar">
+        ${this.renderFilters()}
         ${this.stale ? html`<button part="refresh" data-action="refresh-gallery" @click=${() => void this.reload()}>New artifacts: show them</button>` : nothing}
         <span part="status" role="status" data-loaded=${this.items.length} data-exhausted=${this.exhausted ? 'true' : 'false'}>${status}</span>
       </div>
@@ -273,9 +392,9 @@ export class MediaLabGallery extends LabElement {
             (a, i) => this.renderItem(a, start + i),
           )}
         </ul>
-        ${!this.loading && this.exhausted && this.items.length === 0 ? html`<p style="padding:1rem">No artifacts yet. Upload something or run a job.</p>` : nothing}
+        ${!this.loading && this.exhausted && this.items.length === 0 ? html`<p style="padding:1rem">${this.kind || this.artifactRole || this.workflow ? 'Nothing matches these filters.' : 'No artifacts yet. Upload something or run a job.'}</p>` : nothing}
       </div>
-      ${this.selected ? this.renderDetail(this.selected) : nothing}`;
+      ${this.openIndex !== null ? this.renderLightbox(this.openIndex) : nothing}`;
   }
 }
 

@@ -287,6 +287,16 @@ export class MediaLabJobForm extends LabElement {
     </div>`;
   }
 
+  /** Why jobs of this kind cannot run now and what fixes it (GET /kinds), above the form. */
+  private renderAvailability(kind: KindInfo) {
+    if (kind.available) return nothing;
+    const reason = kind.reason ?? `This server has no ${this.workflow} pipeline installed yet: jobs will fail with EXECUTOR_UNAVAILABLE until the admin installs or configures it.`;
+    return html`<div class="notice warning" part="availability" role="status" data-role="kind-unavailable">
+      <p><strong>${capitalise(this.workflow)} is unavailable on this server.</strong> ${reason}</p>
+      ${kind.fix ? html`<p data-role="kind-fix"><strong>Fix:</strong> ${kind.fix}</p>` : nothing}
+    </div>`;
+  }
+
   override render() {
     if (this.accessProblem) return accessNotice(this.accessProblem);
     if (this.loadError) return html`<div class="notice error" role="alert"><p>${this.loadError}</p></div>`;
@@ -294,12 +304,8 @@ export class MediaLabJobForm extends LabElement {
     const { params, uploads } = this.fields;
     const busy = this.phase !== 'idle';
     return html`<form part="form" novalidate @submit=${this.onSubmit} aria-label="${capitalise(this.workflow)} job" data-workflow=${this.workflow}>
+      ${this.renderAvailability(this.kind)}
       <p part="description">${this.kind.description}</p>
-      ${this.kind.available
-        ? nothing
-        : html`<div class="notice" part="availability" role="note">
-            This server has no ${this.workflow} pipeline installed yet: jobs will fail with EXECUTOR_UNAVAILABLE until the admin installs or configures it.
-          </div>`}
       ${this.renderPresetSelect()}
       ${keyed(
         this.presetName ?? '',

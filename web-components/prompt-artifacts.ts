@@ -26,6 +26,12 @@ const STATUS_TEXT: Record<string, string> = {
   error: 'failed',
 };
 
+/** The server's `paused: <why>` as a sentence: `Processing is paused: <why>.` */
+export function pausedText(note: string): string {
+  const why = note.replace(/^paused:\s*/i, '').replace(/\.$/, '');
+  return `Processing is paused: ${why}.`;
+}
+
 @customElement('prompt-artifacts')
 export class PromptArtifactsElement extends LitElement {
   static override styles = promptArtifactsStyles;
@@ -125,7 +131,7 @@ export class PromptArtifactsElement extends LitElement {
         </button>
       </div>
       ${this.error ? html`<p part="error" role="alert" data-role="load-error">Could not load the media: ${this.error}</p>` : nothing}
-      ${data?.paused && status === 'pending' ? html`<p part="paused" role="status" data-role="prompt-paused">${data.paused}</p>` : nothing}
+      ${data?.paused && status === 'pending' ? html`<p part="paused" role="status" data-role="prompt-paused">${pausedText(data.paused)}</p>` : nothing}
       ${failed ? html`<p part="error" role="alert" data-role="prompt-error">Making the media failed${data?.error_message ? `: ${data.error_message}` : '.'}</p>` : nothing}
       ${outputs.length ? html`<ul part="items">${outputs.map((a, i) => this.renderArtifact(a, i))}</ul>` : nothing}
       ${data && !outputs.length && !failed

@@ -55,6 +55,7 @@ export class BackendPool {
   private timer: NodeJS.Timeout | null = null;
   private readonly catalogs = new Map<string, { catalog: NodeCatalog; at: number }>();
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly changeListeners = new Set<(backend: BackendStatus) => void>();
 
   constructor(
     private readonly settings: PoolSettings,
@@ -156,23 +157,45 @@ export class BackendPool {
     return best;
   }
 
+  /** Called when a backend goes down or comes up (not on every check); returns the unsubscribe. */
+  onChange(listener: (backend: BackendStatus) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(name: string): void {
+    const status = this.status().find((b) => b.name === name);
+    if (!status) return;
+    for (const listener of this.changeListeners) {
+      try {
+        listener(status);
+      } catch (error) {
+        this.logger.error(`[media-lab] backend change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
   /** A request to this backend failed as if it were down: drain it until a health check sees it. */
   markDown(name: string, reason: string): void {
     const backend = this.get(name);
     if (!backend) return;
-    if (backend.healthy !== false) this.logger.warn(`[media-lab] ComfyUI backend ${name} is down: ${reason}`);
+    const was = backend.healthy;
+    if (was !== false) this.logger.warn(`[media-lab] ComfyUI backend ${name} is down: ${reason}`);
     backend.healthy = false;
     backend.lastError = reason;
     backend.lastCheckedAt = Date.now();
+    if (was !== false) this.changed(name);
   }
 
   markUp(name: string): void {
     const backend = this.get(name);
     if (!backend) return;
-    if (backend.healthy === false) this.logger.info(`[media-lab] ComfyUI backend ${name} is back`);
+    const was = backend.healthy;
+    if (was === false) this.logger.info(`[media-lab] ComfyUI backend ${name} is back`);
     backend.healthy = true;
     backend.lastError = null;
     backend.lastCheckedAt = Date.now();
+    if (was !== true) this.changed(name);
   }
 
   /** Checks every backend now (/system_stats and queue depth). */

@@ -1,6 +1,6 @@
 // The artifact index. Files live in storage; rows hold what the files are and where they came from.
 import type { Knex } from 'knex';
-import type { Artifact, ArtifactRole, MediaFacts, MediaKind } from '../core/types.js';
+import type { Artifact, ArtifactRole, MediaFacts, MediaKind, WorkflowKind } from '../core/types.js';
 import { artifactFromRow, type Row } from '../core/rows.js';
 
 /** The artifact columns that describe the media itself, from an inspection's facts. */
@@ -103,14 +103,21 @@ export interface ArtifactFilters {
   kind?: MediaKind[];
   role?: ArtifactRole[];
   jobId?: string;
+  /** Outputs of jobs of these kinds (uploads have no job: left out when this is given). */
+  workflow?: WorkflowKind[];
 }
 
-/** Gallery listing: uploads and published outputs only, newest first, cursor = last id. */
+/**
+ * Gallery listing: uploads and published outputs only, newest first, cursor = last id. Previews
+ * (a video's poster) belong to their artifact, not beside it: left out unless `role` asks for them.
+ */
 export async function listArtifacts(db: Db, filters: ArtifactFilters, page: { before?: string; limit: number }): Promise<Artifact[]> {
   const query = db(ARTIFACTS).where('published', true);
   if (filters.kind?.length) query.whereIn('kind', filters.kind);
   if (filters.role?.length) query.whereIn('role', filters.role);
+  else query.whereNot('role', 'preview');
   if (filters.jobId) query.where('job_id', filters.jobId);
+  if (filters.workflow?.length) query.whereIn('job_id', db('media_jobs').select('id').whereIn('workflow', filters.workflow));
   if (page.before) query.where('id', '<', page.before);
   const rows = (await query.orderBy('id', 'desc').limit(page.limit)) as Row[];
   return rows.map(artifactFromRow);
@@ -129,4 +136,12 @@ export async function lineageOf(db: Db, artifact: Artifact, maxDepth = 32): Prom
     frontier = parents.flatMap((p) => p.parentIds);
   }
   return chain;
+}
+
+/** The published preview image a job recorded for one of its videos (interpolate's poster), if any. */
+export async function posterOf(db: Db, video: Pick<Artifact, 'id' | 'jobId'>): Promise<Artifact | null> {
+  if (!video.jobId) return null;
+  const rows = (await db(ARTIFACTS).where({ job_id: video.jobId, role: 'preview', kind: 'image', published: true }).orderBy('id', 'asc')) as Row[];
+  const previews = rows.map(artifactFromRow);
+  return previews.find((p) => p.metadata.posterOf === video.id || p.parentIds.includes(video.id)) ?? null;
 }

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 
 import type { Job as WireJob, PresetRef } from '../../contract/job.js';
-import type { InputRule } from '../../contract/kinds.js';
+import type { InputRule, KindAvailability } from '../../contract/kinds.js';
 import type { ArtifactRecord } from '../../contract/artifact.js';
 import type { JsonObject } from '../../contract/json.js';
 import type { MediaKind } from '../../contract/media.js';
@@ -14,7 +14,7 @@ export type { WorkflowKind, JobStatus, TerminalStatus, JobSource } from '../../c
 export type { MediaKind, ArtifactRole } from '../../contract/media.js';
 export type { JsonValue, JsonObject } from '../../contract/json.js';
 export type { PresetRef } from '../../contract/job.js';
-export type { InputRule } from '../../contract/kinds.js';
+export type { InputRule, KindAvailability } from '../../contract/kinds.js';
 
 /**
  * A job row: the wire job plus what only the server may see (views.ts's jobView() drops
@@ -146,4 +146,16 @@ export interface KindDefinition<P = JsonObject> {
    */
   presetTimeout?: (job: Job) => Promise<PresetTimeout | null>;
   executor?: Executor<P>;
+  /**
+   * Whether jobs of this kind can run now (GET /kinds, /health). Absent: available when an
+   * executor is installed. `waitStage` set while unavailable: the worker leaves the kind's jobs
+   * QUEUED with that stage (no attempt spent) and claims them once it is available again.
+   */
+  availability?: () => KindReadiness;
+}
+
+/** A kind's availability, plus what its queued jobs wait for while it is unavailable. */
+export interface KindReadiness extends KindAvailability {
+  /** The stage QUEUED jobs show while they wait, e.g. `waiting for a ComfyUI backend`. */
+  waitStage?: string;
 }

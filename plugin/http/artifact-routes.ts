@@ -1,9 +1,7 @@
-// /artifacts: the gallery listing, one artifact with its lineage, its bytes and its thumbnail.
+// /artifacts: the gallery listing, one artifact with its lineage, its bytes and its thumbnail
+// (an image scaled down, a video's poster, an audio clip's waveform: plugin/artifacts/thumbnails.ts).
 // Unpublished outputs (of a job still running, or one that failed) are not visible.
 import express, { type Response, type Router } from 'express';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import sharp from 'sharp';
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import { artifactDetailSchema, artifactSchema } from '../../contract/artifact.js';
@@ -15,8 +13,8 @@ import { ValidationError } from '../core/errors.js';
 import { NotFound } from '../jobs/service.js';
 import { getArtifact, lineageOf, listArtifacts } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
+import { thumbnailOf } from '../artifacts/thumbnails.js';
 import { route } from './handle.js';
-import { sendProblem } from './problem.js';
 import { pageOf, parseQuery } from './query.js';
 import { artifactView } from './views.js';
 import { jsonAnswer, pathParam, problemAnswer, queryParameters, type ApiDoc } from './openapi.js';
@@ -40,7 +38,7 @@ export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps
     '/artifacts',
     route(async (req, res) => {
       const q = parseQuery(listArtifactsQuery, req);
-      const rows = await listArtifacts(knex, { kind: q.kind, role: q.role, jobId: q.jobId }, { before: q.cursor, limit: q.limit + 1 });
+      const rows = await listArtifacts(knex, { kind: q.kind, role: q.role, jobId: q.jobId, workflow: q.workflow }, { before: q.cursor, limit: q.limit + 1 });
       const { page, nextCursor } = pageOf(rows, q.limit);
       res.json({ items: page.map((a) => artifactView(mount, a)), nextCursor });
     }),
@@ -74,32 +72,15 @@ export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps
     '/artifacts/:id/thumbnail',
     route(async (req, res) => {
       const artifact = await visibleArtifact(String(req.params.id));
-      if (artifact.kind !== 'image') {
-        sendProblem(res, { title: 'No thumbnail', status: 404, code: 'NOT_FOUND', detail: `Artifact ${artifact.id} is ${artifact.kind}; thumbnails exist for images.` });
-        return;
-      }
       const size = thumbnailSizeQuery.safeParse(req.query.size);
       if (!size.success) throw new ValidationError(zodIssues(size.error, ['query', 'size']));
-      const thumb = storage.thumbPath(artifact.sha256, size.data);
-      if (!(await exists(thumb))) {
-        await mkdir(dirname(thumb), { recursive: true });
-        const temp = storage.tempPath('.webp');
-        await sharp(storage.pathOf(artifact.storageKey)).rotate().resize(size.data, size.data, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toFile(temp);
-        await rename(temp, thumb);
-      }
-      res.setHeader('ETag', `"${artifact.sha256}-${size.data}"`);
+      const thumb = await thumbnailOf(knex, storage, artifact, size.data);
+      res.setHeader('ETag', artifact.kind === 'image' ? `"${artifact.sha256}-${size.data}"` : `"${artifact.sha256}-${artifact.kind}-${size.data}"`);
       await sendFile(res, thumb, 'image/webp');
     }),
   );
 
   return router;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 function sendFile(res: Response, path: string, mime: string): Promise<void> {

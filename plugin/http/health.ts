@@ -4,6 +4,14 @@ import type { Knex } from 'knex';
 import { countByStatus, liveLeaseOwners } from '../jobs/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { LabAlert } from '../../contract/alerts.js';
+import type { KindAvailability } from '../../contract/kinds.js';
+import type { WorkflowKind } from '../core/types.js';
+
+/** A kind's availability as /kinds and /health both say it (`waitStage` stays on the server). */
+export function availabilityOf(kinds: KindRegistry, kind: WorkflowKind): KindAvailability {
+  const { available, reason, fix } = kinds.readiness(kind);
+  return { available, ...(available ? {} : { ...(reason ? { reason } : {}), ...(fix ? { fix } : {}) }) };
+}
 
 export interface HealthDeps {
   knex: Knex;
@@ -37,7 +45,7 @@ export async function healthReport(deps: HealthDeps) {
     database,
     queue,
     workers: { live: workers.length, ids: workers, local },
-    executors: Object.fromEntries(deps.kinds.all().map((k) => [k.kind, { available: Boolean(k.executor), description: k.description }])),
+    executors: Object.fromEntries(deps.kinds.all().map((k) => [k.kind, { ...availabilityOf(deps.kinds, k.kind), description: k.description }])),
     ...(deps.extra ? await deps.extra() : {}),
   };
 }

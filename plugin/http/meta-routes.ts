@@ -5,7 +5,7 @@ import { healthSchema } from '../../contract/health.js';
 import { kindListSchema, type KindInfo, type KindList } from '../../contract/kinds.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import { route } from './handle.js';
-import { healthReport, type HealthDeps } from './health.js';
+import { availabilityOf, healthReport, type HealthDeps } from './health.js';
 import { jsonAnswer, type ApiDoc } from './openapi.js';
 
 export interface MetaRouteDeps {
@@ -31,7 +31,7 @@ export function createMetaRoutes({ kinds, health }: MetaRouteDeps): Router {
         items: kinds.all().map((k) => ({
           kind: k.kind,
           description: k.description,
-          available: Boolean(k.executor),
+          ...availabilityOf(kinds, k.kind),
           inputs: k.inputs,
           params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }) as KindInfo['params'],
           // Kinds with presets of their own (enhance) say which are available here and why not.

@@ -43,7 +43,8 @@ export function artifactView(mount: string, a: Artifact): WireArtifact {
   return {
     ...record,
     contentUrl: `${mount}/artifacts/${a.id}/content`,
-    thumbnailUrl: a.kind === 'image' ? `${mount}/artifacts/${a.id}/thumbnail` : null,
+    // Images scaled down, videos their poster, audio its waveform.
+    thumbnailUrl: `${mount}/artifacts/${a.id}/thumbnail`,
   };
 }
 

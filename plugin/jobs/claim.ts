@@ -179,3 +179,21 @@ export async function nextRunAfter(db: Db, kinds: WorkflowKind[]): Promise<numbe
   return new Date(row.at instanceof Date ? row.at : String(row.at)).getTime();
 }
 
+
+/**
+ * QUEUED jobs of `kind` that wait for something outside them (a ComfyUI backend): their stage
+ * says so. Only jobs whose stage differs are written; they are returned, to announce.
+ * Not a state change (no attempt, no audit event): the job stays QUEUED.
+ */
+export async function markWaiting(db: Db, kind: WorkflowKind, stage: string): Promise<Job[]> {
+  const ids = (
+    (await db(JOBS)
+      .select('id')
+      .where({ status: 'QUEUED', workflow: kind })
+      .andWhere((q) => q.whereNull('stage').orWhereNot('stage', stage))) as Array<{ id: string }>
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  await db(JOBS).whereIn('id', ids).andWhere({ status: 'QUEUED' }).update({ stage, updated_at: nowIso() });
+  const rows = (await db(JOBS).whereIn('id', ids).andWhere({ status: 'QUEUED', stage })) as Row[];
+  return rows.map(jobFromRow);
+}

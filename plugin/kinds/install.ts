@@ -18,6 +18,8 @@ export interface InstalledPipelines {
   health?: () => Promise<Record<string, unknown>>;
   /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
   backends?: () => BackendStatus[];
+  /** Calls `listener` when a kind's availability may have changed (a ComfyUI backend went down or came up). */
+  onAvailabilityChange?: (listener: () => void) => () => void;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
     presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     backends: () => comfy.pool.status(),
+    onAvailabilityChange: (listener) => comfy.pool.onChange(() => listener()),
     async start() {
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose

@@ -3,7 +3,7 @@
 // EXECUTOR_UNAVAILABLE, clearly. Parameter schemas live with each pipeline (its params.ts), which
 // sits above this registry: a placeholder takes any params object and never runs them.
 import { z } from 'zod';
-import type { JsonObject, KindDefinition, WorkflowKind } from '../core/types.js';
+import type { JsonObject, KindDefinition, KindReadiness, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
 
 const anyParams = z.record(z.string(), z.unknown()).describe('Parameters of a kind whose pipeline is not installed here') as unknown as z.ZodType<JsonObject>;
@@ -51,6 +51,19 @@ export class KindRegistry {
 
   all(): KindDefinition[] {
     return WORKFLOW_KINDS.map((k) => this.get(k));
+  }
+
+  /** Can jobs of this kind run now; when not, why, what to do, and whether its jobs wait. */
+  readiness(kind: WorkflowKind): KindReadiness {
+    const definition = this.get(kind);
+    if (!definition.executor) {
+      return {
+        available: false,
+        reason: `No ${kind} pipeline is installed on this server: its jobs fail with EXECUTOR_UNAVAILABLE.`,
+        fix: `Install or configure the ${kind} pipeline, then restart Media Lab.`,
+      };
+    }
+    return definition.availability?.() ?? { available: true };
   }
 
   hasExecutor(kind: WorkflowKind): boolean {

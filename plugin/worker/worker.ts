@@ -126,6 +126,13 @@ export class Worker {
         await this.sweepExpiredLeases();
         for (const kind of this.freeKinds()) {
           if (!this.active) break;
+          // A kind that waits for its backend (ComfyUI) is not claimed: its jobs stay QUEUED,
+          // no attempt spent, their stage says what they wait for.
+          const waitStage = this.waitStageOf(kind);
+          if (waitStage) {
+            for (const waiting of await claims.markWaiting(this.deps.knex, kind, waitStage)) this.deps.bus.jobChanged(waiting);
+            continue;
+          }
           const job = await claims.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
           if (job) {
             claimedAny = true;
@@ -142,10 +149,20 @@ export class Worker {
     }
   }
 
-  /** Sleeps until woken, a lane frees up, the next backoff ends, or the cross-process poll. */
+  /** The stage QUEUED jobs of `kind` show while the kind waits for its backend; null when it can run. */
+  private waitStageOf(kind: WorkflowKind): string | null {
+    const readiness = this.deps.kinds.readiness(kind);
+    return readiness.available ? null : (readiness.waitStage ?? null);
+  }
+
+  /**
+   * Sleeps until woken, a lane frees up, the next backoff ends, or the cross-process poll (which
+   * also sees a waiting kind's backend come back, unless the pool's change wakes it sooner).
+   */
   private async idle(): Promise<void> {
     let timeout = this.deps.options.worker.pollIntervalMs;
-    const next = await claims.nextRunAfter(this.deps.knex, this.freeKinds()).catch(() => null);
+    const claimable = this.freeKinds().filter((k) => !this.waitStageOf(k));
+    const next = await claims.nextRunAfter(this.deps.knex, claimable).catch(() => null);
     if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
     if (timeout === 0) return;
     await new Promise<void>((resolve) => {
@@ -388,6 +405,23 @@ export class Worker {
         // A shutdown is not the job's fault: give the attempt back.
         patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage: 'waiting (worker restarted)' },
         details: { reason: 'worker shutdown' },
+      });
+    } else if (!outcome && failureOf(error).transient && this.waitStageOf(job.workflow)) {
+      // The attempt failed because its backend went away (the executor found none answering):
+      // not the job's fault. It goes back to waiting, its attempt given back, like a job that
+      // was submitted while no backend was up.
+      const failure = failureOf(error);
+      const stage = this.waitStageOf(job.workflow) as string;
+      jobLog.warn(`job ${job.id} attempt ${job.attempts} stopped: [${failure.code}] ${failure.message}; it waits for a backend (attempt given back)`, {
+        outcome: 'WAITING',
+        errorCode: failure.code,
+        ...jobLog.durations(),
+      });
+      finished = await this.settle(job, {
+        to: 'QUEUED',
+        type: 'waiting',
+        patch: { attempts: Math.max(0, job.attempts - 1), run_after: isoAfter(0), stage, error_code: failure.code, error_message: failure.message, lease_owner: null, lease_expires_at: null },
+        details: { code: failure.code, message: failure.message, attempt: job.attempts, reason: stage, ...jobLog.record(true) },
       });
     } else {
       const timedOut = stop === 'timeout' && outcome?.next === 'failed';

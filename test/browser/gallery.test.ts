@@ -135,6 +135,10 @@ describe('browser: gallery', function () {
     await detail.waitFor();
     assert.equal(await detail.getAttribute('data-artifact-id'), deep);
     assert.match(await detail.innerText(), /image \(image\/png\)[\s\S]*Uploaded source/);
+    // The details open in a lightbox; Escape closes it and gives focus back to the item.
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    assert.equal(await focusedId(), deep);
     await page.keyboard.press('Home');
     assert.equal(await focusedId(), uploadId);
   });

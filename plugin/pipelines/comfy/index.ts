@@ -14,6 +14,7 @@ import { BackendPool, type Logger } from '../../../bridge/pool/backend-pool.js';
 import type { Executor, Job, KindDefinition } from '../../core/types.js';
 import { createComfyExecutor } from './executor.js';
 import { createComfyKinds } from './kinds.js';
+import { comfyReadiness } from './availability.js';
 import { PresetRegistry } from './preset-registry.js';
 import { reconcileComfyJobs, type ReconcileReport } from './reconcile-jobs.js';
 import { resolveComfySubmission, type ResolvedSubmission } from './submission.js';
@@ -24,6 +25,7 @@ export { PresetRegistry, DEFAULT_PRESET_BY_KIND, PRESETS_TABLE, type PublishResu
 export { reconcileComfyJobs, type ReconcileReport, type ReconcileState } from './reconcile-jobs.js';
 export { resolveComfySubmission, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
 export { readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
+export { comfyReadiness, WAIT_STAGE } from './availability.js';
 
 export interface ComfyIntegrationOptions {
   knex: Knex;
@@ -52,7 +54,7 @@ export function createComfyIntegration({ knex, options: raw, logger = quiet }: C
   const pool = new BackendPool(options, logger);
   const registry = new PresetRegistry(knex, logger);
   const executor = createComfyExecutor({ pool, registry, options, logger });
-  const kinds = createComfyKinds({ executor, registry });
+  const kinds = createComfyKinds({ executor, registry, availability: () => comfyReadiness(pool) });
   const shipped = resolve(options.presetsDir) === resolve(defaultPresetsDir());
   const source = shipped ? 'shipped' : 'file';
 

@@ -2,7 +2,7 @@
 // here only says "an object of JSON values"; `resolveSubmission` (resolveComfySubmission) does
 // the real checking at submit time and the executor checks again before it runs.
 import { z } from 'zod';
-import type { Executor, Job, JsonObject, KindDefinition, PresetTimeout, SubmissionDraft } from '../../core/types.js';
+import type { Executor, Job, JsonObject, KindDefinition, KindReadiness, PresetTimeout, SubmissionDraft } from '../../core/types.js';
 import type { PresetRegistry } from './preset-registry.js';
 import { COMFY_KINDS, resolveComfySubmission, type ComfyKind } from './submission.js';
 
@@ -25,6 +25,8 @@ export interface ComfyKindsOptions {
   registry?: PresetRegistry;
   /** Input artifacts a job may carry (image/audio parameters). */
   maxInputs?: number;
+  /** Whether a backend can take jobs now (comfyReadiness over the pool); absent: always available. */
+  availability?: () => KindReadiness;
 }
 
 /** The `timeout` of the preset version a job is pinned to (the kind's default preset when it names none). */
@@ -42,6 +44,7 @@ export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
     paramsSchema: comfyParamsSchema,
     inputs: { min: 0, max: options.maxInputs ?? 8, kinds: ['image', 'audio'] },
     executor: options.executor,
+    ...(options.availability ? { availability: options.availability } : {}),
     ...(options.registry
       ? {
           resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params),
