@@ -49,6 +49,8 @@ export const listArtifactsQuery = z.object({
   kind: csv(MEDIA_KINDS).optional(),
   role: csv(ARTIFACT_ROLES).optional(),
   jobId: z.string().max(64).optional(),
+  /** `true`: only stale artifacts (made with a superseded preset version or a changed model); `false`: only fresh ones. */
+  stale: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   ...cursorPaging,
 });
 export type ArtifactFilters = z.output<typeof listArtifactsQuery>;

@@ -130,3 +130,10 @@ export async function lineageOf(db: Db, artifact: Artifact, maxDepth = 32): Prom
   }
   return chain;
 }
+
+/** The published `output` and `intermediate` artifacts of these jobs (whose metadata records what ran). */
+export async function publishedOutputsOfJobs(db: Db, jobIds: string[]): Promise<Artifact[]> {
+  if (jobIds.length === 0) return [];
+  const rows = (await db(ARTIFACTS).whereIn('job_id', [...new Set(jobIds)]).whereIn('role', ['output', 'intermediate']).where('published', true).orderBy('id')) as Row[];
+  return rows.map(artifactFromRow);
+}

@@ -11,14 +11,17 @@ import { userOf } from './auth.js';
 import { route } from './handle.js';
 import { pageOf, parseQuery } from './query.js';
 import { jobDetailView, jobView } from './views.js';
+import type { Staleness } from '../lineage/staleness.js';
 
 export interface JobRouteDeps {
   knex: Knex;
   jobs: JobService;
   mount: string;
+  /** Whether the job's outputs (and inputs) are stale (computed when read). */
+  staleness: Staleness;
 }
 
-export function createJobRoutes({ knex, jobs, mount }: JobRouteDeps): Router {
+export function createJobRoutes({ knex, jobs, mount, staleness }: JobRouteDeps): Router {
   const router = express.Router();
 
   router.post(
@@ -48,7 +51,7 @@ export function createJobRoutes({ knex, jobs, mount }: JobRouteDeps): Router {
     route(async (req, res) => {
       const detail = await jobs.detail(String(req.params.id));
       if (!detail) throw new NotFound(String(req.params.id));
-      res.json(jobDetailView(mount, detail));
+      res.json(jobDetailView(mount, detail, await staleness.ofArtifacts([...detail.inputs, ...detail.outputs])));
     }),
   );
 

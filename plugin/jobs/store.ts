@@ -185,3 +185,31 @@ export async function artifactIdsUsedAsInputs(db: Db): Promise<Set<string>> {
 export function finishedJobIds(db: Db): Knex.QueryBuilder {
   return db(JOBS).select('id').whereIn('status', [...TERMINAL_STATUSES]);
 }
+
+/** Jobs by id (missing ids are absent), for lineage walks. */
+export async function getJobs(db: Db, ids: string[]): Promise<Job[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(JOBS).whereIn('id', [...new Set(ids)])) as Row[];
+  return rows.map(jobFromRow);
+}
+
+/** Where a job sits in a chain (migration 0004): its chain job, its step id, and the run it reused. */
+export interface ChainPlace {
+  parentJobId: string | null;
+  stepId: string | null;
+  reusedFromJobId: string | null;
+}
+
+export async function chainPlaces(db: Db, ids: string[]): Promise<Map<string, ChainPlace>> {
+  const places = new Map<string, ChainPlace>();
+  if (ids.length === 0) return places;
+  const rows = (await db(JOBS).select('id', 'parent_job_id', 'step_id', 'reused_from_job_id').whereIn('id', [...new Set(ids)])) as Row[];
+  for (const row of rows) {
+    places.set(String(row.id), {
+      parentJobId: (row.parent_job_id as string | null) ?? null,
+      stepId: (row.step_id as string | null) ?? null,
+      reusedFromJobId: (row.reused_from_job_id as string | null) ?? null,
+    });
+  }
+  return places;
+}
