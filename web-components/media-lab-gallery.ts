@@ -3,9 +3,13 @@
 // scroll as smoothly as ten. Arrow keys move between items; Enter opens an item's details.
 //
 // Attributes: api, token, kind (image,video,audio filter), artifact-role (input,output,... filter),
+//   only-stale (only artifacts made with a superseded preset version or a changed model),
 //   page-size (default 100), item-size (smallest cell in px, default 150), job-href ("/jobs/{id}")
+// A stale artifact carries a "stale" badge; its details show why, with its provenance
+// (<media-lab-provenance>: Refresh, Reproduce).
 // Events: media-lab-artifact-select { artifact }, media-lab-gallery-page { loaded, hasMore }
-// Parts: toolbar, status, refresh, viewport, grid, cell, item, thumbnail, icon, caption, detail
+// Parts: toolbar, status, refresh, viewport, grid, cell, item, thumbnail, icon, caption, stale-badge,
+//   detail, stale-reason, provenance
 // CSS properties: --media-lab-gallery-height, --media-lab-gallery-item-bg
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -18,6 +22,7 @@ import { accessNotice } from './access-notice.js';
 import { formatBytes, formatClock, formatTime, shortId } from './format.js';
 import { cellPosition, gridLayout, totalHeight, visibleRange, type GridLayout } from './virtual-grid.js';
 import { galleryStyles } from './media-lab-gallery.styles.js';
+import './media-lab-provenance.js';
 
 const GAP = 8;
 const ICONS: Record<MediaKind, string> = { image: '🖼', video: '🎞', audio: '♪' };
@@ -39,6 +44,7 @@ export class MediaLabGallery extends LabElement {
   @property({ type: Number, attribute: 'page-size' }) pageSize = 100;
   @property({ type: Number, attribute: 'item-size' }) itemSize = 150;
   @property({ attribute: 'job-href' }) jobHref = '';
+  @property({ type: Boolean, attribute: 'only-stale' }) onlyStale = false;
 
   @state() private items: Artifact[] = [];
   @state() private nextCursor: string | null = null;
@@ -85,7 +91,7 @@ export class MediaLabGallery extends LabElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
+    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('onlyStale') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
     if (changed.has('itemSize')) this.layout = gridLayout(this.viewport?.clientWidth ?? 600, this.itemSize, GAP);
   }
 
@@ -115,6 +121,7 @@ export class MediaLabGallery extends LabElement {
       const page = await this.client.listArtifacts({
         kind: csvList<MediaKind>(this.kind),
         role: csvList<ArtifactRole>(this.artifactRole),
+        stale: this.onlyStale ? true : undefined,
         limit: Math.max(1, Math.min(200, this.pageSize)),
         cursor: this.nextCursor,
       });
@@ -216,13 +223,15 @@ export class MediaLabGallery extends LabElement {
         data-kind=${artifact.kind}
         tabindex=${index === this.focusIndex ? 0 : -1}
         aria-pressed=${this.selected?.id === artifact.id ? 'true' : 'false'}
-        aria-label="${artifact.kind} ${artifact.role}, ${caption}, ${formatTime(artifact.createdAt)}"
+        data-stale=${artifact.stale ? 'true' : 'false'}
+        aria-label="${artifact.kind} ${artifact.role}, ${caption}, ${formatTime(artifact.createdAt)}${artifact.stale ? ', stale' : ''}"
         @click=${() => void this.select(artifact, index)}
       >
         ${artifact.thumbnailUrl
           ? html`<img part="thumbnail" src=${this.client.mediaUrl(`${artifact.thumbnailUrl}?size=256`)} alt="" loading="lazy" decoding="async" />`
           : html`<span part="icon" aria-hidden="true">${ICONS[artifact.kind]}</span>`}
         <span part="caption">${artifact.role} · ${caption}</span>
+        ${artifact.stale ? html`<span part="stale-badge" title=${artifact.staleReason?.message ?? 'stale'}>stale</span>` : nothing}
       </button>
     </li>`;
   }
@@ -244,12 +253,16 @@ export class MediaLabGallery extends LabElement {
         <dt>Created</dt><dd>${formatTime(artifact.createdAt)}${artifact.createdBy ? ` by ${artifact.createdBy}` : ''}</dd>
         ${this.jobLink(artifact.jobId)}
       </dl>
+      ${artifact.stale ? html`<p part="stale-reason" role="status"><span part="stale-badge">stale</span> ${artifact.staleReason?.message}</p>` : nothing}
       ${artifact.lineage.length
         ? html`<div><strong>Lineage</strong>
             <ol data-role="lineage">
               ${artifact.lineage.map((a) => html`<li>${a.kind} ${a.role} ${shortId(a.id)}${a.jobId ? html` · job ${shortId(a.jobId)}` : ' · uploaded'}</li>`)}
             </ol></div>`
         : html`<p>Uploaded source (no parents).</p>`}
+      ${artifact.jobId
+        ? html`<media-lab-provenance part="provenance" api=${this.api} .token=${this.token} artifact-id=${artifact.id} job-href=${this.jobHref}></media-lab-provenance>`
+        : nothing}
       <p><a href=${src} target="_blank" rel="noopener">Open the original</a></p>
     </section>`;
   }
