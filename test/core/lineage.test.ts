@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Artifact, ArtifactDetail, UploadedArtifact } from '../../contract/artifact.js';
-import type { JobDetail, SubmitJobResponse } from '../../contract/job.js';
+import { artifactDetailSchema, artifactSchema, type Artifact, type ArtifactDetail, type UploadedArtifact } from '../../contract/artifact.js';
+import { jobDetailSchema, submitJobResponseSchema, type JobDetail, type SubmitJobResponse } from '../../contract/job.js';
 import { provenanceSchema, type Provenance } from '../../contract/lineage.js';
-import type { Page } from '../../contract/pages.js';
+import { pageSchema, type Page } from '../../contract/pages.js';
 import { problemSchema, type Problem } from '../../contract/problem.js';
 import { OnnxGraphBuilder } from '../../plugin/pipelines/enhance/converter/onnx-graph-builder.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
@@ -91,6 +91,7 @@ for (const target of DATABASES) {
     async function rerun(artifactId: string, kind: 'refresh' | 'reproduce'): Promise<JobDetail> {
       const res = await t.json<SubmitJobResponse>(`/artifacts/${artifactId}/${kind}`, { method: 'POST' });
       assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.ok(submitJobResponseSchema.safeParse(res.body).success, 'answered like POST /jobs');
       assert.equal(res.res.headers.get('location'), `/api/media-lab/jobs/${res.body.id}`);
       return finished(res.body.id);
     }
@@ -168,7 +169,20 @@ for (const target of DATABASES) {
         assert.equal((await t.json<JobDetail>(`/jobs/${before.id}`)).body.outputs[0]!.stale, true, 'the job page sees it too');
         assert.equal((await t.json<ArtifactDetail>(`/artifacts/${fast.id}`)).body.stale, false, 'Lanczos has no model');
 
-        const staleOnes = (await t.json<Page<Artifact>>('/artifacts?stale=true&limit=200')).body.items.map((a) => a.id);
+        const stalePage = pageSchema(artifactSchema).parse((await t.json('/artifacts?stale=true&limit=200')).body);
+        assert.ok(stalePage.items.every((a) => a.stale && a.staleReason !== null));
+        artifactDetailSchema.parse(detail);
+        jobDetailSchema.parse((await t.json(`/jobs/${before.id}`)).body);
+        const staleOnes = stalePage.items.map((a) => a.id);
+        assert.ok(staleOnes.length >= 3, 'the earlier test made outputs with this model too');
+        const paged: string[] = [];
+        for (let cursor: string | null = ''; cursor !== null; ) {
+          const page: Page<Artifact> = (await t.json<Page<Artifact>>(`/artifacts?stale=true&limit=1${cursor ? `&cursor=${cursor}` : ''}`)).body;
+          assert.ok(page.items.length <= 1);
+          paged.push(...page.items.map((a) => a.id));
+          cursor = page.nextCursor;
+        }
+        assert.deepEqual(paged, staleOnes, 'cursor paging through stale artifacts sees each once, in order');
         assert.ok(staleOnes.includes(old.id));
         assert.ok(!staleOnes.includes(fast.id) && !staleOnes.includes(source.id));
         const fresh = (await t.json<Page<Artifact>>('/artifacts?stale=false&limit=200')).body.items.map((a) => a.id);
