@@ -20,9 +20,6 @@ export const galleryStyles = [
       color: var(--media-lab-stale-color, var(--_warning));
       background: var(--_bg, Canvas);
     }
-    [part='stale-reason'] [part='stale-badge'] {
-      position: static;
-    }
     [part='toolbar'] {
       display: flex;
       flex-wrap: wrap;

@@ -9,7 +9,7 @@
 // (<media-lab-provenance>: Refresh, Reproduce).
 // Events: media-lab-artifact-select { artifact }, media-lab-gallery-page { loaded, hasMore }
 // Parts: toolbar, status, refresh, viewport, grid, cell, item, thumbnail, icon, caption, stale-badge,
-//   detail, stale-reason, provenance
+//   detail, provenance (its stale notice says why an artifact is stale)
 // CSS properties: --media-lab-gallery-height, --media-lab-gallery-item-bg
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -253,13 +253,14 @@ export class MediaLabGallery extends LabElement {
         <dt>Created</dt><dd>${formatTime(artifact.createdAt)}${artifact.createdBy ? ` by ${artifact.createdBy}` : ''}</dd>
         ${this.jobLink(artifact.jobId)}
       </dl>
-      ${artifact.stale ? html`<p part="stale-reason" role="status"><span part="stale-badge">stale</span> ${artifact.staleReason?.message}</p>` : nothing}
       ${artifact.lineage.length
         ? html`<div><strong>Lineage</strong>
             <ol data-role="lineage">
               ${artifact.lineage.map((a) => html`<li>${a.kind} ${a.role} ${shortId(a.id)}${a.jobId ? html` · job ${shortId(a.jobId)}` : ' · uploaded'}</li>`)}
             </ol></div>`
-        : html`<p>Uploaded source (no parents).</p>`}
+        : artifact.jobId
+          ? nothing
+          : html`<p>Uploaded source (no parents).</p>`}
       ${artifact.jobId
         ? html`<media-lab-provenance part="provenance" api=${this.api} .token=${this.token} artifact-id=${artifact.id} job-href=${this.jobHref}></media-lab-provenance>`
         : nothing}

@@ -92,7 +92,7 @@ export class MediaLabProvenance extends LabElement {
     const own = graph.steps.find((s) => s.outputs.includes(graph.artifactId));
     const uploads = graph.artifacts.filter((a) => a.jobId === null);
     return html`${own?.stale
-        ? html`<div part="stale-notice" role="status"><span part="stale-badge">stale</span> ${own.staleReason?.message}.</div>`
+        ? html`<div part="stale-notice" role="status" data-role="stale-reason"><span part="stale-badge">stale</span> ${own.staleReason?.message}.</div>`
         : graph.stale
           ? html`<div part="stale-notice" role="status">An earlier step is stale; see below.</div>`
           : nothing}
