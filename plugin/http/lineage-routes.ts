@@ -61,7 +61,11 @@ const idParam = { name: 'id', in: 'path', required: true, description: 'Artifact
 const auth = { 401: problem('No signed-in user (UNAUTHENTICATED)'), 403: problem('The user is not an admin (FORBIDDEN)') };
 const queued = { description: 'Queued: the new job (Location: its URL)', content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitJobResponse' } } } };
 
-/** The zod schema behind `#/components/schemas/Provenance`. */
+/**
+ * The zod schema behind `#/components/schemas/Provenance`: add it to the document's response
+ * registry (openapi.ts RESPONSES), which shares the recursive JsonValue by $ref
+ * (test/core/lineage-openapi.test.ts plugs both in and validates the result).
+ */
 export const lineageSchemas = { Provenance: provenanceSchema };
 
 export const lineagePaths: Record<string, Record<string, unknown>> = {
