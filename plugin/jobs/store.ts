@@ -213,3 +213,10 @@ export async function chainPlaces(db: Db, ids: string[]): Promise<Map<string, Ch
   }
   return places;
 }
+
+/** The step jobs of these chain jobs (parent_job_id), with the chain each belongs to. */
+export async function stepsOfChains(db: Db, chainIds: string[]): Promise<Array<{ job: Job; chainId: string }>> {
+  if (chainIds.length === 0) return [];
+  const rows = (await db(JOBS).whereIn('parent_job_id', [...new Set(chainIds)])) as Row[];
+  return rows.map((row) => ({ job: jobFromRow(row), chainId: String(row.parent_job_id) }));
+}

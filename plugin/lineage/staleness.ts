@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import type { Artifact, Job, StaleCheck, StaleReason } from '../core/types.js';
 import type { KindRegistry } from '../kinds/registry.js';
-import { chainPlaces, getJobs } from '../jobs/store.js';
+import { chainPlaces, getJobs, stepsOfChains } from '../jobs/store.js';
 import { listArtifacts, publishedOutputsOfJobs, type ArtifactFilters } from '../artifacts/store.js';
 
 export class Staleness {
@@ -20,21 +20,37 @@ export class Staleness {
     private readonly kinds: KindRegistry,
   ) {}
 
-  /** Stale reasons of these jobs' steps, by job id (fresh jobs are absent). */
+  /**
+   * Stale reasons of these jobs' steps, by job id (fresh jobs are absent). A job is stale by its
+   * own kind's rule; a chain step (parent_job_id) also when a step upstream of it in the same
+   * chain is stale (the reason names that step: refresh regenerates from it), or when the chain
+   * job itself is (its chain preset superseded, by the chain kind's rule).
+   */
   async ofJobs(jobs: Job[]): Promise<Map<string, StaleReason>> {
     const finished = jobs.filter((j) => j.status === 'SUCCEEDED');
     const stale = await this.ownReasons(finished);
-    // A chain step is also stale when the chain preset it ran in was superseded (the chain kind's
-    // own rule, once a kind for chains reports staleness).
     const places = await chainPlaces(this.knex, finished.map((j) => j.id));
-    const parentIds = [...new Set([...places.values()].map((p) => p.parentJobId).filter((id): id is string => !!id))];
-    if (parentIds.length) {
-      const parents = await this.ownReasons(await getJobs(this.knex, parentIds));
-      for (const job of finished) {
-        const parent = places.get(job.id)?.parentJobId;
-        const reason = parent ? parents.get(parent) : undefined;
-        if (reason && !stale.has(job.id)) stale.set(job.id, { ...reason, code: 'CHAIN_SUPERSEDED' });
-      }
+    const chainOf = new Map([...places].filter(([, p]) => p.parentJobId).map(([id, p]) => [id, p.parentJobId as string]));
+    if (chainOf.size === 0) return stale;
+    const chainIds = [...new Set(chainOf.values())];
+
+    // Upstream in the same chain: follow inputs to the sibling steps that made them.
+    const siblings = (await stepsOfChains(this.knex, chainIds)).map((s) => s.job);
+    const siblingReasons = await this.ownReasons(siblings.filter((j) => !stale.has(j.id)));
+    for (const [id, reason] of stale) siblingReasons.set(id, reason);
+    const madeBy = new Map((await publishedOutputsOfJobs(this.knex, siblings.map((j) => j.id))).map((a) => [a.id, a.jobId as string]));
+    const byId = new Map(siblings.map((j) => [j.id, j]));
+    for (const job of finished) {
+      if (stale.has(job.id) || !chainOf.has(job.id)) continue;
+      const upstream = nearestStaleUpstream(job, byId, madeBy, siblingReasons);
+      if (upstream) stale.set(job.id, upstream);
+    }
+
+    // The chain job itself (a chain kind that reports staleness: its chain preset superseded).
+    const chains = await this.ownReasons(await getJobs(this.knex, chainIds));
+    for (const job of finished) {
+      const reason = chains.get(chainOf.get(job.id) ?? '');
+      if (reason && !stale.has(job.id)) stale.set(job.id, { ...reason, code: 'CHAIN_SUPERSEDED' });
     }
     return stale;
   }
@@ -97,4 +113,26 @@ export class Staleness {
     }
     return stale;
   }
+}
+
+/** Breadth-first up a chain's steps through the inputs they read: the nearest stale step's reason. */
+function nearestStaleUpstream(job: Job, steps: Map<string, Job>, madeBy: Map<string, string>, reasons: Map<string, StaleReason>): StaleReason | null {
+  const seen = new Set<string>([job.id]);
+  let frontier = [job];
+  while (frontier.length) {
+    const next: Job[] = [];
+    for (const step of frontier) {
+      for (const input of step.inputIds) {
+        const producer = madeBy.get(input);
+        if (!producer || seen.has(producer)) continue;
+        seen.add(producer);
+        const reason = reasons.get(producer);
+        if (reason) return reason;
+        const upstream = steps.get(producer);
+        if (upstream) next.push(upstream);
+      }
+    }
+    frontier = next;
+  }
+  return null;
 }

@@ -255,6 +255,43 @@ for (const target of DATABASES) {
       await problem(t.json(`/artifacts/${output(refreshed).id}/refresh`, { method: 'POST' }), 409, 'NOT_STALE');
     });
 
+    it('chain steps (rows as the chain runner writes them): a stale step makes the steps downstream of it stale; refresh and reproduce start from the chain job', async () => {
+      const source = await upload(await rawImage(16, 16, 11).png().toBuffer(), 'chain-source.png');
+      const chain = await run({ workflow: 'enhance', inputs: [source.id], params: { qualityPreset: 'fast', scale: 2 } });
+      const generate = await run({ workflow: 'generate', preset: { name: 'txt2img' }, params: { prompt: 'a chain', seed: 9, steps: 2, width: 256, height: 256 } });
+      const upscale = await run({ workflow: 'enhance', inputs: [output(generate).id], params: { qualityPreset: 'fast', scale: 2 } });
+      const side = await run({ workflow: 'enhance', inputs: [source.id], params: { qualityPreset: 'fast', scale: 3 } });
+      await t.knex('media_jobs').where({ id: generate.id }).update({ parent_job_id: chain.id, step_id: 'gen' });
+      await t.knex('media_jobs').where({ id: upscale.id }).update({ parent_job_id: chain.id, step_id: 'up' });
+      await t.knex('media_jobs').where({ id: side.id }).update({ parent_job_id: chain.id, step_id: 'side', reused_from_job_id: chain.id });
+      const final = output(upscale);
+      assert.equal((await t.json<ArtifactDetail>(`/artifacts/${final.id}`)).body.stale, false);
+
+      const registry = t.lab.pipelines.presets.registry;
+      const current = (await registry.get('txt2img', generate.preset!.version))!;
+      const parameters = current.definition.manifest.parameters.map((p) => (p.name === 'cfg' ? { ...p, default: 3.3 } : p));
+      assert.equal((await registry.publish({ ...current.definition.manifest, parameters, workflow: current.definition.workflow }, 'api')).created, true);
+
+      const detail = (await t.json<ArtifactDetail>(`/artifacts/${final.id}`)).body;
+      assert.equal(detail.stale, true, 'downstream of a stale step');
+      assert.deepEqual([detail.staleReason?.code, detail.staleReason?.jobId], ['PRESET_SUPERSEDED', generate.id], 'the reason names the stale step');
+      assert.equal((await t.json<ArtifactDetail>(`/artifacts/${output(side).id}`)).body.stale, false, 'a step on another branch stays fresh');
+
+      const graph = await provenance(final.id);
+      const steps = new Map(graph.steps.map((s) => [s.jobId, s]));
+      assert.deepEqual([steps.get(upscale.id)?.chainJobId, steps.get(upscale.id)?.stepId, steps.get(generate.id)?.stepId], [chain.id, 'up', 'gen']);
+      assert.equal(steps.get(generate.id)?.staleReason?.code, 'PRESET_SUPERSEDED');
+      assert.deepEqual(graph.artifacts.map((a) => a.id), [final.id, output(generate).id]);
+      const sideStep = (await provenance(output(side).id)).steps[0]!;
+      assert.deepEqual([sideStep.run, sideStep.reusedFromJobId], ['reused', chain.id]);
+
+      const refreshed = await rerun(final.id, 'refresh');
+      assert.deepEqual([refreshed.workflow, refreshed.inputIds], ['enhance', [source.id]], 'the chain job (its workflow and inputs) was submitted again');
+      const reproduced = await rerun(final.id, 'reproduce');
+      assert.deepEqual(reproduced.inputIds, [source.id]);
+      assert.equal(output(reproduced).sha256, output(chain).sha256);
+    });
+
     it('interpolate fast and quality reproduce byte for byte (real ffmpeg)', async () => {
       const clips = await testClips();
       const clip = await upload(new Uint8Array(await readFile(clips.motion)), 'motion.mp4');
