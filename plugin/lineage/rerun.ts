@@ -69,7 +69,7 @@ export class Reruns {
   }
 
   private async submit(user: User, from: Job, kind: RerunKind, artifact: Artifact, reason: StaleReason | null): Promise<Job> {
-    const preset = from.preset ? (kind === 'reproduce' ? { name: from.preset.name, ...(from.preset.version !== null ? { version: from.preset.version } : {}) } : { name: from.preset.name }) : undefined;
+    const preset = from.preset ? { name: from.preset.name, ...versionFor(kind, from, reason) } : undefined;
     const body = {
       workflow: from.workflow,
       ...(preset ? { preset } : {}),
@@ -84,4 +84,15 @@ export class Reruns {
     await insertEvent(this.knex, { jobId: job.id, actor: user.id, type: kind === 'refresh' ? 'refresh-of' : 'reproduce-of', from: null, to: null, details });
     return job;
   }
+}
+
+/**
+ * Reproduce pins the recorded version. Refresh takes the newest version when its own preset was
+ * superseded (the version the staleness rule compared with, which every process reads from the
+ * preset table), and otherwise the preset's current one (a chain job: its steps follow theirs).
+ */
+function versionFor(kind: RerunKind, from: Job, reason: StaleReason | null): { version?: number } {
+  if (kind === 'reproduce') return from.preset?.version != null ? { version: from.preset.version } : {};
+  const newest = reason?.code === 'PRESET_SUPERSEDED' && reason.jobId === from.id ? /^v(\d+)$/.exec(reason.current ?? '') : null;
+  return newest ? { version: Number(newest[1]) } : {};
 }
