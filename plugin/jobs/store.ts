@@ -201,9 +201,20 @@ export interface ChainPlace {
 }
 
 export async function chainPlaces(db: Db, ids: string[]): Promise<Map<string, ChainPlace>> {
-  const places = new Map<string, ChainPlace>();
-  if (ids.length === 0) return places;
+  if (ids.length === 0) return new Map();
   const rows = (await db(JOBS).select('id', 'parent_job_id', 'step_id', 'reused_from_job_id').whereIn('id', [...new Set(ids)])) as Row[];
+  return placesOf(rows);
+}
+
+/** Jobs by id with their places in chains, in one query. */
+export async function getJobsWithPlaces(db: Db, ids: string[]): Promise<{ jobs: Job[]; places: Map<string, ChainPlace> }> {
+  if (ids.length === 0) return { jobs: [], places: new Map() };
+  const rows = (await db(JOBS).whereIn('id', [...new Set(ids)])) as Row[];
+  return { jobs: rows.map(jobFromRow), places: placesOf(rows) };
+}
+
+function placesOf(rows: Row[]): Map<string, ChainPlace> {
+  const places = new Map<string, ChainPlace>();
   for (const row of rows) {
     places.set(String(row.id), {
       parentJobId: (row.parent_job_id as string | null) ?? null,

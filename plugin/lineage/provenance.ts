@@ -48,11 +48,8 @@ export async function provenanceOf(knex: Knex, staleness: Staleness, root: Artif
   }
 
   const jobList = [...jobs.values()];
-  const [outputs, places, stale] = await Promise.all([
-    publishedOutputsOfJobs(knex, jobList.map((j) => j.id)),
-    chainPlaces(knex, jobList.map((j) => j.id)),
-    staleness.ofJobs(jobList),
-  ]);
+  const places = await chainPlaces(knex, jobList.map((j) => j.id));
+  const [outputs, stale] = await Promise.all([publishedOutputsOfJobs(knex, jobList.map((j) => j.id)), staleness.ofJobs(jobList, places)]);
   const steps = jobList.map((job) =>
     stepOf(job, {
       recorded: outputs.filter((o) => o.jobId === job.id),

@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import type { Artifact, Job, StaleCheck, StaleReason } from '../core/types.js';
 import type { KindRegistry } from '../kinds/registry.js';
-import { chainPlaces, getJobs, stepsOfChains } from '../jobs/store.js';
+import { chainPlaces, getJobs, getJobsWithPlaces, stepsOfChains, type ChainPlace } from '../jobs/store.js';
 import { listArtifacts, publishedOutputsOfJobs, type ArtifactFilters } from '../artifacts/store.js';
 
 export class Staleness {
@@ -26,10 +26,10 @@ export class Staleness {
    * chain is stale (the reason names that step: refresh regenerates from it), or when the chain
    * job itself is (its chain preset superseded, by the chain kind's rule).
    */
-  async ofJobs(jobs: Job[]): Promise<Map<string, StaleReason>> {
+  async ofJobs(jobs: Job[], known?: Map<string, ChainPlace>): Promise<Map<string, StaleReason>> {
     const finished = jobs.filter((j) => j.status === 'SUCCEEDED');
     const stale = await this.ownReasons(finished);
-    const places = await chainPlaces(this.knex, finished.map((j) => j.id));
+    const places = known ?? (await chainPlaces(this.knex, finished.map((j) => j.id)));
     const chainOf = new Map([...places].filter(([, p]) => p.parentJobId).map(([id, p]) => [id, p.parentJobId as string]));
     if (chainOf.size === 0) return stale;
     const chainIds = [...new Set(chainOf.values())];
@@ -58,7 +58,8 @@ export class Staleness {
   /** Stale reasons of artifacts, by artifact id: an artifact is stale when the job that made it is. */
   async ofArtifacts(artifacts: Artifact[]): Promise<Map<string, StaleReason>> {
     const jobIds = [...new Set(artifacts.map((a) => a.jobId).filter((id): id is string => !!id))];
-    const byJob = await this.ofJobs(await getJobs(this.knex, jobIds));
+    const { jobs, places } = await getJobsWithPlaces(this.knex, jobIds);
+    const byJob = await this.ofJobs(jobs, places);
     const byArtifact = new Map<string, StaleReason>();
     for (const artifact of artifacts) {
       const reason = artifact.jobId ? byJob.get(artifact.jobId) : undefined;
