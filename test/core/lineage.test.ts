@@ -149,6 +149,13 @@ for (const target of DATABASES) {
       assert.match(modelStep.backend ?? '', /^onnxruntime:/);
       const modelAgain = await rerun(output(model).id, 'reproduce');
       assert.equal(output(modelAgain).sha256, output(model).sha256, 'an ONNX model run reproduces byte for byte');
+
+      // An npm model package (converted to ONNX once): recorded with its weights' hash, fresh.
+      const balanced = output(await run({ workflow: 'enhance', inputs: [source.id], params: { qualityPreset: 'balanced', scale: 2 } }));
+      assert.equal(balanced.stale, false);
+      const [npmModel] = (await provenance(balanced.id)).steps[0]!.models;
+      assert.match(npmModel!.source ?? '', /^@upscalerjs\/esrgan-slim@\S+ x2$/);
+      assert.match(npmModel!.sha256 ?? '', /^[0-9a-f]{64}$/);
     });
 
     it('enhance: a changed model file makes its outputs stale; refresh runs the new model, reproduce refuses', async () => {
