@@ -71,6 +71,17 @@ describe('browser: provenance and stale badges', function () {
     assert.equal(done.status, 'SUCCEEDED');
     assert.equal((done.params as { seed: number }).seed, 77, 'same seed');
 
+    // only-stale: the gallery lists the stale image, not its fresh remake.
+    const remade = (done.outputs as Output[]).find((o) => o.role === 'output')!;
+    await page.reload(); // the same URL: goto would not load it again
+    const gallery = page.locator('media-lab-gallery');
+    await gallery.locator(`[part~="item"][data-artifact-id="${remade.id}"]`).waitFor();
+    await gallery.evaluate((el) => el.setAttribute('only-stale', ''));
+    await waitFor(async () => {
+      const ids = await gallery.locator('[part~="item"]').evaluateAll((items) => items.map((i) => i.getAttribute('data-artifact-id')));
+      return ids.length === 1 && ids[0] === image.id ? ids : null;
+    }, 'the gallery to list only the stale image');
+
     await page.goto(`${h.url}/media-lab/jobs/${job.id as string}`);
     const figure = page.locator(`media-lab-job figure[data-artifact-id="${image.id}"]`);
     await figure.waitFor();
