@@ -27,6 +27,8 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   TIMEOUT: 'The job ran past its time limit. Lower the size or length of the work and retry, or raise the limit (the timeouts option for its kind, or the preset manifest\'s timeout).',
   NOT_FOUND: 'Nothing is at this address: check the id or the path (it may have been deleted or pruned).',
   ILLEGAL_TRANSITION: 'The job is no longer in a state that allows this. Reload it to see its current status.',
+  NOT_STALE: 'This artifact is up to date (its preset version and model are current), so there is nothing to refresh. Use reproduce to run the same job again.',
+  NOT_REPRODUCIBLE: 'This artifact cannot be made again as recorded (an upload, or its model file changed since). Refresh it to make it with the current preset and model instead.',
   BAD_REQUEST: 'The request is malformed. Check its headers and body against the API documentation (GET /openapi.json).',
   MALFORMED_JSON: 'The request body is not valid JSON. Fix the JSON and send it again.',
   REQUEST_TOO_LARGE: 'The request body is over the server limit. Upload files with POST /uploads and send their ids instead.',

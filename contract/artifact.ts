@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ARTIFACT_ROLES, MEDIA_KINDS } from './media.js';
 import { jsonObjectSchema } from './json.js';
+import { staleReasonSchema } from './lineage.js';
 
 const nullableNumber = z.number().nullable();
 
@@ -33,6 +34,12 @@ export const artifactSchema = artifactRecordSchema.extend({
   contentUrl: z.string(),
   /** A WebP thumbnail: an image scaled down, a video's poster, an audio clip's waveform (null from older servers). */
   thumbnailUrl: z.string().nullable(),
+  /**
+   * The job that made it ran with a preset version or model that has changed since (computed when
+   * read; uploads are never stale). POST /artifacts/:id/refresh makes it again with the current one.
+   */
+  stale: z.boolean(),
+  staleReason: staleReasonSchema.nullable(),
 });
 export type Artifact = z.infer<typeof artifactSchema>;
 

@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   // The request itself (HTTP answers that end no job)
   'NOT_FOUND',
   'ILLEGAL_TRANSITION',
+  'NOT_STALE',
+  'NOT_REPRODUCIBLE',
   'BAD_REQUEST',
   'MALFORMED_JSON',
   'REQUEST_TOO_LARGE',

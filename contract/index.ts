@@ -11,6 +11,7 @@ export * from './json.js';
 export * from './problem.js';
 export * from './job.js';
 export * from './artifact.js';
+export * from './lineage.js';
 export * from './pages.js';
 export * from './health.js';
 export * from './kinds.js';

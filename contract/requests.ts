@@ -51,6 +51,8 @@ export const listArtifactsQuery = z.object({
   jobId: z.string().max(64).optional(),
   /** Outputs of jobs of these kinds: `workflow=generate,blend`. */
   workflow: csv(WORKFLOW_KINDS).optional(),
+  /** `true`: only stale artifacts (made with a superseded preset version or a changed model); `false`: only fresh ones. */
+  stale: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   ...cursorPaging,
 });
 export type ArtifactFilters = z.output<typeof listArtifactsQuery>;

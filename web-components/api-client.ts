@@ -5,6 +5,7 @@ import type { ErrorCode, FieldIssue } from '../contract/errors.js';
 import type { Health } from '../contract/health.js';
 import type { AuditEvent, Job, JobDetail, SubmitJobResponse } from '../contract/job.js';
 import type { KindList, KindInfo } from '../contract/kinds.js';
+import type { Provenance } from '../contract/lineage.js';
 import type { Items, Page } from '../contract/pages.js';
 import type { PresetInfo, PresetList } from '../contract/presets.js';
 import type { Problem } from '../contract/problem.js';
@@ -168,12 +169,27 @@ export class MediaLabClient extends HttpClient {
 
   listArtifacts(filters: ArtifactFilters = {}): Promise<Page<Artifact>> {
     return this.json<Page<Artifact>>('GET', '/artifacts', {
-      query: { kind: filters.kind, role: filters.role, jobId: filters.jobId, workflow: filters.workflow, limit: filters.limit, cursor: filters.cursor },
+      query: { kind: filters.kind, role: filters.role, jobId: filters.jobId, workflow: filters.workflow, stale: filters.stale === undefined ? undefined : String(filters.stale), limit: filters.limit, cursor: filters.cursor },
     });
   }
 
   getArtifact(id: string): Promise<ArtifactDetail> {
     return this.json<ArtifactDetail>('GET', `/artifacts/${encodeURIComponent(id)}`);
+  }
+
+  /** The graph back to the uploads: every step's job, preset version, models, seed, params, timings. */
+  getProvenance(id: string): Promise<Provenance> {
+    return this.json<Provenance>('GET', `/artifacts/${encodeURIComponent(id)}/provenance`);
+  }
+
+  /** Makes a stale artifact again with the current preset version and model (409 NOT_STALE when current). */
+  refreshArtifact(id: string): Promise<SubmitJobResponse> {
+    return this.json<SubmitJobResponse>('POST', `/artifacts/${encodeURIComponent(id)}/refresh`);
+  }
+
+  /** Runs the recorded job again as recorded (409 NOT_REPRODUCIBLE for uploads or a changed model). */
+  reproduceArtifact(id: string): Promise<SubmitJobResponse> {
+    return this.json<SubmitJobResponse>('POST', `/artifacts/${encodeURIComponent(id)}/reproduce`);
   }
 
   // --- the server's capabilities --------------------------------------------------------------

@@ -8,6 +8,18 @@ export const galleryStyles = [
       display: block;
       min-width: 0;
     }
+    [part='stale-badge'] {
+      position: absolute;
+      inset-block-start: 0.35rem;
+      inset-inline-end: 0.35rem;
+      font-size: 0.7rem;
+      font-weight: 600;
+      padding: 0.05rem 0.4rem;
+      border-radius: 999px;
+      border: 1px solid currentColor;
+      color: var(--media-lab-stale-color, var(--_warning));
+      background: var(--_bg, Canvas);
+    }
     [part='toolbar'] {
       display: flex;
       flex-wrap: wrap;

@@ -7,11 +7,15 @@
 // closes it (focus returns to the item).
 //
 // Attributes: api, token, kind (image,video,audio filter), artifact-role (input,output,... filter),
-//   workflow (generate,enhance,... filter), page-size (default 100), item-size (smallest cell in
-//   px, default 150), job-href ("/jobs/{id}")
+//   workflow (generate,enhance,... filter), only-stale (only artifacts made with a superseded preset
+//   version or a changed model), page-size (default 100), item-size (smallest cell in px, default
+//   150), job-href ("/jobs/{id}")
+// A stale artifact carries a "stale" badge; its details show why, with its provenance
+// (<media-lab-provenance>: Refresh, Reproduce).
 // Events: media-lab-artifact-select { artifact }, media-lab-gallery-page { loaded, hasMore }
 // Parts: toolbar, filters, filter, status, refresh, viewport, grid, cell, item, thumbnail, icon,
-//   badge, caption, lightbox, detail, lightbox-close, lightbox-prev, lightbox-next
+//   badge, caption, stale-badge, lightbox, detail, lightbox-close, lightbox-prev, lightbox-next,
+//   provenance
 // CSS properties: --media-lab-gallery-height, --media-lab-gallery-item-bg
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -25,6 +29,7 @@ import { accessNotice } from './access-notice.js';
 import { capitalise, formatBytes, formatClock, formatTime, shortId } from './format.js';
 import { cellPosition, gridLayout, totalHeight, visibleRange, type GridLayout } from './virtual-grid.js';
 import { galleryStyles } from './media-lab-gallery.styles.js';
+import './media-lab-provenance.js';
 
 const GAP = 8;
 const ICONS: Record<MediaKind, string> = { image: '🖼', video: '🎞', audio: '♪' };
@@ -54,6 +59,7 @@ export class MediaLabGallery extends LabElement {
   @property({ type: Number, attribute: 'page-size' }) pageSize = 100;
   @property({ type: Number, attribute: 'item-size' }) itemSize = 150;
   @property({ attribute: 'job-href' }) jobHref = '';
+  @property({ type: Boolean, attribute: 'only-stale' }) onlyStale = false;
 
   @state() private items: Artifact[] = [];
   @state() private nextCursor: string | null = null;
@@ -102,7 +108,7 @@ export class MediaLabGallery extends LabElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('workflow') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
+    if ((changed.has('kind') || changed.has('artifactRole') || changed.has('workflow') || changed.has('onlyStale') || changed.has('api') || changed.has('token')) && this.hasUpdated) void this.reload();
     if (changed.has('itemSize')) this.layout = gridLayout(this.viewport?.clientWidth ?? 600, this.itemSize, GAP);
   }
 
@@ -135,6 +141,7 @@ export class MediaLabGallery extends LabElement {
         kind: csvList<MediaKind>(this.kind),
         role: csvList<ArtifactRole>(this.artifactRole),
         workflow: csvList<WorkflowKind>(this.workflow),
+        stale: this.onlyStale ? true : undefined,
         limit: Math.max(1, Math.min(200, this.pageSize)),
         cursor: this.nextCursor,
       });
@@ -300,7 +307,8 @@ export class MediaLabGallery extends LabElement {
         tabindex=${index === this.focusIndex ? 0 : -1}
         aria-pressed=${this.openIndex === index ? 'true' : 'false'}
         aria-haspopup="dialog"
-        aria-label="${artifact.kind} ${artifact.role}, ${caption}, ${formatTime(artifact.createdAt)}"
+        data-stale=${artifact.stale ? 'true' : 'false'}
+        aria-label="${artifact.kind} ${artifact.role}, ${caption}, ${formatTime(artifact.createdAt)}${artifact.stale ? ', stale' : ''}"
         @click=${() => void this.select(artifact, index)}
       >
         ${artifact.thumbnailUrl
@@ -308,6 +316,7 @@ export class MediaLabGallery extends LabElement {
           : html`<span part="icon" aria-hidden="true">${ICONS[artifact.kind]}</span>`}
         ${artifact.kind !== 'image' ? html`<span part="badge" aria-hidden="true">${BADGES[artifact.kind]}</span>` : nothing}
         <span part="caption">${artifact.role} · ${caption}</span>
+        ${artifact.stale ? html`<span part="stale-badge" title=${artifact.staleReason?.message ?? 'stale'}>stale</span>` : nothing}
       </button>
     </li>`;
   }
@@ -334,7 +343,12 @@ export class MediaLabGallery extends LabElement {
             <ol data-role="lineage">
               ${artifact.lineage.map((a) => html`<li>${a.kind} ${a.role} ${shortId(a.id)}${a.jobId ? html` · job ${shortId(a.jobId)}` : ' · uploaded'}</li>`)}
             </ol></div>`
-        : html`<p>Uploaded source (no parents).</p>`}
+        : artifact.jobId
+          ? nothing
+          : html`<p>Uploaded source (no parents).</p>`}
+      ${artifact.jobId
+        ? html`<media-lab-provenance part="provenance" api=${this.api} .token=${this.token} artifact-id=${artifact.id} job-href=${this.jobHref}></media-lab-provenance>`
+        : nothing}
       <p><a href=${src} target="_blank" rel="noopener">Open the original</a></p>
     </section>`;
   }

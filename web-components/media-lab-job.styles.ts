@@ -102,5 +102,17 @@ export const jobStyles = [
       color: var(--_muted);
       font-size: 0.8rem;
     }
+      [part='stale-badge'] {
+      display: inline-block;
+      font-size: 0.75rem;
+      font-weight: 600;
+      padding: 0.05rem 0.45rem;
+      border-radius: 999px;
+      border: 1px solid currentColor;
+      color: var(--media-lab-stale-color, var(--_warning));
+    }
+    [part='stale-reason'] {
+      font-size: 0.85rem;
+    }
   `,
 ];

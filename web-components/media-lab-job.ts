@@ -5,7 +5,7 @@
 //
 // Attributes: api, token, job-id
 // Events: media-lab-job-change { job }, media-lab-job-action { action, job }, media-lab-toast
-// Parts: header, status, progress, actions, cancel, retry, error, outputs, output, compare,
+// Parts: header, status, progress, actions, cancel, retry, error, outputs, output, stale-badge, stale-reason, compare,
 //   inputs, input, details, params, lineage, audit, not-found
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -155,7 +155,10 @@ export class MediaLabJob extends LabElement {
     } else {
       media = html`<media-lab-audio data-role="${role}-audio" api=${this.api} .token=${this.token} src=${src} label=${label}></media-lab-audio>`;
     }
-    return html`<figure part=${role} class=${artifact.kind} data-artifact-id=${artifact.id}>${media}<figcaption>${artifact.mime} · ${facts}</figcaption></figure>`;
+    const stale = artifact.stale
+      ? html` <span part="stale-badge" data-role="stale" title=${artifact.staleReason?.message ?? 'stale'}>stale</span><div part="stale-reason">${artifact.staleReason?.message}</div>`
+      : nothing;
+    return html`<figure part=${role} class=${artifact.kind} data-artifact-id=${artifact.id} data-stale=${artifact.stale ? 'true' : 'false'}>${media}<figcaption>${artifact.mime} · ${facts}${stale}</figcaption></figure>`;
   }
 
   private renderOutputs(job: JobDetail) {

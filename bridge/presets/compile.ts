@@ -26,8 +26,17 @@ export interface CompiledPrompt {
   outputNodes: string[];
   /** Model files the prompt loads (checkpoints, LoRAs, TTS models). */
   models: string[];
+  /** The same files with the loader node that reads each (for lineage: checkpoint, lora, vae...). */
+  modelLoaders: ModelLoader[];
   /** (node, input) -> the parameter that set it, for error messages. */
   parameterAt(node: string, input: string): string | undefined;
+}
+
+export interface ModelLoader {
+  name: string;
+  node: string;
+  classType: string;
+  input: string;
 }
 
 export class PresetCompileError extends Error {}
@@ -182,14 +191,16 @@ function dropUnreachable(prompt: ApiWorkflow, outputNodes: string[]): void {
 }
 
 /** Model files the prompt loads: file names with a model extension, and TTS nodes' `model`. */
-function modelsOf(prompt: ApiWorkflow): string[] {
-  const models = new Set<string>();
-  for (const node of Object.values(prompt)) {
+function modelLoadersOf(prompt: ApiWorkflow): ModelLoader[] {
+  const loaders: ModelLoader[] = [];
+  for (const [id, node] of Object.entries(prompt)) {
     for (const [name, value] of Object.entries(node.inputs)) {
-      if (typeof value === 'string' && (MODEL_FILE.test(value) || (name === 'model' && /tts/i.test(node.class_type)))) models.add(value);
+      if (typeof value === 'string' && (MODEL_FILE.test(value) || (name === 'model' && /tts/i.test(node.class_type)))) {
+        loaders.push({ name: value, node: id, classType: node.class_type, input: name });
+      }
     }
   }
-  return [...models];
+  return loaders;
 }
 
 export function compilePrompt(input: CompileInput): CompiledPrompt {
@@ -201,10 +212,12 @@ export function compilePrompt(input: CompileInput): CompiledPrompt {
   rewriteMarkers(prompt, origins);
   const outputNodes = routeOutputs(prompt, input.definition.manifest.outputs, input.outputFolder);
   dropUnreachable(prompt, outputNodes);
+  const loaders = modelLoadersOf(prompt);
   return {
     prompt,
     outputNodes,
-    models: modelsOf(prompt),
+    models: [...new Set(loaders.map((l) => l.name))],
+    modelLoaders: loaders,
     parameterAt: (node, inputName) => origins.get(originKey(node, inputName)),
   };
 }

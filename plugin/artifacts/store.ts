@@ -145,3 +145,10 @@ export async function posterOf(db: Db, video: Pick<Artifact, 'id' | 'jobId'>): P
   const previews = rows.map(artifactFromRow);
   return previews.find((p) => p.metadata.posterOf === video.id || p.parentIds.includes(video.id)) ?? null;
 }
+
+/** The published `output` and `intermediate` artifacts of these jobs (whose metadata records what ran). */
+export async function publishedOutputsOfJobs(db: Db, jobIds: string[]): Promise<Artifact[]> {
+  if (jobIds.length === 0) return [];
+  const rows = (await db(ARTIFACTS).whereIn('job_id', [...new Set(jobIds)]).whereIn('role', ['output', 'intermediate']).where('published', true).orderBy('id')) as Row[];
+  return rows.map(artifactFromRow);
+}

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Job as WireJob, PresetRef } from '../../contract/job.js';
 import type { InputRule, KindAvailability } from '../../contract/kinds.js';
 import type { ArtifactRecord } from '../../contract/artifact.js';
+import type { StaleReason } from '../../contract/lineage.js';
 import type { JsonObject } from '../../contract/json.js';
 import type { MediaKind } from '../../contract/media.js';
 import type { WorkflowKind } from '../../contract/jobs.js';
@@ -15,6 +16,7 @@ export type { MediaKind, ArtifactRole } from '../../contract/media.js';
 export type { JsonValue, JsonObject } from '../../contract/json.js';
 export type { PresetRef } from '../../contract/job.js';
 export type { InputRule, KindAvailability } from '../../contract/kinds.js';
+export type { StaleReason } from '../../contract/lineage.js';
 
 /**
  * A job row: the wire job plus what only the server may see (views.ts's jobView() drops
@@ -145,6 +147,12 @@ export interface KindDefinition<P = JsonObject> {
    * null when its manifest sets none (the kind's limit, option `timeouts.<kind>`, applies).
    */
   presetTimeout?: (job: Job) => Promise<PresetTimeout | null>;
+  /**
+   * Lineage: which of these finished jobs are stale now (a newer version of the preset they ran
+   * with, a changed model file), by job id; computed when read, never stored (plugin/lineage/).
+   * Kinds without presets or models leave it out: their outputs never go stale.
+   */
+  staleness?: (steps: StaleCheck[]) => Promise<Map<string, StaleReason>>;
   executor?: Executor<P>;
   /**
    * Whether jobs of this kind can run now (GET /kinds, /health). Absent: available when an
@@ -158,4 +166,10 @@ export interface KindDefinition<P = JsonObject> {
 export interface KindReadiness extends KindAvailability {
   /** The stage QUEUED jobs show while they wait, e.g. `waiting for a ComfyUI backend`. */
   waitStage?: string;
+}
+
+/** A finished job with its `output` artifacts (whose metadata records the models it used). */
+export interface StaleCheck {
+  job: Job;
+  outputs: Artifact[];
 }

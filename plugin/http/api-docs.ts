@@ -13,11 +13,13 @@ import { metaRoutesDoc } from './meta-routes.js';
 import { metricsRouteDoc } from './metrics-route.js';
 import { eventsSocketDoc } from './events-socket.js';
 import { uiBundleDoc } from './ui-doc.js';
+import { lineageRoutesDoc } from './lineage-routes.js';
 
 export const API_DOCS: ApiDoc[] = [
   jobRoutesDoc,
   uploadRoutesDoc,
   artifactRoutesDoc,
+  lineageRoutesDoc,
   presetRoutesDoc,
   metaRoutesDoc,
   metricsRouteDoc,

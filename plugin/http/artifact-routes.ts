@@ -16,16 +16,19 @@ import type { LocalStorage } from '../artifacts/storage.js';
 import { thumbnailOf } from '../artifacts/thumbnails.js';
 import { route } from './handle.js';
 import { pageOf, parseQuery } from './query.js';
-import { artifactView } from './views.js';
 import { jsonAnswer, pathParam, problemAnswer, queryParameters, type ApiDoc } from './openapi.js';
+import { artifactView, artifactViews } from './views.js';
+import type { Staleness } from '../lineage/staleness.js';
 
 export interface ArtifactRouteDeps {
   knex: Knex;
   storage: LocalStorage;
   mount: string;
+  /** Whether each artifact sent is stale (computed when read). */
+  staleness: Staleness;
 }
 
-export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps): Router {
+export function createArtifactRoutes({ knex, storage, mount, staleness }: ArtifactRouteDeps): Router {
   const router = express.Router();
 
   async function visibleArtifact(id: string): Promise<Artifact> {
@@ -38,9 +41,15 @@ export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps
     '/artifacts',
     route(async (req, res) => {
       const q = parseQuery(listArtifactsQuery, req);
-      const rows = await listArtifacts(knex, { kind: q.kind, role: q.role, jobId: q.jobId, workflow: q.workflow }, { before: q.cursor, limit: q.limit + 1 });
+      const filters = { kind: q.kind, role: q.role, jobId: q.jobId, workflow: q.workflow };
+      if (q.stale !== undefined) {
+        const { items, reasons, nextCursor } = await staleness.page(filters, q.stale, { before: q.cursor, limit: q.limit });
+        res.json({ items: artifactViews(mount, items, reasons), nextCursor });
+        return;
+      }
+      const rows = await listArtifacts(knex, filters, { before: q.cursor, limit: q.limit + 1 });
       const { page, nextCursor } = pageOf(rows, q.limit);
-      res.json({ items: page.map((a) => artifactView(mount, a)), nextCursor });
+      res.json({ items: artifactViews(mount, page, await staleness.ofArtifacts(page)), nextCursor });
     }),
   );
 
@@ -49,7 +58,8 @@ export function createArtifactRoutes({ knex, storage, mount }: ArtifactRouteDeps
     route(async (req, res) => {
       const artifact = await visibleArtifact(String(req.params.id));
       const lineage = await lineageOf(knex, artifact);
-      res.json({ ...artifactView(mount, artifact), lineage: lineage.map((a) => artifactView(mount, a)) });
+      const stale = await staleness.ofArtifacts([artifact, ...lineage]);
+      res.json({ ...artifactView(mount, artifact, stale.get(artifact.id) ?? null), lineage: artifactViews(mount, lineage, stale) });
     }),
   );
 

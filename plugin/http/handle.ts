@@ -13,6 +13,8 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   PRESET_NOT_FOUND: 422,
   PRESET_INVALID: 422,
   VALIDATION_FAILED: 422,
+  NOT_STALE: 409,
+  NOT_REPRODUCIBLE: 409,
 };
 
 export interface ProblemOptions {
@@ -36,7 +38,8 @@ export function problemFromError(res: Response, error: unknown, options: Problem
     return sendProblem(res, { title: 'Quota exceeded', status: 429, code: 'QUOTA_EXCEEDED', detail: error.message, retryAfter: error.retryAfterSeconds });
   }
   if (error instanceof MediaLabError) {
-    return sendProblem(res, { title: error.code, status: statusByCode[error.code] ?? 500, code: error.code, detail: error.message });
+    const status = statusByCode[error.code] ?? 500;
+    return sendProblem(res, { title: status === 409 ? 'Conflict' : error.code, status, code: error.code, detail: error.message });
   }
   // send (416, 412, 404), body-parser (400, 413, 415), serve-static: the caller's doing.
   const statusError = statusErrorOf(error);

@@ -14,14 +14,17 @@ import { pageOf, parseQuery } from './query.js';
 import { jobDetailView, jobView } from './views.js';
 import { jsonAnswer, jsonBody, pathParam, problemAnswer, queryParameters, type ApiDoc } from './openapi.js';
 import { submitJobSchemas } from './submit-doc.js';
+import type { Staleness } from '../lineage/staleness.js';
 
 export interface JobRouteDeps {
   knex: Knex;
   jobs: JobService;
   mount: string;
+  /** Whether the job's outputs (and inputs) are stale (computed when read). */
+  staleness: Staleness;
 }
 
-export function createJobRoutes({ knex, jobs, mount }: JobRouteDeps): Router {
+export function createJobRoutes({ knex, jobs, mount, staleness }: JobRouteDeps): Router {
   const router = express.Router();
 
   router.post(
@@ -51,7 +54,7 @@ export function createJobRoutes({ knex, jobs, mount }: JobRouteDeps): Router {
     route(async (req, res) => {
       const detail = await jobs.detail(String(req.params.id));
       if (!detail) throw new NotFound(String(req.params.id));
-      res.json(jobDetailView(mount, detail));
+      res.json(jobDetailView(mount, detail, await staleness.ofArtifacts([...detail.inputs, ...detail.outputs])));
     }),
   );
 

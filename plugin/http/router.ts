@@ -13,6 +13,9 @@ import { sendProblem } from './problem.js';
 import type { HealthDeps } from './health.js';
 import { createJobRoutes } from './job-routes.js';
 import { createArtifactRoutes } from './artifact-routes.js';
+import { createLineageRoutes } from './lineage-routes.js';
+import { Staleness } from '../lineage/staleness.js';
+import { Reruns } from '../lineage/rerun.js';
 import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
 import { metricsRouter } from './metrics-route.js';
@@ -60,9 +63,11 @@ export function createRouter(deps: RouterDeps): Router {
   // So do errors of the routes before it that carry a status (a missing /ui file: 404).
   router.use(problemHandler({ jsonBodyLimit: '2 MB' }));
 
+  const staleness = new Staleness(knex, deps.kinds);
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
-  router.use(createJobRoutes({ knex, jobs, mount }));
-  router.use(createArtifactRoutes({ knex, storage, mount }));
+  router.use(createJobRoutes({ knex, jobs, mount, staleness }));
+  router.use(createArtifactRoutes({ knex, storage, mount, staleness }));
+  router.use(createLineageRoutes({ knex, staleness, reruns: new Reruns(knex, jobs, staleness), mount }));
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health }));
   if (deps.presets) router.use(createPresetRoutes(deps.presets.registry, { corsOrigins: deps.presets.corsOrigins }));
   for (const extra of deps.extraRoutes ?? []) router.use(extra);

@@ -3,8 +3,10 @@
 // idempotency keys stay here).
 import type { Artifact as WireArtifact } from '../../contract/artifact.js';
 import type { Job as WireJob, JobDetail as WireJobDetail } from '../../contract/job.js';
-import type { Artifact, Job } from '../core/types.js';
+import type { Provenance, ProvenanceArtifact } from '../../contract/lineage.js';
+import type { Artifact, Job, StaleReason } from '../core/types.js';
 import type { JobDetail } from '../jobs/service.js';
+import type { ProvenanceGraph } from '../lineage/provenance.js';
 
 /** The wire fields of a job, listed one by one so a new private field cannot slip out. */
 export function jobView(job: Job): WireJob {
@@ -35,24 +37,52 @@ export function jobView(job: Job): WireJob {
 }
 
 /**
- * An artifact as the API sends it: the record plus where to fetch its bytes and thumbnail. The
- * storage key (where the file lies under the artifact folder) stays on the server.
+ * An artifact as the API sends it: the record plus where to fetch its bytes and thumbnail, and
+ * whether it is stale (the reason, computed by plugin/lineage/staleness.ts; uploads and
+ * artifacts whose job is current pass none). The storage key (where the file lies under the
+ * artifact folder) stays on the server.
  */
-export function artifactView(mount: string, a: Artifact): WireArtifact {
+export function artifactView(mount: string, a: Artifact, stale: StaleReason | null = null): WireArtifact {
   const { storageKey: _serverOnly, ...record } = a;
   return {
     ...record,
     contentUrl: `${mount}/artifacts/${a.id}/content`,
     // Images scaled down, videos their poster, audio its waveform.
     thumbnailUrl: `${mount}/artifacts/${a.id}/thumbnail`,
+    stale: stale !== null,
+    staleReason: stale,
   };
 }
 
+/** Artifacts with their stale reasons by artifact id (Staleness.ofArtifacts). */
+export function artifactViews(mount: string, list: Artifact[], stale: ReadonlyMap<string, StaleReason>): WireArtifact[] {
+  return list.map((a) => artifactView(mount, a, stale.get(a.id) ?? null));
+}
+
 /** GET /jobs/:id: the job with its inputs and outputs as artifacts. */
-export function jobDetailView(mount: string, detail: JobDetail): WireJobDetail {
+export function jobDetailView(mount: string, detail: JobDetail, stale: ReadonlyMap<string, StaleReason> = new Map()): WireJobDetail {
   return {
     ...jobView(detail),
-    inputs: detail.inputs.map((a) => artifactView(mount, a)),
-    outputs: detail.outputs.map((a) => artifactView(mount, a)),
+    inputs: artifactViews(mount, detail.inputs, stale),
+    outputs: artifactViews(mount, detail.outputs, stale),
   };
+}
+
+/** GET /artifacts/:id/provenance: the graph, its artifacts with where to fetch them. */
+export function provenanceView(mount: string, graph: ProvenanceGraph): Provenance {
+  const artifact = (a: Artifact): ProvenanceArtifact => ({
+    id: a.id,
+    kind: a.kind,
+    role: a.role,
+    sha256: a.sha256,
+    bytes: a.bytes,
+    mime: a.mime,
+    jobId: a.jobId,
+    parentIds: a.parentIds,
+    createdBy: a.createdBy,
+    createdAt: a.createdAt,
+    contentUrl: `${mount}/artifacts/${a.id}/content`,
+    thumbnailUrl: a.kind === 'image' ? `${mount}/artifacts/${a.id}/thumbnail` : null,
+  });
+  return { artifactId: graph.artifactId, artifacts: graph.artifacts.map(artifact), steps: graph.steps, stale: graph.stale, truncated: graph.truncated };
 }

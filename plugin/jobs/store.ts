@@ -185,3 +185,49 @@ export async function artifactIdsUsedAsInputs(db: Db): Promise<Set<string>> {
 export function finishedJobIds(db: Db): Knex.QueryBuilder {
   return db(JOBS).select('id').whereIn('status', [...TERMINAL_STATUSES]);
 }
+
+/** Jobs by id (missing ids are absent), for lineage walks. */
+export async function getJobs(db: Db, ids: string[]): Promise<Job[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(JOBS).whereIn('id', [...new Set(ids)])) as Row[];
+  return rows.map(jobFromRow);
+}
+
+/** Where a job sits in a chain (migration 0004): its chain job, its step id, and the run it reused. */
+export interface ChainPlace {
+  parentJobId: string | null;
+  stepId: string | null;
+  reusedFromJobId: string | null;
+}
+
+export async function chainPlaces(db: Db, ids: string[]): Promise<Map<string, ChainPlace>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await db(JOBS).select('id', 'parent_job_id', 'step_id', 'reused_from_job_id').whereIn('id', [...new Set(ids)])) as Row[];
+  return placesOf(rows);
+}
+
+/** Jobs by id with their places in chains, in one query. */
+export async function getJobsWithPlaces(db: Db, ids: string[]): Promise<{ jobs: Job[]; places: Map<string, ChainPlace> }> {
+  if (ids.length === 0) return { jobs: [], places: new Map() };
+  const rows = (await db(JOBS).whereIn('id', [...new Set(ids)])) as Row[];
+  return { jobs: rows.map(jobFromRow), places: placesOf(rows) };
+}
+
+function placesOf(rows: Row[]): Map<string, ChainPlace> {
+  const places = new Map<string, ChainPlace>();
+  for (const row of rows) {
+    places.set(String(row.id), {
+      parentJobId: (row.parent_job_id as string | null) ?? null,
+      stepId: (row.step_id as string | null) ?? null,
+      reusedFromJobId: (row.reused_from_job_id as string | null) ?? null,
+    });
+  }
+  return places;
+}
+
+/** The step jobs of these chain jobs (parent_job_id), with the chain each belongs to. */
+export async function stepsOfChains(db: Db, chainIds: string[]): Promise<Array<{ job: Job; chainId: string }>> {
+  if (chainIds.length === 0) return [];
+  const rows = (await db(JOBS).whereIn('parent_job_id', [...new Set(chainIds)])) as Row[];
+  return rows.map((row) => ({ job: jobFromRow(row), chainId: String(row.parent_job_id) }));
+}

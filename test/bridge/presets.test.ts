@@ -140,6 +140,15 @@ describe('presets: compile', () => {
     assert.deepEqual([withLora.prompt['2'].inputs.strength_model, withLora.prompt['2'].inputs.strength_clip], [0.5, 0.5]);
     assert.deepEqual(withLora.prompt['6'].inputs.model, ['2', 0]);
     assert.deepEqual(withLora.models.sort(), ['sd_xl_base_1.0.safetensors', 'watercolor_style.safetensors']);
+    assert.deepEqual(
+      withLora.modelLoaders.map((l) => [l.name, l.classType, l.input]).sort(),
+      [
+        ['sd_xl_base_1.0.safetensors', 'CheckpointLoaderSimple', 'ckpt_name'],
+        ['watercolor_style.safetensors', 'LoraLoader', 'lora_name'],
+      ],
+      'lineage tells the checkpoint from the LoRA by the loader that reads it',
+    );
+    assert.deepEqual(without.modelLoaders.map((l) => l.classType), ['CheckpointLoaderSimple'], 'a bypassed LoRA loader loads nothing');
     assert.equal(withLora.prompt['8'].inputs.filename_prefix, 'm/j/out8');
   });
 

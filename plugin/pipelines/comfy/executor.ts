@@ -373,6 +373,9 @@ export class ComfyExecutor implements Executor {
       seed: Object.values(seeds)[0] ?? null,
       seeds,
       models: plan.shape.models,
+      // Which loader read each model file (lineage tells checkpoints from LoRAs). ComfyUI reports
+      // no sizes or hashes of its model files, so none are recorded.
+      modelFiles: plan.shape.modelLoaders.map((l) => ({ name: l.name, node: l.node, classType: l.classType, input: l.input })),
       preset: { id: preset.id, name: preset.name, version: preset.version, hash: preset.hash },
       backend: backend.name,
       promptId,

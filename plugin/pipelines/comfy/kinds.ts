@@ -2,7 +2,7 @@
 // here only says "an object of JSON values"; `resolveSubmission` (resolveComfySubmission) does
 // the real checking at submit time and the executor checks again before it runs.
 import { z } from 'zod';
-import type { Executor, Job, JsonObject, KindDefinition, KindReadiness, PresetTimeout, SubmissionDraft } from '../../core/types.js';
+import type { Executor, Job, JsonObject, KindDefinition, KindReadiness, PresetTimeout, StaleCheck, StaleReason, SubmissionDraft } from '../../core/types.js';
 import type { PresetRegistry } from './preset-registry.js';
 import { COMFY_KINDS, resolveComfySubmission, type ComfyKind } from './submission.js';
 
@@ -37,6 +37,29 @@ export async function presetTimeoutOf(registry: PresetRegistry, kind: ComfyKind,
   return { ms: timeout, source: `preset "${preset.name}" v${preset.version}` };
 }
 
+/**
+ * A ComfyUI job is stale once a newer version of its preset is published (API, file, another
+ * process): the newest version is read from the preset table at the time of asking.
+ */
+export async function comfyStaleness(registry: PresetRegistry, steps: StaleCheck[]): Promise<Map<string, StaleReason>> {
+  const stale = new Map<string, StaleReason>();
+  const pinned = steps.filter((s) => s.job.preset && s.job.preset.version !== null);
+  const newest = await registry.newestVersions(pinned.map((s) => s.job.preset!.name));
+  for (const { job } of pinned) {
+    const { name, version } = job.preset!;
+    const current = newest.get(name);
+    if (!current || version === null || current.version <= version) continue;
+    stale.set(job.id, {
+      code: 'PRESET_SUPERSEDED',
+      message: `preset "${name}" v${version} was superseded by v${current.version}`,
+      jobId: job.id,
+      recorded: `v${version}`,
+      current: `v${current.version}`,
+    });
+  }
+  return stale;
+}
+
 export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
   return COMFY_KINDS.map((kind) => ({
     kind,
@@ -49,6 +72,7 @@ export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
       ? {
           resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params),
           presetTimeout: (job: Job) => presetTimeoutOf(options.registry as PresetRegistry, kind, job),
+          staleness: (steps: StaleCheck[]) => comfyStaleness(options.registry as PresetRegistry, steps),
         }
       : {}),
   }));

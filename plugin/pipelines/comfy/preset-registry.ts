@@ -151,6 +151,21 @@ export class PresetRegistry {
     return preset;
   }
 
+  /**
+   * The newest published version of each name (the highest number in the table, whatever a
+   * process's files pin): one query, read from the database so every process agrees.
+   */
+  async newestVersions(names: string[]): Promise<Map<string, { version: number; hash: string }>> {
+    const newest = new Map<string, { version: number; hash: string }>();
+    if (names.length === 0) return newest;
+    const rows = (await this.knex<PresetRow>(PRESETS_TABLE).select('name', 'version', 'hash').whereIn('name', [...new Set(names)])) as PresetRow[];
+    for (const row of rows) {
+      const version = Number(row.version);
+      if ((newest.get(row.name)?.version ?? 0) < version) newest.set(row.name, { version, hash: row.hash });
+    }
+    return newest;
+  }
+
   async versions(name: string): Promise<PresetVersion[]> {
     const rows = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name }).orderBy('version', 'asc')) as PresetRow[];
     return rows.map(fromRow);

@@ -1,7 +1,7 @@
 // The enhance kind as the job core sees it: parameter schema, input rule, submit-time check
 // and executor. Sessions and converted models live as long as the kind, shared by all jobs.
 import { ValidationError } from '../../core/errors.js';
-import type { KindDefinition } from '../../core/types.js';
+import type { JsonObject, KindDefinition, StaleCheck, StaleReason } from '../../core/types.js';
 import { createEnhanceExecutor } from './executor.js';
 import { ModelStore } from './model-store.js';
 import type { PackageLocator } from './npm-model-packages.js';
@@ -9,7 +9,7 @@ import { locateNpmPackage } from './npm-model-packages.js';
 import type { EnhanceOptionsInput, ModelPreset } from './options.js';
 import { enhanceOptionsSchema } from './options.js';
 import type { EnhanceParams } from './params.js';
-import { enhanceParamsSchema } from './params.js';
+import { enhanceParamsSchema, targetScaleOf } from './params.js';
 import type { PresetStatus } from './presets.js';
 import { describePresets } from './presets.js';
 import { SessionPool } from './session-pool.js';
@@ -58,6 +58,7 @@ export function createEnhanceKind(input: EnhanceOptionsInput = {}, internals: En
       }
     },
     executor: createEnhanceExecutor({ options, models, sessions, tileSize: internals.tileSize }),
+    staleness: (steps) => enhanceStaleness(models, steps),
     describePresets: describe,
     async warmUp(presets = ['balanced'], scales = [2, 4]) {
       for (const preset of presets) {
@@ -67,4 +68,28 @@ export function createEnhanceKind(input: EnhanceOptionsInput = {}, internals: En
     },
     close: () => sessions.dispose(),
   };
+}
+
+/**
+ * An enhance job is stale once the model file behind its preset changed: another hash (a custom
+ * file replaced, a package's weights changed) or another model (a package upgraded, a custom
+ * model configured). `fast` (Lanczos) has no model and never goes stale.
+ */
+async function enhanceStaleness(models: ModelStore, steps: StaleCheck[]): Promise<Map<string, StaleReason>> {
+  const stale = new Map<string, StaleReason>();
+  for (const { job, outputs } of steps) {
+    const params = enhanceParamsSchema.safeParse(job.params);
+    if (!params.success || params.data.qualityPreset === 'fast') continue;
+    const recorded = outputs.map((o) => o.metadata.model).find((m): m is JsonObject => !!m && typeof m === 'object' && !Array.isArray(m));
+    if (!recorded || typeof recorded.source !== 'string' || typeof recorded.sha256 !== 'string') continue;
+    const current = await models.currentModel(params.data.qualityPreset, targetScaleOf(params.data), recorded.source);
+    if (!current || (current.source === recorded.source && current.sha256 === recorded.sha256)) continue;
+    const name = typeof recorded.name === 'string' ? recorded.name : recorded.source;
+    const message =
+      current.source === recorded.source
+        ? `the model file of "${params.data.qualityPreset}" (${name}) changed: sha256 ${recorded.sha256.slice(0, 12)} is now ${current.sha256!.slice(0, 12)}`
+        : `the "${params.data.qualityPreset}" preset now runs ${current.source} instead of ${recorded.source}`;
+    stale.set(job.id, { code: 'MODEL_CHANGED', message, jobId: job.id, recorded: `${recorded.source} ${recorded.sha256}`, current: current.sha256 ? `${current.source} ${current.sha256}` : current.source });
+  }
+  return stale;
 }

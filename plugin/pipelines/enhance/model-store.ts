@@ -3,9 +3,11 @@
 // is prepared once per process.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { MediaLabError } from '../../core/errors.js';
 import { convertWithCache } from './converter/converted-model-cache.js';
+import { hashLayersModelSource } from './converter/tfjs-layers-model.js';
 import type { PreparedModel } from './model-types.js';
 import type { NpmModelFamily, PackageLocator } from './npm-model-packages.js';
 import { scalesInPackage } from './npm-model-packages.js';
@@ -22,8 +24,15 @@ const PROBE_SIZE = 32;
 /** Unknown architectures: assume a Real-ESRGAN-sized network (23 RRDB blocks, 64 features). */
 const CUSTOM_MODEL_BYTES_PER_PIXEL = 12_000;
 
+/** The model a preset would run now, for lineage: the same source and hash as a job records. */
+export type CurrentModel = { source: string; sha256: string } | { source: string; sha256: null };
+
 export class ModelStore {
   private readonly prepared = new Map<string, Promise<PreparedModel>>();
+  /** The size and mtime a custom model file had when it was prepared: a changed file is prepared again. */
+  private readonly customSignatures = new Map<string, string>();
+  /** File hashes by path, valid while size and mtime stay the same. */
+  private readonly hashes = new Map<string, { signature: string; sha256: string }>();
 
   constructor(
     private readonly options: EnhanceOptions,
@@ -37,6 +46,7 @@ export class ModelStore {
     if (custom.length > 0) {
       const usable = custom.filter((model) => existsSync(model.file));
       if (usable.length === 0) throw unavailable(`the custom model file ${custom[0]!.file} does not exist`);
+      await Promise.all(usable.map((model) => this.forgetIfChanged(model.file)));
       const models = await Promise.all(usable.map((model) => this.once(`custom:${model.file}`, () => this.prepareCustom(model))));
       return models.reduce((best, model) => (isNearer(model.scale, best.scale, targetScale) ? model : best));
     }
@@ -54,6 +64,47 @@ export class ModelStore {
     // Someone cleaned the cache folder since: convert again.
     this.prepared.delete(source);
     return this.once(source, prepare);
+  }
+
+  /**
+   * The model a preset would run now for a job that recorded `recordedSource` (lineage compares
+   * its hash with the recorded one). null when the preset cannot run here (nothing to compare).
+   */
+  async currentModel(preset: ModelPreset, targetScale: number, recordedSource: string): Promise<CurrentModel | null> {
+    const custom = customModelsOf(preset, this.options);
+    if (custom.length > 0) {
+      const same = custom.find((model) => `custom:${model.file}` === recordedSource);
+      if (!same) return { source: custom.map((model) => `custom:${model.file}`).join(', '), sha256: null };
+      if (!existsSync(same.file)) return null;
+      return { source: recordedSource, sha256: await this.hashOf(same.file, hashFile) };
+    }
+    const family = NPM_MODEL_FAMILIES[preset];
+    const located = this.locate(family.packageName);
+    const scales = located ? scalesInPackage(located) : [];
+    if (!located || scales.length === 0) return null;
+    const chosen = scales.reduce((best, entry) => (isNearer(entry.scale, best.scale, targetScale) ? entry : best));
+    const source = `${family.packageName}@${located.version} x${chosen.scale}`;
+    if (source !== recordedSource) return { source, sha256: null };
+    return { source, sha256: await this.hashOf(chosen.modelJsonPath, hashLayersModelSource) };
+  }
+
+  /** A custom model file changed on disk since it was prepared: prepare it again, with a fresh session. */
+  private async forgetIfChanged(file: string): Promise<void> {
+    const signature = await signatureOf(file);
+    const before = this.customSignatures.get(file);
+    this.customSignatures.set(file, signature);
+    if (before === undefined || before === signature) return;
+    this.prepared.delete(`custom:${file}`);
+    this.pool.forget(file);
+  }
+
+  private async hashOf(file: string, hash: (file: string) => Promise<string>): Promise<string> {
+    const signature = await signatureOf(file);
+    const known = this.hashes.get(file);
+    if (known?.signature === signature) return known.sha256;
+    const sha256 = await hash(file);
+    this.hashes.set(file, { signature, sha256 });
+    return sha256;
   }
 
   private once(key: string, prepare: () => Promise<PreparedModel>): Promise<PreparedModel> {
@@ -125,6 +176,11 @@ function isNearer(candidate: number, current: number, target: number): boolean {
 
 function unavailable(detail: string, cause?: unknown): MediaLabError {
   return new MediaLabError('MODEL_UNAVAILABLE', `The upscaling model is unavailable: ${detail}.`, { cause });
+}
+
+async function signatureOf(file: string): Promise<string> {
+  const facts = await stat(file);
+  return `${facts.size}:${facts.mtimeMs}`;
 }
 
 async function hashFile(file: string): Promise<string> {

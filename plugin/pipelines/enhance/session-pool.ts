@@ -57,6 +57,8 @@ export class SessionPool {
     } finally {
       entry.users--;
       entry.lastUsed = Date.now();
+      // Forgotten while in use (its file changed): the last user releases it.
+      if (entry.users === 0 && this.entries.get(onnxPath) !== entry) void releaseQuietly(entry.pending);
     }
   }
 
@@ -65,6 +67,17 @@ export class SessionPool {
     const entry = this.entry(onnxPath);
     entry.lastUsed = Date.now();
     return entry.pending;
+  }
+
+  /**
+   * Drops the session of a model file that changed on disk: the next use loads the file again.
+   * A session still in use is released when its last user is done.
+   */
+  forget(onnxPath: string): void {
+    const entry = this.entries.get(onnxPath);
+    if (!entry) return;
+    this.entries.delete(onnxPath);
+    if (entry.users === 0) void releaseQuietly(entry.pending);
   }
 
   async dispose(): Promise<void> {
