@@ -14,6 +14,7 @@ import { createJobRoutes } from './job-routes.js';
 import { createArtifactRoutes } from './artifact-routes.js';
 import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
+import { createInterpolateOptionsRoute } from './interpolate-options-route.js';
 import { metricsRouter } from './metrics-route.js';
 import type { LabMetrics } from '../metrics/lab-metrics.js';
 
@@ -49,6 +50,7 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
   router.use(createJobRoutes({ knex, jobs, mount }));
   router.use(createArtifactRoutes({ knex, storage, mount }));
+  router.use(createInterpolateOptionsRoute({ knex, kinds: deps.kinds }));
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health, mount }));
   for (const extra of deps.extraRoutes ?? []) router.use(extra);
 
