@@ -51,7 +51,7 @@ describe('interpolate: target options of a video', function () {
   before(async () => {
     modelDir = await mkdtemp(join(tmpdir(), 'media-lab-interp-options-'));
     midpointModel = join(modelDir, 'midpoint.onnx');
-    await writeBlendModel(midpointModel, { timestep: null });
+    await writeBlendModel(midpointModel);
   });
   after(() => rm(modelDir, { recursive: true, force: true }));
 
