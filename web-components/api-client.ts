@@ -4,6 +4,7 @@ import type { Artifact, ArtifactDetail, UploadedArtifact } from '../contract/art
 import type { ErrorCode, FieldIssue } from '../contract/errors.js';
 import type { Health } from '../contract/health.js';
 import type { AuditEvent, Job, JobDetail, SubmitJobResponse } from '../contract/job.js';
+import type { InterpolateChoices } from '../contract/interpolate.js';
 import type { KindList, KindInfo } from '../contract/kinds.js';
 import type { Items, Page } from '../contract/pages.js';
 import type { PresetInfo, PresetList } from '../contract/presets.js';
@@ -174,6 +175,11 @@ export class MediaLabClient extends HttpClient {
 
   getArtifact(id: string): Promise<ArtifactDetail> {
     return this.json<ArtifactDetail>('GET', `/artifacts/${encodeURIComponent(id)}`);
+  }
+
+  /** The target frame rates (default 2x) and modes an interpolate job may ask of an uploaded video. */
+  interpolateOptions(id: string): Promise<InterpolateChoices> {
+    return this.json<InterpolateChoices>('GET', `/artifacts/${encodeURIComponent(id)}/interpolate-options`);
   }
 
   // --- the server's capabilities --------------------------------------------------------------
