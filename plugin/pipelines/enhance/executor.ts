@@ -28,6 +28,8 @@ export interface EnhanceExecutorDeps {
 /** Share of the progress bar the tiles fill; checks before and encoding after take the rest. */
 const TILE_PROGRESS_START = 0.05;
 const TILE_PROGRESS_END = 0.9;
+/** Encoding the output takes most of what is left; the small preview comes last. */
+const PREVIEW_PROGRESS = 0.97;
 
 type Report = (fraction: number, stage: string) => void;
 
@@ -131,14 +133,21 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
   const decoded = await decodeRgb(file, options.maxInputPixels);
   ctx.signal.throwIfAborted();
   report(0, 'loading model');
-  const model = await deps.models.forPreset(preset, job.targetScale);
+  // The first use of a model on this server converts it to ONNX first: a stage of its own.
+  const model = await deps.models.forPreset(preset, job.targetScale, () => report(0, 'converting model (first use)'));
+  report(0.01, 'loading model');
   assertOutputFits(facts.width * model.scale, facts.height * model.scale, options.maxOutputPixels, `through the x${model.scale} model`);
   // Held for the whole run: an idle-release sweep cannot take the session away mid-job.
   return deps.sessions.use(model.onnxPath, async (session) => {
     await ctx.setBackend(`onnxruntime:${session.executionProvider}`);
     ctx.signal.throwIfAborted();
     report(TILE_PROGRESS_START, 'upscaling');
+    let unit: 'band' | 'tile' = 'tile';
     const result = await modelUpscale({
+      onPlan: (plan) => {
+        unit = plan.columns.length === 1 ? 'band' : 'tile';
+        report(TILE_PROGRESS_START, upscalingStage(0, plan.count, unit));
+      },
       facts,
       decoded,
       model,
@@ -151,8 +160,8 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       baseName: job.baseName,
       preview: options.preview,
       signal: ctx.signal,
-      onTileDone: (done, total) => report(TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total, 'upscaling'),
-      onStage: () => report(TILE_PROGRESS_END, 'encoding'),
+      onTileDone: (done, total) => report(TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total, upscalingStage(done, total, unit)),
+      onStage: (stage) => (stage === 'encoding' ? report(TILE_PROGRESS_END, 'encoding') : report(PREVIEW_PROGRESS, 'writing preview')),
     });
     return {
       output: result.output,
@@ -171,6 +180,11 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       },
     };
   });
+}
+
+/** "upscaling, band 2 of 5" (full-width row bands) or "upscaling, tile 7 of 20" (a grid): the window running now. */
+function upscalingStage(done: number, total: number, unit: 'band' | 'tile'): string {
+  return total > 1 ? `upscaling, ${unit} ${Math.min(done + 1, total)} of ${total}` : 'upscaling';
 }
 
 function imageFacts(image: WrittenImage) {
