@@ -98,7 +98,7 @@ describe('progress cadence of long local jobs', function () {
 
   it('enhance (balanced x2 on a tall image, run as row bands) reports every band', async () => {
     const path = join(dir, 'tall.png');
-    await rawImage(96, 3200).png().toFile(path);
+    await rawImage(48, 4000).png().toFile(path);
     const id = await upload(path, 'tall.png');
     const recorded = await recordJob(t, () => submit({ workflow: 'enhance', inputs: [id], params: { qualityPreset: 'balanced', scale: 2 } }), 150_000);
     assertCadence(recorded, 'enhance');

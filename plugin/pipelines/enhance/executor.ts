@@ -142,12 +142,9 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
     await ctx.setBackend(`onnxruntime:${session.executionProvider}`);
     ctx.signal.throwIfAborted();
     report(TILE_PROGRESS_START, 'upscaling');
-    let unit: 'band' | 'tile' = 'tile';
+    const windows = windowProgress(report);
     const result = await modelUpscale({
-      onPlan: (plan) => {
-        unit = plan.columns.length === 1 ? 'band' : 'tile';
-        report(TILE_PROGRESS_START, upscalingStage(0, plan.count, unit));
-      },
+      onPlan: (plan) => windows.start(plan.count, plan.columns.length === 1 ? 'band' : 'tile'),
       facts,
       decoded,
       model,
@@ -160,9 +157,9 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       baseName: job.baseName,
       preview: options.preview,
       signal: ctx.signal,
-      onTileDone: (done, total) => report(TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total, upscalingStage(done, total, unit)),
+      onTileDone: (done) => windows.done(done),
       onStage: (stage) => (stage === 'encoding' ? report(TILE_PROGRESS_END, 'encoding') : report(PREVIEW_PROGRESS, 'writing preview')),
-    });
+    }).finally(() => windows.stop());
     return {
       output: result.output,
       preview: result.preview,
@@ -180,6 +177,57 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       },
     };
   });
+}
+
+/** How often a window that runs long says so. */
+const WINDOW_TICK_MS = 1000;
+/** An estimate inside a window never passes this share of it (the window's end is reported when it ends). */
+const WINDOW_ESTIMATE_CAP = 0.9;
+
+/**
+ * Progress through the model's windows: a step as each window (band or tile) finishes, and while
+ * one runs longer than a second, a tick each second. The tick's fraction is estimated from how long
+ * this job's earlier windows took (never past 90% of the window); before any window has finished
+ * there is nothing to estimate from, so the fraction stays and the stage counts the seconds
+ * ("upscaling, band 1 of 7 · 3 s").
+ */
+function windowProgress(report: Report) {
+  let total = 1;
+  let unit: 'band' | 'tile' = 'tile';
+  let done = 0;
+  let firstStarted = 0;
+  let windowStarted = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const base = () => TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total;
+  const tick = () => {
+    const now = performance.now();
+    const elapsed = now - windowStarted;
+    if (elapsed < WINDOW_TICK_MS * 0.9) return;
+    const share = (TILE_PROGRESS_END - TILE_PROGRESS_START) / total;
+    const perWindow = done > 0 ? (windowStarted - firstStarted) / done : 0;
+    const estimate = perWindow > 0 ? share * Math.min(WINDOW_ESTIMATE_CAP, elapsed / perWindow) : 0;
+    report(base() + estimate, `${upscalingStage(done, total, unit)} · ${Math.round(elapsed / 1000)} s`);
+  };
+  return {
+    start(count: number, kind: 'band' | 'tile') {
+      total = count;
+      unit = kind;
+      firstStarted = windowStarted = performance.now();
+      report(TILE_PROGRESS_START, upscalingStage(0, total, unit));
+      timer = setInterval(tick, WINDOW_TICK_MS);
+      timer.unref();
+    },
+    done(count: number) {
+      done = count;
+      windowStarted = performance.now();
+      report(base(), upscalingStage(done, total, unit));
+      if (done >= total) this.stop();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
 }
 
 /** "upscaling, band 2 of 5" (full-width row bands) or "upscaling, tile 7 of 20" (a grid): the window running now. */
