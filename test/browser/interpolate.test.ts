@@ -89,7 +89,7 @@ describe('browser: interpolate', function () {
       assert.equal(output?.fps, 60);
       const video = latest.locator('video[data-role="output-video"]');
       await video.waitFor({ state: 'visible' });
-      await waitFor(() => video.evaluate((v) => (v as HTMLVideoElement).readyState >= 1 || null), 'the output video metadata to load');
+      await waitFor(() => video.evaluate((v) => (v as HTMLVideoElement).readyState >= 2 || null), 'the first frame of the output video');
       await h.screenshot(page, 'interpolate-succeeded');
     });
   });
