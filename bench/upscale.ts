@@ -5,6 +5,7 @@
 // 2. Tiling overhead: our tiler at the default memory budget against one untiled run.
 // 3. PSNR against the original when a photo is downscaled then upscaled, per preset, beside Lanczos.
 // 4. Peak RSS of a 2048 x 2048 input at x4, measured in a child process.
+// 5. Row bands for progress: the model stage with and without them (`--sections bands`).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,7 +29,7 @@ import type { PooledSession } from '../plugin/pipelines/enhance/session-pool.js'
 import { SessionPool } from '../plugin/pipelines/enhance/session-pool.js';
 import { planTiles } from '../plugin/pipelines/enhance/tile-plan.js';
 import type { TileGrid } from '../plugin/pipelines/enhance/tile-size.js';
-import { estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget } from '../plugin/pipelines/enhance/tile-size.js';
+import { estimatedBytesPerInputPixel, modelWindowBudget, tileGridForBudget, withProgressBands } from '../plugin/pipelines/enhance/tile-size.js';
 import { roundingWriter, upscaleTiled } from '../plugin/pipelines/enhance/tiled-upscale.js';
 import { fakeContext } from '../test/support/fake-context.js';
 import { photoLikeRgb } from '../test/support/media.js';
@@ -39,6 +40,8 @@ const DEFAULT_BUDGET_MB = enhanceOptionsSchema.parse({}).memoryBudgetMB;
 const SMALL_BUDGET_MB = 384;
 /** Timed rounds per variant; medians are reported. */
 const ROUNDS = 7;
+/** The bands section's rounds (its images are larger). */
+const BAND_ROUNDS = 3;
 const MODEL_CACHE = path.join(os.tmpdir(), 'media-lab-enhance-bench-models');
 const requireHere = createRequire(import.meta.url);
 const thisFile = fileURLToPath(import.meta.url);
@@ -312,6 +315,50 @@ async function speedSection(kind: EnhanceKind, work: string): Promise<void> {
   await pool.dispose();
 }
 
+/**
+ * 5. Row bands for progress: an image that fits one window (or a few) runs as as many row bands
+ *    as 5% more model input buys (withProgressBands), so each band is a progress step. Times the
+ *    model stage with and without the bands, on the same model and session, interleaved.
+ */
+async function bandsSection(): Promise<void> {
+  console.log(`\n== Row bands for progress (balanced x2, ${THREADS} threads, model stage; medians of ${BAND_ROUNDS} interleaved rounds) ==`);
+  const pool = new SessionPool({ threads: THREADS, executionProviders: ['cpu'] });
+  const model = await preparedModel('balanced', 2, pool);
+  const pooled = await pool.get(model.onnxPath);
+  const borderPad = Math.min(model.tileContext, BORDER_PAD);
+  for (const [width, height] of [[512, 512], [1024, 768], [96, 3200]] as const) {
+    const rgb = photoLikeRgb(width, height, 5);
+    const budgetGrid = tileGridForBudget({
+      width,
+      height,
+      budgetBytes: modelWindowBudget(DEFAULT_BUDGET_MB * 1024 * 1024, width * 2 * height * 2 * 3),
+      bytesPerPixel: estimatedBytesPerInputPixel(model.bytesPerInputPixel, model.scale),
+      context: model.tileContext,
+      feather: TILE_FEATHER,
+      borderPad,
+    });
+    const banded = withProgressBands(budgetGrid, { height, context: model.tileContext, feather: TILE_FEATHER, borderPad });
+    const fed = (grid: TileGrid) => {
+      const plan = planTiles(width, height, { ...grid, context: model.tileContext, feather: TILE_FEATHER, borderPad });
+      const along = (tiles: typeof plan.rows) => tiles.reduce((sum, tile) => sum + tile.windowEnd - tile.windowStart + (tile.blendsBefore ? 0 : borderPad) + (tile.blendsAfter ? 0 : borderPad), 0);
+      return { pixels: along(plan.columns) * along(plan.rows), count: plan.count };
+    };
+    const [plain, withBands] = [fed(budgetGrid), fed(banded)];
+    // Warm both shapes (arena growth), then interleave.
+    await ourTiler(pooled, model, rgb, width, height, budgetGrid);
+    await ourTiler(pooled, model, rgb, width, height, banded);
+    const timed = await timeInterleaved(BAND_ROUNDS, {
+      plain: () => ourTiler(pooled, model, rgb, width, height, budgetGrid),
+      bands: () => ourTiler(pooled, model, rgb, width, height, banded),
+    });
+    console.log(`-- ${width} x ${height}: ${plain.count} window${plain.count === 1 ? '' : 's'} -> ${withBands.count} (model input +${((withBands.pixels / plain.pixels - 1) * 100).toFixed(1)}%)`);
+    console.log(`  without bands  ${ms(timed.plain)}`);
+    console.log(`  with bands     ${ms(timed.bands)}`);
+    console.log(`  => bands / no bands ${ratio(timed.bands, timed.plain)}`);
+  }
+  await pool.dispose();
+}
+
 async function qualitySection(kind: EnhanceKind, work: string): Promise<void> {
   const lanczosOnly = createEnhanceKind({ modelCacheDir: MODEL_CACHE, threads: THREADS, preview: false, fastSharpen: false });
   const synthetic = path.join(work, 'synthetic-256.png');
@@ -389,9 +436,9 @@ async function main(): Promise<void> {
   const childAt = process.argv.indexOf('--rss-child');
   if (childAt >= 0) return rssChild(Number(process.argv[childAt + 1]), Number(process.argv[childAt + 2]));
 
-  // `--sections speed,rss` runs a subset; all three by default.
+  // `--sections speed,rss` runs a subset; all four by default.
   const sectionsAt = process.argv.indexOf('--sections');
-  const sections = new Set(sectionsAt >= 0 ? (process.argv[sectionsAt + 1] ?? '').split(',') : ['speed', 'quality', 'rss']);
+  const sections = new Set(sectionsAt >= 0 ? (process.argv[sectionsAt + 1] ?? '').split(',') : ['speed', 'quality', 'rss', 'bands']);
   console.log(`enhance benchmark on ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.availableParallelism()}, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, sharp ${sharp.versions.sharp}`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'media-lab-bench-'));
   const kind = createEnhanceKind({ modelCacheDir: MODEL_CACHE, threads: THREADS, preview: false });
@@ -399,6 +446,7 @@ async function main(): Promise<void> {
     if (sections.has('speed')) await speedSection(kind, work);
     if (sections.has('quality')) await qualitySection(kind, work);
     if (sections.has('rss')) rssSection();
+    if (sections.has('bands')) await bandsSection();
   } finally {
     await kind.close();
     await rm(work, { recursive: true, force: true });

@@ -15,6 +15,7 @@ export * from './lineage.js';
 export * from './pages.js';
 export * from './health.js';
 export * from './kinds.js';
+export * from './interpolate.js';
 export * from './presets.js';
 export * from './socket.js';
 export * from './requests.js';

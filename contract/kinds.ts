@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { WORKFLOW_KINDS } from './jobs.js';
 import { MEDIA_KINDS, type MediaKind } from './media.js';
 import type { JsonValue } from './json.js';
+import { interpolateModeStatusSchema } from './interpolate.js';
 
 /** How many input artifacts a kind takes, and of which media. */
 export const inputRuleSchema = z.object({
@@ -83,6 +84,8 @@ export const kindInfoSchema = z.strictObject({
   params: jsonSchemaSchema,
   /** Kinds with presets of their own (enhance) say which are available here and why not. */
   presets: z.array(qualityPresetStatusSchema).optional(),
+  /** Interpolate's modes: which can run here and why not (`model` needs a configured model). */
+  modes: z.array(interpolateModeStatusSchema).optional(),
 });
 export type KindInfo = z.infer<typeof kindInfoSchema>;
 

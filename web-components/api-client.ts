@@ -4,6 +4,7 @@ import type { Artifact, ArtifactDetail, UploadedArtifact } from '../contract/art
 import type { ErrorCode, FieldIssue } from '../contract/errors.js';
 import type { Health } from '../contract/health.js';
 import type { AuditEvent, Job, JobDetail, SubmitJobResponse } from '../contract/job.js';
+import type { InterpolateChoices } from '../contract/interpolate.js';
 import type { KindList, KindInfo } from '../contract/kinds.js';
 import type { Provenance } from '../contract/lineage.js';
 import type { Items, Page } from '../contract/pages.js';
@@ -190,6 +191,11 @@ export class MediaLabClient extends HttpClient {
   /** Runs the recorded job again as recorded (409 NOT_REPRODUCIBLE for uploads or a changed model). */
   reproduceArtifact(id: string): Promise<SubmitJobResponse> {
     return this.json<SubmitJobResponse>('POST', `/artifacts/${encodeURIComponent(id)}/reproduce`);
+  }
+
+  /** The target frame rates (default 2x) and modes an interpolate job may ask of an uploaded video. */
+  interpolateOptions(id: string): Promise<InterpolateChoices> {
+    return this.json<InterpolateChoices>('GET', `/artifacts/${encodeURIComponent(id)}/interpolate-options`);
   }
 
   // --- the server's capabilities --------------------------------------------------------------

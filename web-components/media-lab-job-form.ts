@@ -2,8 +2,11 @@
 // parameter schemas: a ComfyUI preset's parameters when GET /presets lists presets for the
 // workflow (with `select[name="preset"]`), otherwise the kind's JSON Schema from GET /kinds.
 // Defaults, bounds and help text come from the schema. Files are uploaded first
-// (`input[name="sourceImage"]`, `sourceVideo`, `sourceAudio`), then the job is submitted. The
-// server's field errors appear next to the fields they name.
+// (`input[name="sourceImage"]`, `sourceVideo`, `sourceAudio`), then the job is submitted; an
+// uploaded file keeps its artifact id, so a submit after a field error does not upload it again.
+// The server's field errors appear next to the fields they name. Interpolate uploads its video as
+// soon as it is chosen and offers the target rates that video allows (2x preselected), and only
+// the modes this server runs.
 //
 // Attributes: api, token, workflow
 // Properties: kind (KindInfo), presets (PresetInfo[] | null): set by <media-lab-app>; loaded when absent
@@ -24,6 +27,8 @@ import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
 import { ACCEPT_BY_KIND, displayValue, fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields, type FieldSpec } from './param-fields.js';
 import { capitalise } from './format.js';
+import { interpolateFields } from './interpolate-fields.js';
+import type { InterpolateChoices } from '../contract/interpolate.js';
 import { jobFormStyles } from './media-lab-job-form.styles.js';
 
 type Phase = 'idle' | 'uploading' | 'submitting';
@@ -41,6 +46,11 @@ function boundsText(field: FieldSpec): string {
   if (low && high && field.min !== undefined && field.max !== undefined) return ` (${low.value} to ${high.value})`;
   const parts = [low?.text, high?.text].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** Which files a file input holds (a different choice uploads again; the same one does not). */
+function signatureOf(files: File[]): string {
+  return files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|');
 }
 
 function idempotencyKey(): string {
@@ -61,6 +71,12 @@ export class MediaLabJobForm extends LabElement {
   @state() private formError: string | null = null;
   @state() private phase: Phase = 'idle';
   @state() private loadError: string | null = null;
+  /** Interpolate: what the chosen video allows (null until it is uploaded and answered). */
+  @state() private interpolateChoices: InterpolateChoices | null = null;
+  /** Artifact ids of files already uploaded, by field, with which files they were. */
+  private readonly uploaded = new Map<string, { signature: string; ids: string[] }>();
+  /** The latest file choice being probed (an older answer arriving late is dropped). */
+  private probeTicket = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -100,7 +116,11 @@ export class MediaLabJobForm extends LabElement {
   private get fields(): { params: FieldSpec[]; uploads: FieldSpec[] } {
     const preset = this.selectedPreset;
     if (preset) return { params: fieldsFromPreset(preset), uploads: [] };
-    return { params: fieldsFromJsonSchema(this.kind?.params), uploads: uploadFields(this.kind?.inputs) };
+    const params = fieldsFromJsonSchema(this.kind?.params);
+    return {
+      params: this.workflow === 'interpolate' ? interpolateFields(params, this.kind, this.interpolateChoices) : params,
+      uploads: uploadFields(this.kind?.inputs),
+    };
   }
 
   private control<T extends HTMLElement>(name: string): T | null {
@@ -127,7 +147,7 @@ export class MediaLabJobForm extends LabElement {
       }
       const element = this.control<HTMLInputElement>(field.name);
       const parsed = parseFieldValue(field, field.control === 'checkbox' ? Boolean(element?.checked) : (element?.value ?? ''));
-      if (!parsed.ok) errors[field.name] = parsed.message;
+      if (!parsed.ok) errors[field.name] = field.placeholder && !field.options?.length ? `${field.placeholder}.` : parsed.message;
       else if (parsed.value !== undefined) params[field.name] = parsed.value;
     }
     for (const field of uploads) {
@@ -162,10 +182,17 @@ export class MediaLabJobForm extends LabElement {
     }
   }
 
-  /** Uploads a file field's files; null when an upload was refused (the error is shown by the field). */
+  /**
+   * Uploads a file field's files, or reuses the ids of the same files uploaded before; null when
+   * an upload was refused (the error is shown by the field).
+   */
   private async uploadField(field: FieldSpec): Promise<string[] | null> {
+    const files = this.filesOf(field.name);
+    const signature = signatureOf(files);
+    const earlier = this.uploaded.get(field.name);
+    if (earlier && earlier.signature === signature) return earlier.ids;
     const ids: string[] = [];
-    for (const file of this.filesOf(field.name)) {
+    for (const file of files) {
       try {
         ids.push((await this.client.upload(file)).id);
       } catch (error) {
@@ -174,7 +201,31 @@ export class MediaLabJobForm extends LabElement {
         return null;
       }
     }
+    this.uploaded.set(field.name, { signature, ids });
     return ids;
+  }
+
+  /** A new file choice: interpolate uploads the video now and asks what it allows. */
+  private async onFileChange(field: FieldSpec): Promise<void> {
+    const { [field.name]: _cleared, ...rest } = this.fieldErrors;
+    this.fieldErrors = rest;
+    if (this.workflow !== 'interpolate' || this.selectedPreset || !field.accept?.includes('video')) return;
+    const ticket = ++this.probeTicket;
+    this.interpolateChoices = null;
+    if (!this.filesOf(field.name).length) return;
+    this.phase = 'uploading';
+    try {
+      const ids = await this.uploadField(field);
+      if (!ids?.length || ticket !== this.probeTicket) return;
+      const choices = await this.client.interpolateOptions(ids[0]!);
+      if (ticket !== this.probeTicket) return;
+      this.interpolateChoices = choices;
+      if (choices.reason) this.showErrors({ [field.name]: choices.reason });
+    } catch (error) {
+      if (!this.handleAccessError(error)) this.showErrors({ [field.name]: messageOf(error) });
+    } finally {
+      if (ticket === this.probeTicket) this.phase = 'idle';
+    }
   }
 
   private showServerError(error: unknown): void {
@@ -223,6 +274,7 @@ export class MediaLabJobForm extends LabElement {
     switch (field.control) {
       case 'select':
         return html`<select id=${id} name=${field.name} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required}>
+          ${field.placeholder && !field.options?.length ? html`<option value="">${field.placeholder}</option>` : nothing}
           ${field.required || field.default !== undefined ? nothing : html`<option value="">(server default)</option>`}
           ${(field.options ?? []).map((o) => html`<option value=${String(o.value)} ?selected=${String(o.value) === value}>${o.label}</option>`)}
         </select>`;
@@ -250,6 +302,7 @@ export class MediaLabJobForm extends LabElement {
           id=${id}
           type="file"
           name=${field.name}
+          @change=${() => void this.onFileChange(field)}
           accept=${(field.accept ?? []).map((k) => ACCEPT_BY_KIND[k]).join(',')}
           ?multiple=${field.multiple}
           aria-invalid=${invalid}
@@ -267,7 +320,7 @@ export class MediaLabJobForm extends LabElement {
     const bounds = field.control === 'number' ? boundsText(field) : '';
     return html`<div part="field${wide ? ' field-wide' : ''}" data-field=${field.name}>
       <label for=${labelFor}>${field.label}${field.required ? html` <span class="required" aria-hidden="true">*</span>` : nothing}</label>
-      ${this.renderControl(field)}
+      ${field.control === 'select' ? keyed(`${(field.options ?? []).map((o) => String(o.value)).join(',')}|${String(field.default)}`, this.renderControl(field)) : this.renderControl(field)}
       ${field.help || bounds ? html`<p part="help" id="${field.name}-help">${field.help ?? ''}${bounds}</p>` : nothing}
       ${this.renderError(field.name)}
     </div>`;

@@ -24,6 +24,7 @@ import { capitalise, formatBytes, formatClock, formatTime, shortId } from './for
 import { jobStyles } from './media-lab-job.styles.js';
 import './media-lab-status-badge.js';
 import './media-lab-progress.js';
+import { EtaEstimator, formatEta } from './eta.js';
 import './media-lab-compare.js';
 import './media-lab-audio.js';
 
@@ -52,6 +53,8 @@ export class MediaLabJob extends LabElement {
   @property({ attribute: 'job-id', reflect: true }) jobId = '';
 
   @state() private job: JobDetail | null = null;
+  /** The time left, from this job's own progress rate. */
+  private readonly eta = new EtaEstimator();
   @state() private events: AuditEvent[] = [];
   @state() private lineage: Artifact[] = [];
   @state() private notFound = false;
@@ -72,6 +75,7 @@ export class MediaLabJob extends LabElement {
     }
     if (changed.has('jobId') || changed.has('api') || changed.has('token')) {
       this.job = null;
+      this.eta.reset();
       this.notFound = false;
       void this.load();
     }
@@ -111,6 +115,7 @@ export class MediaLabJob extends LabElement {
       return;
     }
     if (message.type === 'job.progress' && message.id === this.job.id) {
+      this.eta.add({ at: Date.parse(message.at), progress: message.progress });
       this.job = { ...this.job, progress: message.progress, stage: message.stage, status: this.job.status === 'QUEUED' ? 'RUNNING' : this.job.status };
     } else if ((message.type === 'job.updated' || message.type === 'job.finished') && message.job.id === this.job.id) {
       this.job = newerJob(this.job, message.job);
@@ -118,6 +123,11 @@ export class MediaLabJob extends LabElement {
       // Outputs become visible when the job finishes; the audit trail grows on every transition.
       void this.load();
     }
+  }
+
+  private etaOf(job: JobDetail): number | null {
+    this.eta.seed(job);
+    return this.eta.seconds();
   }
 
   private concernsThisJob(message: StreamMessage): boolean {
@@ -210,7 +220,12 @@ export class MediaLabJob extends LabElement {
         <span class="id">${job.id}</span>
       </div>
       ${!final
-        ? html`<media-lab-progress part="progress" .value=${job.progress} .stage=${cancelling ? 'cancelling…' : (job.stage ?? (job.status === 'QUEUED' ? 'waiting for a worker' : ''))}></media-lab-progress>`
+        ? html`<media-lab-progress
+            part="progress"
+            .value=${job.progress}
+            .stage=${cancelling ? 'cancelling…' : (job.stage ?? (job.status === 'QUEUED' ? 'waiting for a worker' : ''))}
+            .eta=${job.status === 'RUNNING' && !cancelling ? formatEta(this.etaOf(job)) : ''}
+          ></media-lab-progress>`
         : nothing}
       ${canCancel(job) || canRetry(job)
         ? html`<div part="actions">

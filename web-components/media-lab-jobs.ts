@@ -24,6 +24,7 @@ import { formatTime, shortId } from './format.js';
 import { jobsStyles } from './media-lab-jobs.styles.js';
 import './media-lab-status-badge.js';
 import './media-lab-progress.js';
+import { EtaEstimator, formatEta } from './eta.js';
 
 const list = <T extends string>(value: string | null, allowed: readonly T[]): T[] =>
   (value ?? '')
@@ -42,6 +43,8 @@ export class MediaLabJobs extends LabElement {
   @property({ attribute: 'job-href' }) jobHref = '';
 
   @state() private jobs: Job[] = [];
+  /** Each running job's time left, from its own progress rate (eta.ts). */
+  private readonly etas = new Map<string, EtaEstimator>();
   @state() private nextCursor: string | null = null;
   @state() private loading = false;
   @state() private error: string | null = null;
@@ -137,13 +140,27 @@ export class MediaLabJobs extends LabElement {
     }
   }
 
+  private etaFor(id: string): EtaEstimator {
+    let estimator = this.etas.get(id);
+    if (!estimator) this.etas.set(id, (estimator = new EtaEstimator()));
+    return estimator;
+  }
+
+  private etaText(job: Job): string {
+    const estimator = this.etaFor(job.id);
+    estimator.seed(job);
+    return formatEta(estimator.seconds());
+  }
+
   private onMessage(message: StreamMessage): void {
     switch (message.type) {
       case 'job.updated':
       case 'job.finished':
+        if (message.type === 'job.finished') this.etas.delete(message.job.id);
         this.upsert(message.job);
         break;
       case 'job.progress':
+        this.etaFor(message.id).add({ at: Date.parse(message.at), progress: message.progress });
         this.jobs = this.jobs.map((job) => (job.id === message.id ? { ...job, progress: message.progress, stage: message.stage, status: job.status === 'QUEUED' ? 'RUNNING' : job.status } : job));
         break;
       case 'hello':
@@ -212,7 +229,14 @@ export class MediaLabJobs extends LabElement {
         <span class="meta">${formatTime(job.createdAt)} · ${job.submittedBy}${job.source === 'prompt-queue' ? ' · prompt queue' : ''}</span>
       </div>
       <media-lab-status-badge status=${job.status}></media-lab-status-badge>
-      ${active ? html`<media-lab-progress class="row-progress" .value=${job.progress} .stage=${cancelling ? 'cancelling…' : (job.stage ?? (job.status === 'QUEUED' ? 'waiting for a worker' : ''))}></media-lab-progress>` : nothing}
+      ${active
+        ? html`<media-lab-progress
+            class="row-progress"
+            .value=${job.progress}
+            .stage=${cancelling ? 'cancelling…' : (job.stage ?? (job.status === 'QUEUED' ? 'waiting for a worker' : ''))}
+            .eta=${job.status === 'RUNNING' && !cancelling ? this.etaText(job) : ''}
+          ></media-lab-progress>`
+        : nothing}
       ${job.status === 'FAILED' && job.errorMessage ? html`<p class="row-error" part="error">${job.errorCode ? `${job.errorCode}: ` : ''}${job.errorMessage}</p>` : nothing}
       ${canCancel(job) || canRetry(job)
         ? html`<div part="actions">

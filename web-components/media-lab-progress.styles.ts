@@ -28,6 +28,10 @@ export const progressStyles = [
       color: var(--_muted);
       margin-top: 0.2rem;
     }
+    [part='eta'] {
+      margin-left: auto;
+      white-space: nowrap;
+    }
     [part='stage'] {
       overflow: hidden;
       text-overflow: ellipsis;

@@ -31,6 +31,8 @@ export interface FieldSpec {
   maxLength?: number;
   maxItems?: number;
   options?: FieldOption[];
+  /** For a select with nothing to choose yet: the text of its empty option. */
+  placeholder?: string;
   /** For file fields: which media the upload takes, and whether several files are allowed. */
   accept?: MediaKind[];
   multiple?: boolean;

@@ -14,12 +14,14 @@ import { metricsRouteDoc } from './metrics-route.js';
 import { eventsSocketDoc } from './events-socket.js';
 import { uiBundleDoc } from './ui-doc.js';
 import { lineageRoutesDoc } from './lineage-routes.js';
+import { interpolateOptionsDoc } from './interpolate-options-route.js';
 
 export const API_DOCS: ApiDoc[] = [
   jobRoutesDoc,
   uploadRoutesDoc,
   artifactRoutesDoc,
   lineageRoutesDoc,
+  interpolateOptionsDoc,
   presetRoutesDoc,
   metaRoutesDoc,
   metricsRouteDoc,

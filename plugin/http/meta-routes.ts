@@ -7,6 +7,7 @@ import type { KindRegistry } from '../kinds/registry.js';
 import { route } from './handle.js';
 import { availabilityOf, healthReport, type HealthDeps } from './health.js';
 import { jsonAnswer, type ApiDoc } from './openapi.js';
+import { isInterpolateKind } from '../pipelines/interpolate/index.js';
 
 export interface MetaRouteDeps {
   kinds: KindRegistry;
@@ -36,6 +37,8 @@ export function createMetaRoutes({ kinds, health }: MetaRouteDeps): Router {
           params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }) as KindInfo['params'],
           // Kinds with presets of their own (enhance) say which are available here and why not.
           ...('describePresets' in k && typeof k.describePresets === 'function' ? { presets: (k.describePresets as () => KindInfo['presets'])() } : {}),
+          // Interpolate says which modes run here (`model` needs a configured model).
+          ...(isInterpolateKind(k) ? { modes: k.describeModes() } : {}),
         })),
       };
       res.json(body);

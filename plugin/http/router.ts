@@ -18,6 +18,7 @@ import { Staleness } from '../lineage/staleness.js';
 import { Reruns } from '../lineage/rerun.js';
 import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
+import { createInterpolateOptionsRoute } from './interpolate-options-route.js';
 import { metricsRouter } from './metrics-route.js';
 import type { LabMetrics } from '../metrics/lab-metrics.js';
 import type { PresetRegistry } from '../pipelines/comfy/preset-registry.js';
@@ -67,6 +68,7 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
   router.use(createJobRoutes({ knex, jobs, mount, staleness }));
   router.use(createArtifactRoutes({ knex, storage, mount, staleness }));
+  router.use(createInterpolateOptionsRoute({ knex, kinds: deps.kinds }));
   router.use(createLineageRoutes({ knex, staleness, reruns: new Reruns(knex, jobs, staleness), mount }));
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health }));
   if (deps.presets) router.use(createPresetRoutes(deps.presets.registry, { corsOrigins: deps.presets.corsOrigins }));

@@ -33,20 +33,26 @@ export interface BlendModelNames {
   output?: string;
 }
 
-export async function writeBlendModel(path: string, names: BlendModelNames = {}): Promise<void> {
+/**
+ * The frame-pair interpolator; with `timestep: null` a model without a time input that only makes
+ * midpoints (out = (img0 + img1) / 2), like a 2x-only export.
+ */
+export async function writeBlendModel(path: string, names: Omit<BlendModelNames, 'timestep'> & { timestep?: string | null } = {}): Promise<void> {
   const frame0 = names.frame0 ?? 'img0';
   const frame1 = names.frame1 ?? 'img1';
-  const timestep = names.timestep ?? 'timestep';
+  const timestep = names.timestep === null ? null : (names.timestep ?? 'timestep');
   const output = names.output ?? 'frame';
   const frameDims = [1, 3, 'height', 'width'];
+  const half = onnx.TensorProto.create({ name: 'half', dims: [1], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [0.5] });
   const graph = onnx.GraphProto.create({
     name: 'blend',
     node: [
       onnx.NodeProto.create({ opType: 'Sub', input: [frame1, frame0], output: ['delta'], name: 'delta' }),
-      onnx.NodeProto.create({ opType: 'Mul', input: ['delta', timestep], output: ['step'], name: 'step' }),
+      onnx.NodeProto.create({ opType: 'Mul', input: ['delta', timestep ?? 'half'], output: ['step'], name: 'step' }),
       onnx.NodeProto.create({ opType: 'Add', input: [frame0, 'step'], output: [output], name: 'blend' }),
     ],
-    input: [tensorInput(frame0, frameDims), tensorInput(frame1, frameDims), tensorInput(timestep, [1])],
+    input: [tensorInput(frame0, frameDims), tensorInput(frame1, frameDims), ...(timestep ? [tensorInput(timestep, [1])] : [])],
+    initializer: timestep ? [] : [half],
     output: [tensorInput(output, frameDims)],
   });
   const model = onnx.ModelProto.create({

@@ -28,6 +28,8 @@ export interface EnhanceExecutorDeps {
 /** Share of the progress bar the tiles fill; checks before and encoding after take the rest. */
 const TILE_PROGRESS_START = 0.05;
 const TILE_PROGRESS_END = 0.9;
+/** Encoding the output takes most of what is left; the small preview comes last. */
+const PREVIEW_PROGRESS = 0.97;
 
 type Report = (fraction: number, stage: string) => void;
 
@@ -131,14 +133,18 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
   const decoded = await decodeRgb(file, options.maxInputPixels);
   ctx.signal.throwIfAborted();
   report(0, 'loading model');
-  const model = await deps.models.forPreset(preset, job.targetScale);
+  // The first use of a model on this server converts it to ONNX first: a stage of its own.
+  const model = await deps.models.forPreset(preset, job.targetScale, () => report(0, 'converting model (first use)'));
+  report(0.01, 'loading model');
   assertOutputFits(facts.width * model.scale, facts.height * model.scale, options.maxOutputPixels, `through the x${model.scale} model`);
   // Held for the whole run: an idle-release sweep cannot take the session away mid-job.
   return deps.sessions.use(model.onnxPath, async (session) => {
     await ctx.setBackend(`onnxruntime:${session.executionProvider}`);
     ctx.signal.throwIfAborted();
     report(TILE_PROGRESS_START, 'upscaling');
+    const windows = windowProgress(report);
     const result = await modelUpscale({
+      onPlan: (plan) => windows.start(plan.count, plan.columns.length === 1 ? 'band' : 'tile'),
       facts,
       decoded,
       model,
@@ -151,9 +157,9 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       baseName: job.baseName,
       preview: options.preview,
       signal: ctx.signal,
-      onTileDone: (done, total) => report(TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total, 'upscaling'),
-      onStage: () => report(TILE_PROGRESS_END, 'encoding'),
-    });
+      onTileDone: (done) => windows.done(done),
+      onStage: (stage) => (stage === 'encoding' ? report(TILE_PROGRESS_END, 'encoding') : report(PREVIEW_PROGRESS, 'writing preview')),
+    }).finally(() => windows.stop());
     return {
       output: result.output,
       preview: result.preview,
@@ -171,6 +177,62 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       },
     };
   });
+}
+
+/** How often a window that runs long says so. */
+const WINDOW_TICK_MS = 1000;
+/** An estimate inside a window never passes this share of it (the window's end is reported when it ends). */
+const WINDOW_ESTIMATE_CAP = 0.9;
+
+/**
+ * Progress through the model's windows: a step as each window (band or tile) finishes, and while
+ * one runs longer than a second, a tick each second. The tick's fraction is estimated from how long
+ * this job's earlier windows took (never past 90% of the window); before any window has finished
+ * there is nothing to estimate from, so the fraction stays and the stage counts the seconds
+ * ("upscaling, band 1 of 7 · 3 s").
+ */
+function windowProgress(report: Report) {
+  let total = 1;
+  let unit: 'band' | 'tile' = 'tile';
+  let done = 0;
+  let firstStarted = 0;
+  let windowStarted = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const base = () => TILE_PROGRESS_START + ((TILE_PROGRESS_END - TILE_PROGRESS_START) * done) / total;
+  const tick = () => {
+    const now = performance.now();
+    const elapsed = now - windowStarted;
+    if (elapsed < WINDOW_TICK_MS * 0.9) return;
+    const share = (TILE_PROGRESS_END - TILE_PROGRESS_START) / total;
+    const perWindow = done > 0 ? (windowStarted - firstStarted) / done : 0;
+    const estimate = perWindow > 0 ? share * Math.min(WINDOW_ESTIMATE_CAP, elapsed / perWindow) : 0;
+    report(base() + estimate, `${upscalingStage(done, total, unit)} · ${Math.round(elapsed / 1000)} s`);
+  };
+  return {
+    start(count: number, kind: 'band' | 'tile') {
+      total = count;
+      unit = kind;
+      firstStarted = windowStarted = performance.now();
+      report(TILE_PROGRESS_START, upscalingStage(0, total, unit));
+      timer = setInterval(tick, WINDOW_TICK_MS);
+      timer.unref();
+    },
+    done(count: number) {
+      done = count;
+      windowStarted = performance.now();
+      report(base(), upscalingStage(done, total, unit));
+      if (done >= total) this.stop();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+/** "upscaling, band 2 of 5" (full-width row bands) or "upscaling, tile 7 of 20" (a grid): the window running now. */
+function upscalingStage(done: number, total: number, unit: 'band' | 'tile'): string {
+  return total > 1 ? `upscaling, ${unit} ${Math.min(done + 1, total)} of ${total}` : 'upscaling';
 }
 
 function imageFacts(image: WrittenImage) {

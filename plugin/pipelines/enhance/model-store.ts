@@ -33,6 +33,9 @@ export class ModelStore {
   private readonly customSignatures = new Map<string, string>();
   /** File hashes by path, valid while size and mtime stay the same. */
   private readonly hashes = new Map<string, { signature: string; sha256: string }>();
+  /** Sources being converted now, and who wants to hear when a conversion starts. */
+  private readonly converting = new Set<string>();
+  private readonly convertListeners = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly options: EnhanceOptions,
@@ -40,8 +43,12 @@ export class ModelStore {
     private readonly locate: PackageLocator,
   ) {}
 
-  /** The preset's model whose scale is nearest to `targetScale` (ties go to the larger scale). */
-  async forPreset(preset: ModelPreset, targetScale: number): Promise<PreparedModel> {
+  /**
+   * The preset's model whose scale is nearest to `targetScale` (ties go to the larger scale).
+   * `onConvert` hears when the model has to be converted first (its first use on this server),
+   * also when another job started that conversion and this one waits for it.
+   */
+  async forPreset(preset: ModelPreset, targetScale: number, onConvert?: () => void): Promise<PreparedModel> {
     const custom = customModelsOf(preset, this.options);
     if (custom.length > 0) {
       const usable = custom.filter((model) => existsSync(model.file));
@@ -59,11 +66,21 @@ export class ModelStore {
     const chosen = scales.reduce((best, entry) => (isNearer(entry.scale, best.scale, targetScale) ? entry : best));
     const source = `${family.packageName}@${located.version} x${chosen.scale}`;
     const prepare = () => this.prepareNpm(family, source, chosen.scale, chosen.modelJsonPath);
-    const model = await this.once(source, prepare);
-    if (existsSync(model.onnxPath)) return model;
-    // Someone cleaned the cache folder since: convert again.
-    this.prepared.delete(source);
-    return this.once(source, prepare);
+    const listeners = this.convertListeners.get(source) ?? new Set<() => void>();
+    this.convertListeners.set(source, listeners);
+    if (onConvert) {
+      listeners.add(onConvert);
+      if (this.converting.has(source)) onConvert();
+    }
+    try {
+      const model = await this.once(source, prepare);
+      if (existsSync(model.onnxPath)) return model;
+      // Someone cleaned the cache folder since: convert again.
+      this.prepared.delete(source);
+      return await this.once(source, prepare);
+    } finally {
+      if (onConvert) listeners.delete(onConvert);
+    }
   }
 
   /**
@@ -119,7 +136,11 @@ export class ModelStore {
 
   private async prepareNpm(family: NpmModelFamily, source: string, scale: number, modelJsonPath: string): Promise<PreparedModel> {
     try {
-      const converted = await convertWithCache({ name: `${family.name}-x${scale}`, source, modelJsonPath }, this.options.modelCacheDir);
+      const onConvert = () => {
+        this.converting.add(source);
+        for (const listener of this.convertListeners.get(source) ?? []) listener();
+      };
+      const converted = await convertWithCache({ name: `${family.name}-x${scale}`, source, modelJsonPath, onConvert }, this.options.modelCacheDir).finally(() => this.converting.delete(source));
       return {
         name: family.name,
         source,

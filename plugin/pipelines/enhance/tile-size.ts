@@ -10,6 +10,8 @@
 // esrgan-medium 6.3 / 6.5 KB, esrgan-thick 3.5 / 3.5 KB. Models declare a base figure a little
 // above those; the scale term (the wider output and our copies of it) is added here.
 
+import { planAxis } from './tile-plan.js';
+
 export const MIN_TILE = 32;
 /** Pixels of fixed cost per model run (tensor set-up, scheduling), counted only to break near-ties. */
 const PER_TILE_COST_PIXELS = 1024;
@@ -66,6 +68,44 @@ export function tileGridForBudget(request: GridRequest): TileGrid {
   }
   // A budget too small for even the smallest tiles still gets them: correctness over the budget.
   return best?.grid ?? smallest!.grid;
+}
+
+/**
+ * The most extra model input that splitting an image into more row bands, for progress, may
+ * cost. bench/upscale.ts measures what the bands cost in time (section "bands").
+ */
+export const PROGRESS_BAND_OVERHEAD = 0.05;
+
+export interface BandRequest {
+  height: number;
+  context: number;
+  feather: number;
+  borderPad: number;
+}
+
+/**
+ * The grid with as many row bands as PROGRESS_BAND_OVERHEAD buys: a large image that would run as
+ * one window (or a few) then reports a real step per band instead of sitting still until the
+ * model finishes. Never fewer rows than the grid had; smaller windows only lower the memory used.
+ * A small image gets no extra bands (one more seam would cost more than the limit).
+ */
+export function withProgressBands(grid: TileGrid, request: BandRequest): TileGrid {
+  const reach = request.context + request.feather / 2;
+  const options = axisOptions(request.height, Math.max(MIN_TILE, 2 * request.feather), reach, request.borderPad);
+  const rows = Math.ceil(request.height / grid.tileHeight);
+  // What the tiler really feeds (equal windows, border pad included), not the estimate.
+  const fed = (core: number) => fedRows(request.height, core, request);
+  const limit = fed(grid.tileHeight) * (1 + PROGRESS_BAND_OVERHEAD);
+  let best = { count: rows, core: grid.tileHeight };
+  for (const option of options) {
+    if (option.count > best.count && fed(option.core) <= limit) best = option;
+  }
+  return { ...grid, tileHeight: best.core };
+}
+
+function fedRows(height: number, core: number, geometry: BandRequest): number {
+  const borderPad = geometry.borderPad;
+  return planAxis(height, core, geometry).reduce((sum, tile) => sum + tile.windowEnd - tile.windowStart + (tile.blendsBefore ? 0 : borderPad) + (tile.blendsAfter ? 0 : borderPad), 0);
 }
 
 interface AxisOption {

@@ -1,5 +1,6 @@
 // Public surface of the interpolate pipeline (wired in by the plugin's pipeline installer).
-export { createInterpolateKind } from './kind.js';
+export { createInterpolateKind, isInterpolateKind, type InterpolateKind } from './kind.js';
+export { describeModes, interpolateChoices } from './choices.js';
 export { interpolateOptionsSchema, type InterpolateOptions, type InterpolateOptionsInput, type ModelOptions, type EncoderOptions } from './options.js';
 export { interpolateParamsSchema, INTERPOLATE_MODES, type InterpolateMode, type InterpolateParams } from './params.js';
 export {

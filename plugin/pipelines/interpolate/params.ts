@@ -1,8 +1,10 @@
 // Per-job parameters of the interpolate kind.
 import { z } from 'zod';
+import { INTERPOLATE_MODE_NAMES } from '../../../contract/interpolate.js';
 import { MAX_TARGET_MULTIPLE } from './rates.js';
 
-export const INTERPOLATE_MODES = ['fast', 'quality', 'model'] as const;
+/** The modes (their names are part of the wire contract). */
+export const INTERPOLATE_MODES = INTERPOLATE_MODE_NAMES;
 export type InterpolateMode = (typeof INTERPOLATE_MODES)[number];
 
 /** The highest target any source can reach (8x a 120 fps source); the per-input rule is tighter. */

@@ -12,6 +12,8 @@ export interface ConversionRequest {
   /** Human-readable origin, stored in the ONNX metadata. */
   source: string;
   modelJsonPath: string;
+  /** Called when the cache misses and the conversion itself starts (first use of a model). */
+  onConvert?: () => void;
 }
 
 export interface CachedConversion {
@@ -41,6 +43,7 @@ export async function convertWithCache(request: ConversionRequest, cacheDir: str
     return { onnxPath, sourceHash, scale: cached.scale, receptiveRadius: cached.receptiveRadius, fromCache: true };
   }
 
+  request.onConvert?.();
   const model = await readTfjsLayersModel(request.modelJsonPath);
   const converted = convertLayersModelToOnnx(model, { 'media_lab.source': request.source });
   await mkdir(cacheDir, { recursive: true });
