@@ -87,19 +87,19 @@ function frameProgress(ctx: Ctx, work: Work): FrameProgress {
   return progress;
 }
 
-/** Interpolates the segments not finished yet with the job's engine; returns the engine's description. */
+/** Interpolates the segments not finished yet with the job's engine; returns the engine's description and the most segments rendered at once. */
 async function renderSegments(
   ctx: Ctx,
   options: InterpolateOptions,
   work: Work,
   request: { segmentDir: string; inputPath: string; video: SourceVideoStream; progress: FrameProgress; save: SaveCheckpoint },
-): Promise<string> {
+): Promise<{ engineDescription: string; parallelSegments: number }> {
   const { video } = request;
   const frameSize = uprightSize(video);
   const engine = await createEngine(ctx.params.mode, options, frameSize);
   await ctx.setBackend(`local:${ctx.params.mode}`);
   try {
-    await renderPendingSegments({
+    const { peakInFlight } = await renderPendingSegments({
       engine,
       state: work.state,
       segmentDir: request.segmentDir,
@@ -113,10 +113,10 @@ async function renderSegments(
       signal: ctx.signal,
       save: request.save,
     });
+    return { engineDescription: engine.description, parallelSegments: peakInFlight };
   } finally {
     await engine.close();
   }
-  return engine.description;
 }
 
 /** Joins the segments next to the source's other streams and checks the result has every frame. */
@@ -158,7 +158,7 @@ async function interpolate(ctx: Ctx, options: InterpolateOptions): Promise<Execu
     if (reusedSegments) ctx.log('interpolate: resuming', { reusedSegments, of: work.state.segments.length });
 
     const video = streams.video;
-    const engineDescription = await renderSegments(ctx, options, work, { segmentDir, inputPath, video, progress, save });
+    const { engineDescription, parallelSegments } = await renderSegments(ctx, options, work, { segmentDir, inputPath, video, progress, save });
 
     ctx.progress({ fraction: progress.fraction(), stage: 'joining' });
     const mux = planMux(streams);
@@ -195,6 +195,7 @@ async function interpolate(ctx: Ctx, options: InterpolateOptions): Promise<Execu
         mode: ctx.params.mode,
         segments: state.segments.length,
         reusedSegments,
+        parallelSegments,
         sceneCuts: state.cuts.length,
       },
     };

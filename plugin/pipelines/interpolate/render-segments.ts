@@ -25,11 +25,12 @@ export interface RenderRequest {
   save(state: InterpolateCheckpoint): Promise<void>;
 }
 
-export async function renderPendingSegments(request: RenderRequest): Promise<void> {
+/** Answers the most segments rendered at once. */
+export async function renderPendingSegments(request: RenderRequest): Promise<{ peakInFlight: number }> {
   const { state, progress } = request;
   const done = new Set(state.finished.map((f) => f.index));
   const pending = state.segments.filter((s) => !done.has(s.index));
-  await runLimited(pending, request.lanes, request.signal, async (segment, signal) => {
+  return runLimited(pending, request.lanes, request.signal, async (segment, signal) => {
     const finished = await renderSegment(request.engine, request.segmentDir, {
       inputPath: request.inputPath,
       source: request.source,
