@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
+import { createScriptRunner } from '../pipelines/script/index.js';
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
@@ -48,14 +49,21 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   kinds.register(enhance);
   kinds.register(pipelineOption('interpolate', () => createInterpolateKind(options.interpolate ?? {})));
 
-  const comfy = pipelineOption('comfy', () => createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log }));
+  const scripts = pipelineOption('scripts', () => createScriptRunner(options.scripts));
+  const comfy = pipelineOption('comfy', () => createComfyIntegration({ knex, options: options.comfy ?? {}, scripts, logger: log }));
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
     presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
-    health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
+    health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() }, scripts: scripts.health() }),
     backends: () => comfy.pool.status(),
     async start() {
+      // Never throws: a missing Python or ComfyUI folder makes script presets unavailable, with the reason.
+      const check = await scripts.start();
+      if (scripts.options) {
+        if (check.available) log.info(`[media-lab] script presets run with Python ${check.pythonVersion} (${check.python}) and ComfyUI at ${check.comfyuiDirectory}`);
+        else log.warn(`[media-lab] script presets are unavailable: ${check.reason}. ${check.fix ?? ''}`);
+      }
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
       // worker died is re-claimed when its lease expires; its executor then collects,

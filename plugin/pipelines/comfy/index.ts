@@ -12,7 +12,10 @@ import { resolve } from 'node:path';
 import { comfyOptionsSchema, defaultPresetsDir, type ComfyOptions, type ComfyOptionsInput } from '../../../bridge/options.js';
 import { BackendPool, type Logger } from '../../../bridge/pool/backend-pool.js';
 import type { Executor, Job, KindDefinition } from '../../core/types.js';
+import { MediaLabError } from '../../core/errors.js';
 import { createComfyExecutor } from './executor.js';
+import { presetOfJob } from './submission.js';
+import type { ScriptRunner } from '../script/index.js';
 import { createComfyKinds } from './kinds.js';
 import { PresetRegistry } from './preset-registry.js';
 import { reconcileComfyJobs, type ReconcileReport } from './reconcile-jobs.js';
@@ -22,13 +25,15 @@ export { ComfyExecutor, createComfyExecutor, type ComfyExecutorDeps } from './ex
 export { createComfyKinds, comfyParamsSchema, type ComfyKindsOptions } from './kinds.js';
 export { PresetRegistry, DEFAULT_PRESET_BY_KIND, PRESETS_TABLE, type PublishResult, type PresetSource } from './preset-registry.js';
 export { reconcileComfyJobs, type ReconcileReport, type ReconcileState } from './reconcile-jobs.js';
-export { resolveComfySubmission, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
+export { resolveComfySubmission, presetOfJob, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
 export { readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
 
 export interface ComfyIntegrationOptions {
   knex: Knex;
   /** The `comfy` option of createMediaLab (see comfyOptionsSchema). */
   options?: ComfyOptionsInput | Record<string, unknown>;
+  /** Runs script presets (ComfyUI-SaveAsScript exports); without it their jobs fail EXECUTOR_UNAVAILABLE. */
+  scripts?: ScriptRunner;
   logger?: Logger;
 }
 
@@ -47,12 +52,21 @@ export interface ComfyIntegration {
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export function createComfyIntegration({ knex, options: raw, logger = quiet }: ComfyIntegrationOptions): ComfyIntegration {
+export function createComfyIntegration({ knex, options: raw, scripts, logger = quiet }: ComfyIntegrationOptions): ComfyIntegration {
   const options = comfyOptionsSchema.parse(raw ?? {});
   const pool = new BackendPool(options, logger);
   const registry = new PresetRegistry(knex, logger);
-  const executor = createComfyExecutor({ pool, registry, options, logger });
-  const kinds = createComfyKinds({ executor, registry });
+  const comfyExecutor = createComfyExecutor({ pool, registry, options, logger });
+  // A job's preset decides who runs it: a ComfyUI server (workflow presets) or a local Python process (script presets).
+  const executor: Executor = {
+    async run(ctx) {
+      const preset = await presetOfJob(registry, ctx.job);
+      if (!preset?.definition.script) return comfyExecutor.run(ctx);
+      if (!scripts) throw new MediaLabError('EXECUTOR_UNAVAILABLE', `preset "${preset.name}" is a script preset, and this server runs no scripts (set the "scripts" option)`);
+      return scripts.executor.run(ctx, preset);
+    },
+  };
+  const kinds = createComfyKinds({ executor, registry, scripts });
   const shipped = resolve(options.presetsDir) === resolve(defaultPresetsDir());
   const source = shipped ? 'shipped' : 'file';
 
