@@ -8,7 +8,7 @@ import { ZodError } from 'zod';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
-import { createScriptRunner } from '../pipelines/script/index.js';
+import { createScriptRunner, type ScriptRunner } from '../pipelines/script/index.js';
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
@@ -17,6 +17,8 @@ export interface InstalledPipelines {
   /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
   presets: { registry: PresetRegistry; corsOrigins: string[] };
   health?: () => Promise<Record<string, unknown>>;
+  /** Script presets' runner (its availability: the prompt queue needs no ComfyUI when every type maps to a script). */
+  scripts?: ScriptRunner;
   /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
   backends?: () => BackendStatus[];
   start?: () => Promise<void>;
@@ -55,6 +57,7 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
 
   return {
     presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
+    scripts,
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() }, scripts: scripts.health() }),
     backends: () => comfy.pool.status(),
     async start() {
