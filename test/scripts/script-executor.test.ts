@@ -12,6 +12,7 @@ import type { JsonObject, ProgressUpdate } from '../../plugin/core/types.js';
 import { createScriptRunner, SCRIPT_LOG_LINES, SCRIPT_TAIL_LINES, type ScriptRunner } from '../../plugin/pipelines/script/index.js';
 import { fakeContext, type FakeContextOptions, type FakeRun } from '../support/fake-context.js';
 import { tempDir } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 import { artifactFrom } from '../support/rows.js';
 import { fixturePreset, processAlive, STAND_IN_COMFYUI, strayFilesInComfyUI } from './support.js';
 
@@ -179,6 +180,16 @@ describe('script executor (stand-in ComfyUI, python3)', function () {
       assert.equal(run.outputs.length, 0);
     });
   }
+
+  it('a script that exits leaving a forked child running: the job succeeds and the child is killed with its group', async () => {
+    rmSync(pidFile, { force: true });
+    const run = context({ mode: 'orphan' });
+    await runner.executor.run(run.ctx, await fixturePreset('behave'));
+    assert.equal(run.outputs.length, 1);
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    assert.equal(pids.length, 2, 'the script and its child wrote their pids');
+    await waitFor(() => pids.every((pid) => !processAlive(pid)), 'the orphan to be gone', 5_000);
+  });
 
   it('two jobs at once never mix outputs (same file name, each in its own folder)', async () => {
     const preset = await fixturePreset('behave');
