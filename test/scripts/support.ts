@@ -37,7 +37,7 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** What the stand-in ComfyUI folder holds that git does not (a run must leave nothing there). */
+/** What the stand-in ComfyUI folder holds that git does not, or lost (a run must leave nothing there, and take nothing). */
 export function strayFilesInComfyUI(): string[] {
   const stray: string[] = [];
   const walk = (dir: string, rel: string) => {
@@ -51,5 +51,7 @@ export function strayFilesInComfyUI(): string[] {
     }
   };
   walk(STAND_IN_COMFYUI, '');
+  // The runs link custom_nodes/ into their base folders: removing a run folder must not follow the link.
+  if (!existsSync(join(STAND_IN_COMFYUI, 'custom_nodes/stand_in_custom_node.py'))) stray.push('custom_nodes/stand_in_custom_node.py is gone');
   return stray;
 }
