@@ -4,7 +4,7 @@
 // reload, the diff; and, where ../shared holds the extension's real exports, the runner's
 // argument building and output collection against them (read in place, never copied).
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { PresetInvalidError } from '../../bridge/presets/definition.js';
@@ -13,7 +13,9 @@ import { readScriptSource } from '../../bridge/presets/script-source.js';
 import type { JsonObject } from '../../bridge/types.js';
 import { migrateLatest } from '../../plugin/db/migrate.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
-import { buildScriptArgs, createScriptRunner } from '../../plugin/pipelines/script/index.js';
+import { buildScriptArgs, createScriptRunner, findOutputs, ScriptProgress } from '../../plugin/pipelines/script/index.js';
+import { outputFacts } from '../../plugin/pipelines/script/collect.js';
+import { ffmpeg } from '../support/ffmpeg.js';
 import { DATABASES, type TestDatabase } from '../support/db.js';
 import { fakeContext } from '../support/fake-context.js';
 import { tempDir } from '../support/files.js';
@@ -106,6 +108,42 @@ describe('script presets: reading the script', () => {
       comfyArgs: ['--cpu'],
     });
     assert.deepEqual(args, ['/run/script.py', '--value1="12345"', '--height2=-3', '--color4=255', '--comfyui-directory', '/srv/ComfyUI', '--', '--cpu', '--base-directory', '/run/base']);
+  });
+
+  it('collects outputs by type from the whole output folder (subfolders too), facts from the bytes; other files are skipped', async () => {
+    const dir = tempDir('media-lab-script-outputs-');
+    mkdirSync(join(dir, 'sub'));
+    await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', join(dir, 'clip_00001_.mp4')]);
+    await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000', '-t', '0.5', join(dir, 'sub/medialab_00001_.flac')]);
+    await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:size=8x8', '-frames:v', '1', join(dir, 'sub/pq_00001_.png')]);
+    writeFileSync(join(dir, 'notes.txt'), 'not media');
+    const { outputs, skipped } = await findOutputs(dir);
+    assert.deepEqual(
+      outputs.map((o) => [o.name, o.kind]),
+      [
+        ['clip_00001_.mp4', 'video'],
+        ['sub/medialab_00001_.flac', 'audio'],
+        ['sub/pq_00001_.png', 'image'],
+      ],
+    );
+    assert.deepEqual(skipped, ['notes.txt']);
+    const video = await outputFacts(outputs[0]);
+    assert.deepEqual([video.kind, video.width, video.height], ['video', 64, 48]);
+    const audio = await outputFacts(outputs[1]);
+    assert.deepEqual([audio.kind, audio.sampleRate], ['audio', 16000]);
+  });
+
+  it('reads progress from what a script prints: ComfyUI loading, samplers\' bars, saved files', () => {
+    const progress = new ScriptProgress();
+    assert.equal(progress.line('ComfyUI found: /srv/ComfyUI')?.stage, 'loading ComfyUI');
+    assert.equal(progress.line('Could not find the extra_model_paths config file.')?.stage, 'loading nodes');
+    const bar = progress.line(' 45%|████▌     | 9/20 [00:03<00:04,  2.50it/s]');
+    assert.equal(bar?.stage, 'running (9/20)');
+    assert.ok(Math.abs((bar?.fraction ?? 0) - (0.2 + 0.65 * 0.45)) < 1e-9);
+    assert.equal(progress.line('WARNING:root:some unrelated warning'), null);
+    const back = progress.line('  5%|▌         | 1/20 [00:00<00:10]');
+    assert.ok((back?.fraction ?? 1) >= (bar?.fraction ?? 0), 'a second bar never moves progress back');
+    assert.equal(progress.line('Saved image to /x/output.png')?.stage, 'saving');
   });
 
   it('refuses ComfyUI flags the runner owns in scripts.comfyArgs', () => {
