@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { stopJob } from '../../contract/stop.js';
 import { MediaLabError } from '../../plugin/core/errors.js';
 import type { JsonObject, ProgressUpdate } from '../../plugin/core/types.js';
-import { createScriptRunner, SCRIPT_LOG_LINES, SCRIPT_TAIL_LINES, type ScriptRunner } from '../../plugin/pipelines/script/index.js';
+import { createScriptRunner, liveScriptGroups, SCRIPT_LOG_LINES, SCRIPT_TAIL_LINES, type ScriptRunner } from '../../plugin/pipelines/script/index.js';
 import { fakeContext, type FakeContextOptions, type FakeRun } from '../support/fake-context.js';
 import { tempDir } from '../support/files.js';
 import { waitFor } from '../support/wait.js';
@@ -72,6 +72,7 @@ describe('script executor (stand-in ComfyUI, python3)', function () {
 
   after(async () => {
     for (const run of runs) await run.cleanup();
+    assert.equal(liveScriptGroups(), 0, 'every script process group was reaped');
     // Nothing a run did stays in ComfyUI's own folders (outputs, inputs, user/, bytecode).
     assert.deepEqual(strayFilesInComfyUI(), []);
   });

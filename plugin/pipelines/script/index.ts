@@ -14,7 +14,7 @@ export { scriptOptionsSchema, RUNNER_COMFY_FLAGS, type ScriptOptions, type Scrip
 export { checkScriptSetup, probePython, type ScriptAvailability } from './availability.js';
 export { buildScriptArgs, type ScriptCommandInput } from './args.js';
 export { findOutputs, type FoundOutput } from './collect.js';
-export { runScriptProcess, groupAlive, type ScriptExit } from './process.js';
+export { runScriptProcess, groupAlive, liveScriptGroups, type ScriptExit } from './process.js';
 export { ScriptProgress } from './progress.js';
 export { ScriptSlots } from './slots.js';
 

@@ -27,6 +27,23 @@ export interface ScriptExit {
   stopped: boolean;
 }
 
+/** Process groups of scripts running now: a Node process that exits (process.exit, an uncaught error) takes them along. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function track(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGKILL');
+  });
+}
+
+/** How many script process groups this process runs now. */
+export function liveScriptGroups(): number {
+  return liveGroups.size;
+}
+
 /** Longest line kept whole; the rest of a longer line is cut (a progress bar without newlines, binary noise). */
 const MAX_LINE = 4000;
 
@@ -87,7 +104,10 @@ export function runScriptProcess(options: ScriptProcessOptions): Promise<ScriptE
     let stopped = false;
     let killTimer: NodeJS.Timeout | undefined;
     const pid = child.pid;
-    if (pid !== undefined) options.onSpawn?.(pid);
+    if (pid !== undefined) {
+      track(pid);
+      options.onSpawn?.(pid);
+    }
     const onAbort = () => {
       if (pid === undefined || stopped) return;
       stopped = true;
@@ -108,7 +128,10 @@ export function runScriptProcess(options: ScriptProcessOptions): Promise<ScriptE
       clearTimeout(killTimer);
       options.signal.removeEventListener('abort', onAbort);
       // Whatever the script forked and left running goes with it (no orphan holds the GPU).
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      if (pid !== undefined) {
+        killGroup(pid, 'SIGKILL');
+        liveGroups.delete(pid);
+      }
       // An orphan may hold the pipes open: read what is there, then stop waiting for them.
       setImmediate(() => {
         out.end();
