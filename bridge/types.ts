@@ -262,6 +262,8 @@ export interface ParameterSpec {
   randomize?: boolean;
   targets: ParameterTarget[];
   bypassWhenEmpty?: BypassRule[];
+  /** Script presets: the script option (`--blend_factor3`) this parameter is passed as. */
+  option?: string;
 }
 
 /** A node input computed from parameters, e.g. normalised blend weights. */
@@ -297,10 +299,24 @@ export interface PresetManifest {
   timeout?: number | null;
 }
 
+/** A script preset's script (exported by ComfyUI-SaveAsScript): stored with the version, run as stored. */
+export interface PresetScript {
+  /** The file name in the preset folder (`script.py`). */
+  file: string;
+  /** SHA-256 of the text. */
+  sha256: string;
+  text: string;
+  /** Its argparse options, read from the text (never by running it). */
+  options: Array<{ flag: string; flags: string[]; dest: string; default?: JsonValue; type?: string; action?: string; node?: { id: string; input: string; title: string } }>;
+}
+
 /** Everything that makes a preset version: immutable once stored. */
 export interface PresetDefinition {
   manifest: PresetManifest;
+  /** The API workflow; for a script preset, the one its script embeds (PROMPT_DATA), or {}. */
   workflow: ApiWorkflow;
+  /** Script presets only: run by the script executor instead of being sent to a ComfyUI server. */
+  script?: PresetScript;
 }
 
 export interface PresetVersion {

@@ -17,6 +17,7 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   COMFY_VALIDATION: 'ComfyUI rejected the workflow (a missing node or model). Ask the admin to check the preset against the ComfyUI install.',
   COMFY_EXECUTION: 'ComfyUI failed while running the workflow. Adjust the parameters (size, steps) and retry.',
   COMFY_LOST: 'The ComfyUI backend lost the job (it restarted or dropped the connection). Retry.',
+  SCRIPT_FAILED: 'The preset\'s script failed; the message ends with its last output lines. Fix the parameter it names and retry, or ask the admin to run the script by hand with the same options (README: script presets, troubleshooting).',
   PRESET_NOT_FOUND: 'The preset no longer exists. Pick another preset and submit again.',
   PRESET_INVALID: 'The preset is broken. Ask the admin to re-import it.',
   CANCELLED: 'The job was cancelled. Retry to run it again.',

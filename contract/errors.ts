@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'COMFY_VALIDATION',
   'COMFY_EXECUTION',
   'COMFY_LOST',
+  /** A script preset's script (ComfyUI-SaveAsScript export) exited non-zero or wrote no output. */
+  'SCRIPT_FAILED',
   'PRESET_NOT_FOUND',
   'PRESET_INVALID',
   'CANCELLED',

@@ -19,6 +19,8 @@ export const presetParameterSchema = z.strictObject({
   options: z.array(jsonValueSchema).optional(),
   /** Seeds: a random value is drawn per job when left empty. */
   randomize: z.boolean().optional(),
+  /** Script presets: the script option the value is passed as (`--blend_factor3`). */
+  option: z.string().optional(),
 });
 export type PresetParameter = z.infer<typeof presetParameterSchema>;
 
@@ -40,6 +42,8 @@ export const presetSummarySchema = z.strictObject({
   requires: z.looseObject({ customNodes: z.array(z.unknown()) }),
   /** The preset's own limit on one attempt's run time (ms; null: no limit); absent: its kind's limit applies. */
   timeout: z.number().int().nullable().optional(),
+  /** Script presets (ComfyUI-SaveAsScript exports, run by the script executor): the script file and its SHA-256. */
+  script: z.strictObject({ file: z.string(), sha256: z.string(), options: z.array(z.string()) }).optional(),
 });
 export type PresetSummary = z.infer<typeof presetSummarySchema>;
 

@@ -128,6 +128,8 @@ export const optionsSchema = z.object({
   enhance: z.record(z.string(), z.unknown()).optional(),
   interpolate: z.record(z.string(), z.unknown()).optional(),
   comfy: z.record(z.string(), z.unknown()).optional(),
+  /** Script presets (ComfyUI-SaveAsScript exports): { python, comfyuiDirectory, comfyArgs, env, concurrency } (plugin/pipelines/script/options.ts). */
+  scripts: z.record(z.string(), z.unknown()).optional(),
   retention: retentionSchema.optional(),
   /** A pino logger (or anything with its level methods and child()), or a console-like { info, warn, error } (wrapped). Default: pino to stdout, JSON lines. */
   logger: z

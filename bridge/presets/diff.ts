@@ -23,6 +23,8 @@ export interface PresetDiff {
   outputs: FieldChange | null;
   /** The manifest's `timeout` (ms; null: no limit; absent: the kind's limit). */
   timeout: FieldChange | null;
+  /** Script presets: the script's SHA-256 and the options it gained or lost (null: the same script, or none). */
+  script: { sha256: FieldChange; options: { added: string[]; removed: string[] } } | null;
 }
 
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
@@ -71,5 +73,19 @@ export function diffPresets(from: PresetDefinition, to: PresetDefinition): Prese
     outputs: same(from.manifest.outputs, to.manifest.outputs) ? null : { from: from.manifest.outputs, to: to.manifest.outputs },
     // undefined (the kind's limit) and null (no limit) differ.
     timeout: from.manifest.timeout === to.manifest.timeout ? null : { from: from.manifest.timeout, to: to.manifest.timeout },
+    script: scriptChange(from, to),
+  };
+}
+
+function scriptChange(from: PresetDefinition, to: PresetDefinition): PresetDiff['script'] {
+  const a = from.script;
+  const b = to.script;
+  if (a?.sha256 === b?.sha256) return null;
+  const flags = (d: PresetDefinition) => new Set((d.script?.options ?? []).map((o) => o.flag));
+  const before = flags(from);
+  const after = flags(to);
+  return {
+    sha256: { from: a?.sha256, to: b?.sha256 },
+    options: { added: [...after].filter((f) => !before.has(f)), removed: [...before].filter((f) => !after.has(f)) },
   };
 }

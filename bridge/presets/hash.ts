@@ -1,6 +1,7 @@
 // A preset's content hash: SHA-256 of canonical JSON (sorted keys) of what changes behaviour:
 // kind, workflow (minus editor titles), parameters, derived inputs, outputs, requirements, the
-// time limit, and the list order (stored with the version, so a new order is a new version). An
+// time limit, the list order (stored with the version, so a new order is a new version), and a
+// script preset's script (by its SHA-256). An
 // absent order or time limit adds nothing to the hash, so older presets keep their hashes. Name and
 // description are left out: renaming text does not make a new version.
 import { createHash } from 'node:crypto';
@@ -33,6 +34,8 @@ export function presetHash(definition: PresetDefinition): string {
     order: manifest.order,
     // Left out of the JSON when the manifest has none, so older presets keep their hashes.
     timeout: manifest.timeout,
+    // Script presets: the script's own bytes (absent for workflow presets, so their hashes stay).
+    script: definition.script ? { file: definition.script.file, sha256: definition.script.sha256 } : undefined,
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

@@ -35,6 +35,8 @@ export const parameterSpecSchema = z
     randomize: z.boolean().optional(),
     targets: z.array(targetSchema).default([]),
     bypassWhenEmpty: z.array(bypassSchema).optional(),
+    /** Script presets: the script option it is passed as (`--blend_factor3`); left out, found by the node input's name. */
+    option: z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a script option such as --blend_factor3').optional(),
   })
   .superRefine((p, ctx) => {
     if (p.type === 'enum' && !p.options) ctx.addIssue({ code: 'custom', message: 'an enum needs options', path: ['options'] });

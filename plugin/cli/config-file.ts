@@ -12,16 +12,19 @@ import { z } from 'zod';
 import { comfyOptionsSchema } from '../../bridge/options.js';
 import { optionsSchema, OptionsError } from '../options.js';
 import { promptQueueOptionsSchema } from '../prompt-queue/options.js';
+import { scriptOptionsSchema } from '../pipelines/script/options.js';
 
 const promptQueueFileSchema = promptQueueOptionsSchema.omit({ authenticate: true, canView: true, logger: true }).extend({
   /** Media processing of the prompt queue: false leaves the prompts alone (serve keeps serving the API). */
   enabled: z.boolean().default(true),
 });
 
-export const configFileSchema = optionsSchema.omit({ authenticate: true, logger: true, database: true, comfy: true }).extend({
+export const configFileSchema = optionsSchema.omit({ authenticate: true, logger: true, database: true, comfy: true, scripts: true }).extend({
   /** An SQLite file (relative to this file) or a postgres:// URL. Default <dataDir>/media-lab.sqlite */
   database: z.string().min(1).optional(),
   comfy: comfyOptionsSchema.optional(),
+  /** Script presets: { python, comfyuiDirectory, comfyArgs, env, concurrency } (paths relative to this file). */
+  scripts: scriptOptionsSchema.optional(),
   promptQueue: promptQueueFileSchema.optional(),
   /** `media-lab serve`: where to listen. */
   port: z.number().int().min(0).max(65_535).optional(),
@@ -81,6 +84,15 @@ function resolvePaths(file: ConfigFile, base: string): ConfigFile {
   if (file.artifactDir !== undefined) out.artifactDir = at(file.artifactDir);
   if (file.database !== undefined && !isUrlOrMemory(file.database)) out.database = at(file.database);
   if (file.comfy?.presetsDir !== undefined) out.comfy = { ...file.comfy, presetsDir: at(file.comfy.presetsDir) };
+  if (file.scripts) {
+    // A python given as a path (./venv/bin/python) is relative to this file; a bare name is looked up on PATH.
+    const { python, comfyuiDirectory } = file.scripts;
+    out.scripts = {
+      ...file.scripts,
+      ...(python !== undefined && python.includes('/') ? { python: at(python) } : {}),
+      ...(comfyuiDirectory !== undefined ? { comfyuiDirectory: at(comfyuiDirectory) } : {}),
+    };
+  }
   if (file.promptQueue?.mediaRoot !== undefined) out.promptQueue = { ...file.promptQueue, mediaRoot: at(file.promptQueue.mediaRoot) };
   return out;
 }

@@ -29,17 +29,24 @@ export function createMetaRoutes({ kinds, health }: MetaRouteDeps): Router {
     '/kinds',
     route(async (_req, res) => {
       const body: KindList = {
-        items: kinds.all().map((k) => ({
-          kind: k.kind,
-          description: k.description,
-          ...availabilityOf(kinds, k.kind),
-          inputs: k.inputs,
-          params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }) as KindInfo['params'],
-          // Kinds with presets of their own (enhance) say which are available here and why not.
-          ...('describePresets' in k && typeof k.describePresets === 'function' ? { presets: (k.describePresets as () => KindInfo['presets'])() } : {}),
-          // Interpolate says which modes run here (`model` needs a configured model).
-          ...(isInterpolateKind(k) ? { modes: k.describeModes() } : {}),
-        })),
+        items: await Promise.all(
+          kinds.all().map(async (k) => {
+            // Kinds with presets of their own (enhance's quality presets, the comfy kinds' script
+            // presets) say which are available here and why not; a describer may be async.
+            const presets =
+              'describePresets' in k && typeof k.describePresets === 'function' ? await (k.describePresets as () => KindInfo['presets'] | Promise<KindInfo['presets']>)() : undefined;
+            return {
+              kind: k.kind,
+              description: k.description,
+              ...availabilityOf(kinds, k.kind),
+              inputs: k.inputs,
+              params: z.toJSONSchema(k.paramsSchema, { io: 'input', unrepresentable: 'any' }) as KindInfo['params'],
+              ...(presets?.length ? { presets } : {}),
+              // Interpolate says which modes run here (`model` needs a configured model).
+              ...(isInterpolateKind(k) ? { modes: k.describeModes() } : {}),
+            };
+          }),
+        ),
       };
       res.json(body);
     }),

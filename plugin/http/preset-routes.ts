@@ -43,6 +43,9 @@ function summary(preset: PresetVersion) {
     outputs: manifest.outputs,
     requires: manifest.requires,
     ...(manifest.timeout !== undefined ? { timeout: manifest.timeout } : {}),
+    ...(preset.definition.script
+      ? { script: { file: preset.definition.script.file, sha256: preset.definition.script.sha256, options: preset.definition.script.options.map((o) => o.flag) } }
+      : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import { createComfyIntegration } from '../pipelines/comfy/index.js';
 import { createEnhanceKind } from '../pipelines/enhance/index.js';
 import { createInterpolateKind } from '../pipelines/interpolate/index.js';
+import { createScriptRunner, type ScriptRunner } from '../pipelines/script/index.js';
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
@@ -16,6 +17,8 @@ export interface InstalledPipelines {
   /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
   presets: { registry: PresetRegistry; corsOrigins: string[] };
   health?: () => Promise<Record<string, unknown>>;
+  /** Script presets' runner (its availability: the prompt queue needs no ComfyUI when every type maps to a script). */
+  scripts?: ScriptRunner;
   /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
   backends?: () => BackendStatus[];
   /** Calls `listener` when a kind's availability may have changed (a ComfyUI backend went down or came up). */
@@ -50,15 +53,23 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   kinds.register(enhance);
   kinds.register(pipelineOption('interpolate', () => createInterpolateKind(options.interpolate ?? {})));
 
-  const comfy = pipelineOption('comfy', () => createComfyIntegration({ knex, options: options.comfy ?? {}, logger: log }));
+  const scripts = pipelineOption('scripts', () => createScriptRunner(options.scripts));
+  const comfy = pipelineOption('comfy', () => createComfyIntegration({ knex, options: options.comfy ?? {}, scripts, logger: log }));
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
     presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
-    health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
+    scripts,
+    health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() }, scripts: scripts.health() }),
     backends: () => comfy.pool.status(),
     onAvailabilityChange: (listener) => comfy.pool.onChange(() => listener()),
     async start() {
+      // Never throws: a missing Python or ComfyUI folder makes script presets unavailable, with the reason.
+      const check = await scripts.start();
+      if (scripts.options) {
+        if (check.available) log.info(`[media-lab] script presets run with Python ${check.pythonVersion} (${check.python}) and ComfyUI at ${check.comfyuiDirectory}`);
+        else log.warn(`[media-lab] script presets are unavailable: ${check.reason}. ${check.fix ?? ''}`);
+      }
       await comfy.start();
       // Start-up picture of the jobs Media Lab believes are on a ComfyUI server. A job whose
       // worker died is re-claimed when its lease expires; its executor then collects,

@@ -10,10 +10,11 @@ import type { MediaLab } from '../media-lab.js';
 import { toLogger } from '../core/logger.js';
 import { migrateLatest, migrateRollback, type MigrationSet } from '../db/migrate.js';
 import { promptQueueMigrations } from '../../migrations/prompt-queue/index.js';
-import { parsePromptQueueOptions, type MediaPromptType, type PromptQueueOptions, type PromptQueueOptionsInput } from './options.js';
+import { MEDIA_PROMPT_TYPES, parsePromptQueueOptions, WORKFLOW_OF_TYPE, type MediaPromptType, type PromptQueueOptions, type PromptQueueOptionsInput } from './options.js';
+import { isComfyKind } from '../../contract/jobs.js';
 import { probeHostSchema, type HostSchema } from './host-schema.js';
 import { PromptMediaRoot } from './media-root.js';
-import { comfyAvailability, comfyBackendsOf, type AvailabilityCheck } from './comfy-availability.js';
+import { comfyAvailability, comfyBackendsOf, withScriptPresets, type AvailabilityCheck } from './comfy-availability.js';
 import { PromptQueuePoller, type DrainReport, type PassReport } from './poller.js';
 import { createPromptRoutes, promptRoutesDoc } from './routes.js';
 import { defaultCanView } from './access.js';
@@ -63,7 +64,24 @@ export function createPromptQueue(lab: MediaLab, input: PromptQueueOptionsInput 
   const log = (options.logger ? toLogger(options.logger) : lab.log).child({ component: 'prompt-queue' });
   const media = new PromptMediaRoot(options.mediaRoot ?? join(lab.options.dataDir, 'prompt-media'));
   const migrations = promptQueueMigrationSet(options);
-  const availability = deps.availability ?? comfyAvailability(comfyBackendsOf(lab.options), options.healthTimeoutMs);
+  const comfyCheck = comfyAvailability(comfyBackendsOf(lab.options), options.healthTimeoutMs);
+  const scripts = lab.pipelines.scripts;
+  const availability =
+    deps.availability ??
+    (scripts
+      ? withScriptPresets(
+          comfyCheck,
+          {
+            available: () => scripts.availability().available,
+            isScriptPreset: async (kind, name) => {
+              const { registry } = lab.pipelines.presets;
+              const preset = name ? await registry.get(name) : isComfyKind(kind) ? await registry.defaultFor(kind) : null;
+              return Boolean(preset?.definition.script && preset.kind === kind);
+            },
+          },
+          MEDIA_PROMPT_TYPES.map((type) => ({ kind: WORKFLOW_OF_TYPE[type], preset: typeof options.presets[type] === 'string' ? (options.presets[type] as string) : null })),
+        )
+      : comfyCheck);
   const name = `prompt-queue:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
   let schema: Promise<HostSchema> | null = null;

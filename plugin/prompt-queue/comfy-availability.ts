@@ -60,3 +60,26 @@ export function comfyAvailability(backends: BackendTarget[], timeoutMs: number):
     };
   };
 }
+
+/** What the lab knows of its script presets (plugin/pipelines/script): can they run, and is a preset a script. */
+export interface ScriptServing {
+  /** The lab's script runner passed its start-up check. */
+  available(): boolean;
+  /** Whether the preset a prompt type maps to (null: its kind's default) is a script preset. */
+  isScriptPreset(kind: string, name: string | null): Promise<boolean>;
+}
+
+/**
+ * A queue whose every media type maps to a script preset needs no ComfyUI server (the scripts run
+ * on this machine): without a reachable backend it is still available when scripts can run.
+ * A queue with any type on a workflow preset keeps the ComfyUI check as it is.
+ */
+export function withScriptPresets(check: AvailabilityCheck, scripts: ScriptServing, mapping: Array<{ kind: string; preset: string | null }>): AvailabilityCheck {
+  return async () => {
+    const comfy = await check();
+    if (comfy.available || !scripts.available()) return comfy;
+    const all = await Promise.all(mapping.map((m) => scripts.isScriptPreset(m.kind, m.preset).catch(() => false)));
+    if (!all.every(Boolean)) return comfy;
+    return { available: true, reachable: ['scripts'], unreachable: comfy.unreachable, reason: null };
+  };
+}

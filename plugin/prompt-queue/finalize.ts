@@ -37,7 +37,8 @@ function secondsSince(iso: string | undefined): number {
 
 /**
  * What the worker recorded about the job's last attempt in its final event: the ComfyUI prompt id,
- * the durations and, when it failed, the last lines of its log (what explains the failure).
+ * the durations, a script preset's run (exit code, output tail) and, when it failed, the last
+ * lines of its log (what explains the failure).
  */
 async function runFacts(lab: MediaLab, job: Job, withTail: boolean): Promise<JsonObject> {
   const events = await lab.jobs.events(job.id).catch(() => []);
@@ -47,6 +48,8 @@ async function runFacts(lab: MediaLab, job: Job, withTail: boolean): Promise<Jso
   return compact({
     comfyPromptId: (details.comfyPromptId as JsonValue | undefined) ?? checkpointPrompt,
     durations: details.durations,
+    // Script presets: script name, version, hash, duration, exit code and its last output lines.
+    script: details.script,
     logTail: withTail ? details.logTail : undefined,
   });
 }

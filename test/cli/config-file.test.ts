@@ -54,6 +54,15 @@ describe('config file (--config)', () => {
     assert.deepEqual(options.retention, { olderThan: '30d', scope: 'lab', every: '6h', dryRun: false });
   });
 
+  it('takes the scripts option: its paths relative to the file, a bare python name left for PATH, unknown keys named', () => {
+    const { dir, file } = writeConfig({ scripts: { python: 'venv/bin/python', comfyuiDirectory: 'ComfyUI', comfyArgs: ['--cpu'], concurrency: 2 } });
+    const options = labOptionsOf(parseArgs(['serve', '--config', file]));
+    assert.deepEqual(options.scripts, { python: join(dir, 'venv/bin/python'), comfyuiDirectory: join(dir, 'ComfyUI'), comfyArgs: ['--cpu'], concurrency: 2 });
+    const bare = writeConfig({ scripts: { python: 'python3.12' } });
+    assert.equal((labOptionsOf(parseArgs(['serve', '--config', bare.file])).scripts as { python: string }).python, 'python3.12');
+    assert.deepEqual(configProblems({ scripts: { pyhton: 'x' } }), ['scripts.pyhton: unknown key']);
+  });
+
   it('names the key path of every problem, unknown keys at any depth included', () => {
     const problems = configProblems({
       lanes: { enhance: 'two', enahnce: 2 },

@@ -4,7 +4,7 @@ import express from 'express';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { createMediaLab, type MediaLab } from '../../plugin/index.js';
+import { createMediaLab, type MediaLab, type MediaLabOptionsInput } from '../../plugin/index.js';
 import type { KindDefinition } from '../../plugin/core/types.js';
 import { createPromptQueue, type PromptQueue, type PromptQueueDeps, type PromptQueueOptionsInput } from '../../plugin/prompt-queue/index.js';
 import { ADMIN, testAuthenticate } from './auth.js';
@@ -87,6 +87,8 @@ export async function startQueueHarness(options: {
   kinds?: KindDefinition<any>[];
   hostTables?: boolean;
   startPolling?: boolean;
+  /** More createMediaLab options (e.g. `scripts`, `comfy.presetsDir`), over the harness's own. */
+  lab?: Partial<MediaLabOptionsInput>;
 }): Promise<QueueHarness> {
   const dataDir = tempDir('media-lab-pq-');
   const knex = options.db.open();
@@ -101,6 +103,7 @@ export async function startQueueHarness(options: {
     worker: { pollIntervalMs: 50, shutdownGraceMs: 2000 },
     lanes: { generate: 2, music: 2, voice: 2 },
     comfy: { backends: options.comfyUrl ? [{ name: 'fake-comfy', url: options.comfyUrl }] : [] },
+    ...options.lab,
   });
   for (const kind of options.kinds ?? standInMediaKinds()) lab.kinds.register(kind);
   await lab.migrate();

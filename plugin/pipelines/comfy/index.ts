@@ -11,8 +11,11 @@ import type { Knex } from 'knex';
 import { resolve } from 'node:path';
 import { comfyOptionsSchema, defaultPresetsDir, type ComfyOptions, type ComfyOptionsInput } from '../../../bridge/options.js';
 import { BackendPool, type Logger } from '../../../bridge/pool/backend-pool.js';
-import type { Executor, Job, KindDefinition } from '../../core/types.js';
+import type { Executor, Job, KindDefinition, KindReadiness } from '../../core/types.js';
+import { MediaLabError } from '../../core/errors.js';
 import { createComfyExecutor } from './executor.js';
+import { presetOfJob } from './submission.js';
+import type { ScriptRunner } from '../script/index.js';
 import { createComfyKinds } from './kinds.js';
 import { comfyReadiness } from './availability.js';
 import { PresetRegistry } from './preset-registry.js';
@@ -23,7 +26,7 @@ export { ComfyExecutor, createComfyExecutor, type ComfyExecutorDeps } from './ex
 export { createComfyKinds, comfyParamsSchema, type ComfyKindsOptions } from './kinds.js';
 export { PresetRegistry, DEFAULT_PRESET_BY_KIND, PRESETS_TABLE, type PublishResult, type PresetSource } from './preset-registry.js';
 export { reconcileComfyJobs, type ReconcileReport, type ReconcileState } from './reconcile-jobs.js';
-export { resolveComfySubmission, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
+export { resolveComfySubmission, presetOfJob, isComfyKind, COMFY_KINDS, type ComfyKind, type ResolvedSubmission } from './submission.js';
 export { readCheckpoint, type ComfyCheckpoint } from './checkpoint.js';
 export { comfyReadiness, WAIT_STAGE } from './availability.js';
 
@@ -31,6 +34,8 @@ export interface ComfyIntegrationOptions {
   knex: Knex;
   /** The `comfy` option of createMediaLab (see comfyOptionsSchema). */
   options?: ComfyOptionsInput | Record<string, unknown>;
+  /** Runs script presets (ComfyUI-SaveAsScript exports); without it their jobs fail EXECUTOR_UNAVAILABLE. */
+  scripts?: ScriptRunner;
   logger?: Logger;
 }
 
@@ -49,12 +54,26 @@ export interface ComfyIntegration {
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export function createComfyIntegration({ knex, options: raw, logger = quiet }: ComfyIntegrationOptions): ComfyIntegration {
+export function createComfyIntegration({ knex, options: raw, scripts, logger = quiet }: ComfyIntegrationOptions): ComfyIntegration {
   const options = comfyOptionsSchema.parse(raw ?? {});
   const pool = new BackendPool(options, logger);
   const registry = new PresetRegistry(knex, logger);
-  const executor = createComfyExecutor({ pool, registry, options, logger });
-  const kinds = createComfyKinds({ executor, registry, availability: () => comfyReadiness(pool) });
+  const comfyExecutor = createComfyExecutor({ pool, registry, options, logger });
+  // A job's preset decides who runs it: a ComfyUI server (workflow presets) or a local Python process (script presets).
+  const executor: Executor = {
+    async run(ctx) {
+      const preset = await presetOfJob(registry, ctx.job);
+      if (!preset?.definition.script) return comfyExecutor.run(ctx);
+      if (!scripts) throw new MediaLabError('EXECUTOR_UNAVAILABLE', `preset "${preset.name}" is a script preset, and this server runs no scripts (set the "scripts" option)`);
+      return scripts.executor.run(ctx, preset);
+    },
+  };
+  // Without a ComfyUI backend the kinds wait, unless scripts can run here (script presets need none).
+  const availability = (): KindReadiness => {
+    const comfy = comfyReadiness(pool);
+    return comfy.available || !scripts?.availability().available ? comfy : { available: true };
+  };
+  const kinds = createComfyKinds({ executor, registry, scripts, availability });
   const shipped = resolve(options.presetsDir) === resolve(defaultPresetsDir());
   const source = shipped ? 'shipped' : 'file';
 

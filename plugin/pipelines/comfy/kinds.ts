@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Executor, Job, JsonObject, KindDefinition, KindReadiness, PresetTimeout, StaleCheck, StaleReason, SubmissionDraft } from '../../core/types.js';
 import type { PresetRegistry } from './preset-registry.js';
+import type { ScriptRunner } from '../script/index.js';
 import { COMFY_KINDS, resolveComfySubmission, type ComfyKind } from './submission.js';
 
 // Params arrive as parsed JSON, so every value already is a JsonValue; a flat record keeps the
@@ -27,6 +28,40 @@ export interface ComfyKindsOptions {
   maxInputs?: number;
   /** Whether a backend can take jobs now (comfyReadiness over the pool); absent: always available. */
   availability?: () => KindReadiness;
+  /** Script presets' runner: GET /kinds lists each script preset of a kind with whether it can run here. */
+  scripts?: ScriptRunner;
+}
+
+/** A script preset in GET /kinds: the general availability shape (available, reason, fix) of the script runner. */
+export interface ScriptPresetStatus {
+  preset: string;
+  version: number;
+  available: boolean;
+  reason?: string;
+  fix?: string;
+  engine: 'script';
+  description: string;
+  models: [];
+}
+
+/** The script presets of `kind`, each available or not as the script runner is. */
+export async function describeScriptPresets(registry: PresetRegistry, scripts: ScriptRunner | undefined, kind: ComfyKind): Promise<ScriptPresetStatus[]> {
+  const presets = (await registry.list()).map((l) => l.preset).filter((p) => p.kind === kind && p.definition.script);
+  const availability = scripts?.availability() ?? {
+    available: false,
+    reason: 'this server runs no scripts (no "scripts" option)',
+    fix: 'Set scripts: { python, comfyuiDirectory }, then restart.',
+  };
+  return presets.map((p) => ({
+    preset: p.name,
+    version: p.version,
+    available: availability.available,
+    ...(availability.reason ? { reason: availability.reason } : {}),
+    ...(availability.fix ? { fix: availability.fix } : {}),
+    engine: 'script' as const,
+    description: p.definition.manifest.description,
+    models: [] as [],
+  }));
 }
 
 /** The `timeout` of the preset version a job is pinned to (the kind's default preset when it names none). */
@@ -73,6 +108,7 @@ export function createComfyKinds(options: ComfyKindsOptions): KindDefinition[] {
           resolveSubmission: (draft: SubmissionDraft) => resolveComfySubmission(options.registry as PresetRegistry, kind, draft.preset, draft.params),
           presetTimeout: (job: Job) => presetTimeoutOf(options.registry as PresetRegistry, kind, job),
           staleness: (steps: StaleCheck[]) => comfyStaleness(options.registry as PresetRegistry, steps),
+          describePresets: () => describeScriptPresets(options.registry as PresetRegistry, options.scripts, kind),
         }
       : {}),
   }));

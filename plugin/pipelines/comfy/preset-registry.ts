@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { buildPresetDefinition, PresetInvalidError, type PresetInput } from '../../../bridge/presets/definition.js';
 import { diffPresets, type PresetDiff } from '../../../bridge/presets/diff.js';
+import { buildScriptPresetDefinition, type ScriptPresetInput } from '../../../bridge/presets/script-definition.js';
 import { loadPresetFolder, problemFrom, scanPresetsDir, watchPresetsDir } from '../../../bridge/presets/files.js';
 import { parametersJsonSchema } from '../../../bridge/presets/params.js';
 import type { PresetDefinition, PresetManifest, PresetProblem, PresetVersion } from '../../../bridge/types.js';
@@ -86,8 +87,8 @@ export class PresetRegistry {
   ) {}
 
   /** Stores a new version, or returns the version that already has this content. */
-  async publish(input: PresetInput, source: PresetSource, origin?: string): Promise<PublishResult> {
-    const built = buildPresetDefinition(input, origin);
+  async publish(input: PresetInput | ScriptPresetInput, source: PresetSource, origin?: string): Promise<PublishResult> {
+    const built = 'script' in input && input.script ? buildScriptPresetDefinition(input, origin) : buildPresetDefinition(input as PresetInput, origin);
     const { manifest } = built.definition;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -241,7 +242,10 @@ export class PresetRegistry {
 
   private async publishFolder(folder: string, definition: PresetDefinition, source: PresetSource): Promise<PresetVersion | null> {
     try {
-      const { preset, created } = await this.publish({ ...definition.manifest, workflow: definition.workflow }, source, folder);
+      const input = definition.script
+        ? { ...definition.manifest, script: { file: definition.script.file, text: definition.script.text } }
+        : { ...definition.manifest, workflow: definition.workflow };
+      const { preset, created } = await this.publish(input, source, folder);
       this.activeFromFiles.set(preset.name, preset.version);
       for (const key of this.fileProblems.keys()) if (key === folder || key.startsWith(`${folder}/`)) this.fileProblems.delete(key);
       if (created) this.logger.info(`[media-lab] preset ${preset.name} v${preset.version} (${preset.hash.slice(0, 12)}) from ${folder}`);
@@ -253,8 +257,9 @@ export class PresetRegistry {
   }
 
   private report(problem: PresetProblem): void {
-    const folderKey = problem.source.replace(/\/(workflow|manifest)\.json$/, '');
-    for (const key of this.fileProblems.keys()) if (key.replace(/\/(workflow|manifest)\.json$/, '') === folderKey) this.fileProblems.delete(key);
+    const folderOf = (source: string) => source.replace(/\/((workflow|manifest)\.json|script\.py)$/, '');
+    const folderKey = folderOf(problem.source);
+    for (const key of this.fileProblems.keys()) if (folderOf(key) === folderKey) this.fileProblems.delete(key);
     this.fileProblems.set(problem.source, problem);
     this.logger.warn(`[media-lab] preset problem in ${problem.source}: ${problem.message} (the working version, if any, stays in use)`);
   }

@@ -3,7 +3,8 @@
 // job records them), and the artifact ids that become the job's inputs.
 import { isEmptyValue, resolveParams } from '../../../bridge/presets/params.js';
 import { ValidationError, type FieldIssue } from '../../core/errors.js';
-import type { JsonObject } from '../../core/types.js';
+import type { Job, JsonObject } from '../../core/types.js';
+import type { PresetVersion } from '../../../bridge/types.js';
 import type { PresetRegistry } from './preset-registry.js';
 
 import { COMFY_KINDS, isComfyKind } from '../../../contract/jobs.js';
@@ -59,4 +60,10 @@ export async function resolveComfySubmission(registry: PresetRegistry, kind: unk
     if ((spec.type === 'image' || spec.type === 'audio') && !isEmptyValue(value) && !inputIds.includes(String(value))) inputIds.push(String(value));
   }
   return { preset: { name: preset.name, version: preset.version, hash: preset.hash }, params: resolved.params, inputIds };
+}
+
+/** The preset version a job is pinned to (its kind's default when it names none); null when its kind has none. */
+export async function presetOfJob(registry: PresetRegistry, job: Job): Promise<PresetVersion | null> {
+  if (job.preset) return registry.require(job.preset);
+  return isComfyKind(job.workflow) ? registry.defaultFor(job.workflow) : null;
 }
