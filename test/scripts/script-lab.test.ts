@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { JobDetail } from '../../contract/job.js';
 import type { KindList } from '../../contract/kinds.js';
 import type { PresetList } from '../../contract/presets.js';
+import type { Job } from '../../plugin/core/types.js';
 import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
 import { waitFor } from '../support/wait.js';
 import { SCRIPT_PRESETS, STAND_IN_COMFYUI, strayFilesInComfyUI } from './support.js';
@@ -110,7 +111,7 @@ describe('script presets in a lab whose Python is missing', function () {
   });
   after(async () => t?.close());
 
-  it('starts, and GET /kinds and GET /health give the reason and the fix; a job fails EXECUTOR_UNAVAILABLE', async () => {
+  it('starts, and GET /kinds and GET /health give the reason and the fix; a job waits QUEUED, spending no attempt', async () => {
     const kinds = (await t.json<KindList>('/kinds')).body;
     const tone = kinds.items.find((k) => k.kind === 'music')?.presets?.find((p) => p.preset === 'tone');
     assert.equal(tone?.available, false);
@@ -120,9 +121,22 @@ describe('script presets in a lab whose Python is missing', function () {
     assert.equal(health.ok, true);
     assert.equal(health.scripts.available, false);
     assert.match(health.scripts.reason, /was not found/);
-    const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'music', preset: { name: 'tone' } }) });
-    const job = await waitForStatus(t, body.id, ['FAILED', 'SUCCEEDED']);
-    assert.equal(job.errorCode, 'EXECUTOR_UNAVAILABLE');
-    assert.match(job.errorMessage ?? '', /Script presets are unavailable on this server: Python .* was not found/);
+    // The kind says why nothing can run it (no ComfyUI backend, no runnable Python) ...
+    const music = kinds.items.find((k) => k.kind === 'music');
+    assert.equal(music?.available, false);
+    assert.match(String(music?.reason), /Script presets cannot run either: .*no-such-python" was not found/);
+    // ... and a job waits for the setup to be fixed instead of failing (a configuration problem pauses work).
+    const seen: Job[] = [];
+    const listener = (job: Job) => void seen.push(job);
+    t.lab.events.on('job.updated', listener);
+    try {
+      const { body } = await t.json<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'music', preset: { name: 'tone' } }) });
+      await waitFor(() => seen.find((job) => job.id === body.id && job.stage?.startsWith('waiting for')), 'the job to be announced as waiting');
+      const { body: job } = await t.json<JobDetail>(`/jobs/${body.id}`);
+      assert.deepEqual([job.status, job.attempts, job.errorCode], ['QUEUED', 0, null]);
+      assert.equal(job.stage, 'waiting for a ComfyUI backend or a runnable scripts setup');
+    } finally {
+      t.lab.events.off('job.updated', listener);
+    }
   });
 });

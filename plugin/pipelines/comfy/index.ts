@@ -68,10 +68,20 @@ export function createComfyIntegration({ knex, options: raw, scripts, logger = q
       return scripts.executor.run(ctx, preset);
     },
   };
-  // Without a ComfyUI backend the kinds wait, unless scripts can run here (script presets need none).
+  // Without a ComfyUI backend the kinds wait, unless scripts can run here (script presets need
+  // none). When neither can run, the reason and the fix name both: a configuration problem pauses
+  // the work and says why, it never fails it.
   const availability = (): KindReadiness => {
     const comfy = comfyReadiness(pool);
-    return comfy.available || !scripts?.availability().available ? comfy : { available: true };
+    if (comfy.available || !scripts) return comfy;
+    const script = scripts.availability();
+    if (script.available) return { available: true };
+    return {
+      available: false,
+      reason: `${comfy.reason} Script presets cannot run either: ${script.reason ?? 'not checked yet'}.`,
+      fix: `${comfy.fix}${script.fix ? ` For script presets: ${script.fix}` : ''}`,
+      waitStage: 'waiting for a ComfyUI backend or a runnable scripts setup',
+    };
   };
   const kinds = createComfyKinds({ executor, registry, scripts, availability });
   const shipped = resolve(options.presetsDir) === resolve(defaultPresetsDir());
