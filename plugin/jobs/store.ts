@@ -25,6 +25,10 @@ export interface NewJob {
   idempotencyFingerprint?: string | null;
   source: JobSource;
   sourceRef: string | null;
+  /** The worker lane (null: the kind's production lane; `workbench`: the workbench lane). */
+  lane?: string | null;
+  /** The chain or draft step this job runs (media_jobs.step_id). */
+  stepId?: string | null;
 }
 
 export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
@@ -48,6 +52,8 @@ export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
     idempotency_fingerprint: job.idempotencyFingerprint ?? null,
     source: job.source,
     source_ref: job.sourceRef,
+    lane: job.lane ?? null,
+    step_id: job.stepId ?? null,
     checkpoint: '{}',
     created_at: now,
     updated_at: now,
