@@ -121,6 +121,8 @@ export const draftRunSchema = z.strictObject({
   /** The step "run to here" aims at; null: the whole draft. */
   target: z.string().nullable(),
   status: z.enum(['running', 'succeeded', 'failed']),
+  /** Who started it (its jobs are submitted as this admin). */
+  actor: z.string(),
   error: z.string().nullable(),
   /** The jobs this run submitted. */
   jobIds: z.array(z.string()),

@@ -13,6 +13,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   PRESET_NOT_FOUND: 422,
   PRESET_INVALID: 422,
   VALIDATION_FAILED: 422,
+  UPSTREAM_NOT_READY: 409,
 };
 
 export interface ProblemOptions {

@@ -77,6 +77,13 @@ export async function getJob(db: Db, id: string): Promise<Job | null> {
   return row ? jobFromRow(row) : null;
 }
 
+/** The jobs with these ids (those that exist), in no particular order. */
+export async function getJobs(db: Db, ids: string[]): Promise<Job[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(JOBS).whereIn('id', ids)) as Row[];
+  return rows.map(jobFromRow);
+}
+
 /** The job submitted under this key, with the fingerprint of its body (null for rows from
  * before fingerprints were kept). */
 export async function findIdempotentSubmission(db: Db, submittedBy: string, key: string): Promise<{ job: Job; fingerprint: string | null } | null> {
