@@ -152,6 +152,7 @@ export class MediaLabWorkbench extends LabElement {
     if (!this.draft || !this.definition || !this.dirty) return;
     if (Object.keys(this.fieldErrors).length) throw new Error('Fix the fields marked in the steps first.');
     this.show(await this.client.updateDraft(this.draft.id, { definition: this.definition }), true);
+    this.drafts = await this.client.listDrafts();
   }
 
   // --- actions ----------------------------------------------------------------------------------
