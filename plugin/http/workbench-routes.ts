@@ -15,6 +15,7 @@ import {
 } from '../../contract/workbench.js';
 import { problemSchema } from '../../contract/problem.js';
 import { jobSchema } from '../../contract/job.js';
+import { jsonValueSchema } from '../../contract/json.js';
 import type { WorkbenchService } from '../workbench/service.js';
 import { userOf } from './auth.js';
 import { route } from './handle.js';
@@ -108,60 +109,84 @@ export function createWorkbenchRoutes({ workbench, mount }: WorkbenchRouteDeps):
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
-  delete json.$schema;
-  return json;
+const runStepResponseSchema = z.strictObject({ job: jobSchema, draft: draftSchema });
+
+/** Component schemas by name: answers (io output) and request bodies (io input). */
+const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
+  Problem: problemSchema,
+  JsonValue: jsonValueSchema,
+  WorkbenchDraft: draftSchema,
+  WorkbenchDraftList: draftListSchema,
+  WorkbenchStepRun: runStepResponseSchema,
+  WorkbenchExportResult: exportResultSchema,
+};
+const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
+  WorkbenchCreateDraft: createDraftSchema,
+  WorkbenchUpdateDraft: updateDraftSchema,
+  WorkbenchRunStep: runStepSchema,
+  WorkbenchSelectResult: selectResultSchema,
+  WorkbenchExportDraft: exportDraftSchema,
+};
+
+function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const { schemas: out } = z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  for (const schema of Object.values(out)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+  return out;
 }
 
 /**
- * The OpenAPI 3.1 path items of the workbench routes (paths relative to the mount), each
- * operation with its operationId, request body and response schemas, inline.
+ * The OpenAPI 3.1 of the workbench routes: path items (paths relative to the mount), each
+ * operation with its operationId, request body and answers, and the component schemas they
+ * $ref (`#/components/schemas/Workbench*`; `Problem` and `JsonValue` are the API document's own).
  */
-export function workbenchPaths(): Record<string, JsonSchema> {
-  const problem = { 'application/problem+json': { schema: schemaOf(problemSchema, 'output') } };
-  const problemResponse = (description: string) => ({ description, content: problem });
-  const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema: schemaOf(schema, 'output') } } });
-  const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schemaOf(schema, 'input') } } });
+export function workbenchOpenApi(): { paths: Record<string, JsonSchema>; schemas: Record<string, JsonSchema> } {
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+  const json = (description: string, name: string) => ({ description, content: { 'application/json': { schema: ref(name) } } });
+  const body = (name: string, required = true) => ({ required, content: { 'application/json': { schema: ref(name) } } });
   const common = { 401: problemResponse('No signed-in user'), 403: problemResponse('The user is not an admin') };
   const draftId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const stepId = { name: 'stepId', in: 'path', required: true, schema: { type: 'string' } };
-  const notFound = problemResponse('No such draft of yours (another admin\'s draft is not found either), or no such step');
+  const notFound = problemResponse("No such draft of yours (another admin's draft is not found either), or no such step");
   const invalid = problemResponse('Invalid fields, each named by its path (e.g. definition.steps[1].inputs.image)');
   const notReady = problemResponse('An upstream step has no fresh, finished result (UPSTREAM_NOT_READY)');
-  const runStepResponse = z.strictObject({ job: jobSchema, draft: draftSchema });
-  return {
+  const paths = {
     '/workbench/drafts': {
-      get: { operationId: 'listDrafts', summary: 'Your workbench drafts, most recently changed first', responses: { 200: json('Your drafts', draftListSchema), ...common } },
-      post: { operationId: 'createDraft', summary: 'Create a draft (an editable chain and the values of its inputs)', requestBody: body(createDraftSchema), responses: { 201: json('Created', draftSchema), 422: invalid, ...common } },
+      get: { operationId: 'listDrafts', summary: 'Your workbench drafts, most recently changed first', responses: { 200: json('Your drafts', 'WorkbenchDraftList'), ...common } },
+      post: { operationId: 'createDraft', summary: 'Create a draft (an editable chain and the values of its inputs)', requestBody: body('WorkbenchCreateDraft'), responses: { 201: json('Created', 'WorkbenchDraft'), 422: invalid, ...common } },
     },
     '/workbench/drafts/{id}': {
-      get: { operationId: 'getDraft', summary: 'A draft with each step\'s fresh/stale state, its results (newest first) and the edges', parameters: [draftId], responses: { 200: json('The draft', draftSchema), 404: notFound, ...common } },
-      put: { operationId: 'updateDraft', summary: 'Change a draft\'s name, definition or input values (what is sent replaces what was there)', parameters: [draftId], requestBody: body(updateDraftSchema), responses: { 200: json('The draft', draftSchema), 404: notFound, 422: invalid, ...common } },
-      delete: { operationId: 'deleteDraft', summary: 'Delete a draft; its runs\' jobs and artifacts stay in the library', parameters: [draftId], responses: { 204: { description: 'Deleted' }, 404: notFound, ...common } },
+      get: { operationId: 'getDraft', summary: "A draft with each step's fresh/stale state, its results (newest first) and the edges", parameters: [draftId], responses: { 200: json('The draft', 'WorkbenchDraft'), 404: notFound, ...common } },
+      put: { operationId: 'updateDraft', summary: "Change a draft's name, definition or input values (what is sent replaces what was there)", parameters: [draftId], requestBody: body('WorkbenchUpdateDraft'), responses: { 200: json('The draft', 'WorkbenchDraft'), 404: notFound, 422: invalid, ...common } },
+      delete: { operationId: 'deleteDraft', summary: "Delete a draft; its runs' jobs and artifacts stay in the library", parameters: [draftId], responses: { 204: { description: 'Deleted' }, 404: notFound, ...common } },
     },
     '/workbench/drafts/{id}/steps/{stepId}/run': {
       post: {
         operationId: 'runDraftStep',
         summary: 'Run one step (optionally with new params or preset first) as a workbench job reading the selected upstream results',
         parameters: [draftId, stepId],
-        requestBody: { required: false, content: { 'application/json': { schema: schemaOf(runStepSchema, 'input') } } },
-        responses: { 202: json('Queued', runStepResponse), 404: notFound, 409: notReady, 422: invalid, 429: problemResponse('Quota exceeded'), ...common },
+        requestBody: body('WorkbenchRunStep', false),
+        responses: { 202: json('Queued', 'WorkbenchStepRun'), 404: notFound, 409: notReady, 422: invalid, 429: problemResponse('Quota exceeded'), ...common },
       },
     },
     '/workbench/drafts/{id}/steps/{stepId}/run-to-here': {
-      post: { operationId: 'runDraftToStep', summary: 'Run the missing or stale steps this step needs, in order, then the step', parameters: [draftId, stepId], responses: { 202: json('Started', draftSchema), 404: notFound, 422: invalid, ...common } },
+      post: { operationId: 'runDraftToStep', summary: 'Run the missing or stale steps this step needs, in order, then the step', parameters: [draftId, stepId], responses: { 202: json('Started', 'WorkbenchDraft'), 404: notFound, 422: invalid, ...common } },
     },
     '/workbench/drafts/{id}/run': {
-      post: { operationId: 'runDraft', summary: 'Run every missing or stale step of the draft, in order', parameters: [draftId], responses: { 202: json('Started', draftSchema), 404: notFound, 422: invalid, ...common } },
+      post: { operationId: 'runDraft', summary: 'Run every missing or stale step of the draft, in order', parameters: [draftId], responses: { 202: json('Started', 'WorkbenchDraft'), 404: notFound, 422: invalid, ...common } },
     },
     '/workbench/drafts/{id}/steps/{stepId}/select': {
       post: {
         operationId: 'selectDraftResult',
         summary: 'Select a result of a step: restores the inputs that made it and selects the matching downstream results',
         parameters: [draftId, stepId],
-        requestBody: body(selectResultSchema),
-        responses: { 200: json('The draft', draftSchema), 404: notFound, 422: invalid, ...common },
+        requestBody: body('WorkbenchSelectResult'),
+        responses: { 200: json('The draft', 'WorkbenchDraft'), 404: notFound, 422: invalid, ...common },
       },
     },
     '/workbench/drafts/{id}/export': {
@@ -169,9 +194,10 @@ export function workbenchPaths(): Record<string, JsonSchema> {
         operationId: 'exportDraft',
         summary: 'Publish the draft as a chain preset version (the same content again returns the existing version)',
         parameters: [draftId],
-        requestBody: body(exportDraftSchema),
-        responses: { 201: json('A new version', exportResultSchema), 200: json('The same content was already this version', exportResultSchema), 404: notFound, 422: invalid, ...common },
+        requestBody: body('WorkbenchExportDraft'),
+        responses: { 201: json('A new version', 'WorkbenchExportResult'), 200: json('The same content was already this version', 'WorkbenchExportResult'), 404: notFound, 422: invalid, ...common },
       },
     },
   };
+  return { paths, schemas: { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') } };
 }
