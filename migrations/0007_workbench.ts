@@ -13,6 +13,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('selections').notNullable().defaultTo('{}');
     t.text('run');
     t.string('run_status', 16);
+    // The server going on with the draft's run now (one at a time, across servers), and until when.
+    t.string('run_lease_owner', 200);
+    t.timestamp('run_lease_until', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.index(['owner'], 'media_workbench_drafts_owner_idx');

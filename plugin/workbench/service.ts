@@ -1,6 +1,8 @@
 // The workbench: drafts per admin, runs of one step (a normal job of the step's workflow in the
 // workbench lane, its refs resolved to the selected upstream results), "run to here" / "run all"
 // driven by job events (and resumed at start), selecting older results, and the export.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { chainDefinitionSchema, isChainRef, refSource, type ChainStep } from '../../contract/chains.js';
 import {
@@ -61,7 +63,14 @@ export interface WorkbenchDeps {
   publishChainPreset: PublishChainPreset;
 }
 
+/** How long one server may go on with a draft's run before another may take over (a pass takes far less). */
+const RUN_LEASE_MS = 15_000;
+const RUN_LEASE_RETRY_MS = 250;
+
 export class WorkbenchService {
+  /** This service's name in run leases. */
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private stopped = false;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onFinished = (job: Job) => {
     if (job.lane !== WORKBENCH_LANE) return;
@@ -75,11 +84,13 @@ export class WorkbenchService {
 
   /** Listens for finished workbench runs and goes on with every draft run left in progress. */
   async start(): Promise<void> {
+    this.stopped = false;
     this.deps.bus.on('job.finished', this.onFinished);
     for (const draft of await store.draftsRunning(this.deps.knex)) await this.advance(draft.id).catch(() => undefined);
   }
 
   stop(): void {
+    this.stopped = true;
     this.deps.bus.off('job.finished', this.onFinished);
   }
 
@@ -187,49 +198,65 @@ export class WorkbenchService {
    * finished, or fails it when a step it ran failed.
    */
   async advance(id: string, actor?: User): Promise<void> {
-    await this.withDraft(id, async () => {
-      const draft = await store.getDraft(this.deps.knex, id);
-      const run = draft?.run;
-      if (!draft || !run || run.status !== 'running') return;
-      const user: User = actor ?? { id: run.actor, roles: [] };
-      const finish = async (status: 'succeeded' | 'failed', error: string | null) =>
-        store.updateDraft(this.deps.knex, id, { run: { ...run, status, error, finishedAt: nowIso() } });
-      const steps = draft.definition.steps;
-      if (run.target !== null && !steps.some((s) => s.id === run.target)) return void (await finish('failed', `step "${run.target}" was removed from the draft`));
-      const needed = run.target === null ? topoOrder(steps) : closureOf(steps, run.target);
-      const context = await this.contextOf(draft);
-      let states = draftFreshness(context);
-      let waiting = false;
-      for (const step of needed) {
-        const state = states.get(step.id);
-        if (isReady(state)) continue;
-        const job = state?.job;
-        if (state?.freshness === 'fresh' && job && !isTerminal(job.status)) {
-          waiting = true;
-          continue;
-        }
-        if (state?.freshness === 'fresh' && job && run.jobIds.includes(job.id)) {
-          // A step this run ran failed or was cancelled: the run ends here; nothing else is touched.
-          return void (await finish('failed', `step "${step.id}" ${job.status.toLowerCase()}${job.errorMessage ? `: ${job.errorMessage}` : ''}`));
-        }
-        if (!upstreamOf(step).every((up) => isReady(states.get(up)))) {
-          waiting = true;
-          continue;
-        }
-        try {
-          const submitted = await this.submitStep(user, draft, context, states, step.id);
-          run.jobIds.push(submitted.id);
-          draft.selections = context.selections;
-          await store.updateDraft(this.deps.knex, id, { run });
-          states = draftFreshness(context);
-          waiting = true;
-        } catch (error) {
-          const message = error instanceof ValidationError ? error.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : (error as Error).message;
-          return void (await finish('failed', `step "${step.id}" could not start: ${message}`));
-        }
+    if (this.stopped) return;
+    const owner = this.owner;
+    const leased = await this.withDraft(id, async () => {
+      if ((await store.getDraft(this.deps.knex, id))?.run?.status !== 'running') return true;
+      // Every server sees a run's job finish: one at a time goes on with it (the lease).
+      if (!(await store.takeRunLease(this.deps.knex, id, owner, RUN_LEASE_MS))) return false;
+      try {
+        await this.advanceHeld(id, actor);
+      } finally {
+        await store.releaseRunLease(this.deps.knex, id, owner);
       }
-      if (!waiting) await finish('succeeded', null);
+      return true;
     });
+    // Another server is at it: look again shortly, so that what this server saw is not lost.
+    if (!leased) setTimeout(() => void this.advance(id).catch(() => undefined), RUN_LEASE_RETRY_MS).unref();
+  }
+
+  private async advanceHeld(id: string, actor?: User): Promise<void> {
+    const draft = await store.getDraft(this.deps.knex, id);
+    const run = draft?.run;
+    if (!draft || !run || run.status !== 'running') return;
+    const user: User = actor ?? { id: run.actor, roles: [] };
+    const finish = async (status: 'succeeded' | 'failed', error: string | null) =>
+      store.updateDraft(this.deps.knex, id, { run: { ...run, status, error, finishedAt: nowIso() } });
+    const steps = draft.definition.steps;
+    if (run.target !== null && !steps.some((s) => s.id === run.target)) return void (await finish('failed', `step "${run.target}" was removed from the draft`));
+    const needed = run.target === null ? topoOrder(steps) : closureOf(steps, run.target);
+    const context = await this.contextOf(draft);
+    let states = draftFreshness(context);
+    let waiting = false;
+    for (const step of needed) {
+      const state = states.get(step.id);
+      if (isReady(state)) continue;
+      const job = state?.job;
+      if (state?.freshness === 'fresh' && job && !isTerminal(job.status)) {
+        waiting = true;
+        continue;
+      }
+      if (state?.freshness === 'fresh' && job && run.jobIds.includes(job.id)) {
+        // A step this run ran failed or was cancelled: the run ends here; nothing else is touched.
+        return void (await finish('failed', `step "${step.id}" ${job.status.toLowerCase()}${job.errorMessage ? `: ${job.errorMessage}` : ''}`));
+      }
+      if (!upstreamOf(step).every((up) => isReady(states.get(up)))) {
+        waiting = true;
+        continue;
+      }
+      try {
+        const submitted = await this.submitStep(user, draft, context, states, step.id);
+        run.jobIds.push(submitted.id);
+        draft.selections = context.selections;
+        await store.updateDraft(this.deps.knex, id, { run });
+        states = draftFreshness(context);
+        waiting = true;
+      } catch (error) {
+        const message = error instanceof ValidationError ? error.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : (error as Error).message;
+        return void (await finish('failed', `step "${step.id}" could not start: ${message}`));
+      }
+    }
+    if (!waiting) await finish('succeeded', null);
   }
 
   /** Submits one step's job (the draft lock is held) and selects it. */

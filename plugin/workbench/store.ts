@@ -2,9 +2,8 @@
 // (media_workbench_results: the job id plus the draft-side snapshot). One operation per function.
 import type { Knex } from 'knex';
 import type { DraftDefinition, DraftRun, ResultSnapshot } from '../../contract/workbench.js';
-import type { JsonObject } from '../core/types.js';
 import { newId } from '../core/ids.js';
-import { nowIso, toIso } from '../core/time.js';
+import { isoAfter, nowIso, toIso } from '../core/time.js';
 
 export const DRAFTS = 'media_workbench_drafts';
 export const RESULTS = 'media_workbench_results';
@@ -99,7 +98,7 @@ export interface DraftPatch {
 }
 
 export async function updateDraft(db: Db, id: string, patch: DraftPatch): Promise<void> {
-  const row: JsonObject = { updated_at: nowIso() };
+  const row: Record<string, unknown> = { updated_at: nowIso() };
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.definition !== undefined) row.definition = JSON.stringify(patch.definition);
   if (patch.inputValues !== undefined) row.input_values = JSON.stringify(patch.inputValues);
@@ -109,6 +108,23 @@ export async function updateDraft(db: Db, id: string, patch: DraftPatch): Promis
     row.run_status = patch.run?.status ?? null;
   }
   await db(DRAFTS).where({ id }).update(row);
+}
+
+/**
+ * Takes the right to go on with a draft's run for `ms` (one server at a time): true when this
+ * owner has it now (nobody held it, the holder's time ran out, or it is this owner's already).
+ */
+export async function takeRunLease(db: Db, id: string, owner: string, ms: number): Promise<boolean> {
+  const now = nowIso();
+  const updated = await db(DRAFTS)
+    .where({ id })
+    .where((q) => q.whereNull('run_lease_owner').orWhere('run_lease_until', '<', now).orWhere('run_lease_owner', owner))
+    .update({ run_lease_owner: owner, run_lease_until: isoAfter(ms) });
+  return updated === 1;
+}
+
+export async function releaseRunLease(db: Db, id: string, owner: string): Promise<void> {
+  await db(DRAFTS).where({ id, run_lease_owner: owner }).update({ run_lease_owner: null, run_lease_until: null });
 }
 
 /** Removes the draft and its result rows; the jobs and their artifacts stay in the library. */

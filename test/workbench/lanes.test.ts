@@ -7,6 +7,7 @@ import { jobPaused, pausingKind, resumeJob, steppingKind } from '../support/kind
 import { startTestLab, waitFor, waitForStatus, type TestLab } from '../support/lab.js';
 import type { Draft } from '../../contract/workbench.js';
 import type { Job } from '../../contract/job.js';
+import { updateDraft } from '../../plugin/workbench/store.js';
 
 for (const target of DATABASES) {
   target.describe(`workbench lane on ${target.name}`, function () {
@@ -80,6 +81,35 @@ for (const target of DATABASES) {
         assert.deepEqual(ended.steps.map((s) => [s.freshness, s.selected?.status]), [['fresh', 'SUCCEEDED'], ['fresh', 'SUCCEEDED']]);
       } finally {
         await second.close();
+      }
+    });
+  });
+
+  target.describe(`workbench run with two servers on ${target.name}`, function () {
+    this.timeout(60_000);
+
+    it('two servers that go on with the same run at once submit each step once', async () => {
+      const db = await target.create();
+      const kinds = [steppingKind('generate'), steppingKind('enhance')];
+      // No workers: the steps stay QUEUED, so what each server submits can be counted.
+      const worker = { enabled: false, pollIntervalMs: 100, shutdownGraceMs: 2000 };
+      const first = await startTestLab({ db, kinds, worker });
+      // The second server shares the database (it must not drop it when it closes).
+      const second = await startTestLab({ db: { ...db, drop: async () => undefined }, kinds, worker });
+      try {
+        const steps = [{ id: 'a', workflow: 'generate' }, { id: 'b', workflow: 'enhance', params: {} }].map((s) => ({ ...s, params: {}, inputs: {} }));
+        const { draft } = await first.lab.workbench.create({ id: 'demo-admin', roles: ['admin'] }, { name: 'two servers', definition: { steps } });
+        // A run both servers see at once (as when each sees the same job finish).
+        await updateDraft(first.knex, draft.id, { run: { target: null, status: 'running', actor: 'demo-admin', error: null, jobIds: [], startedAt: new Date().toISOString(), finishedAt: null } });
+        await Promise.all([first.lab.workbench.advance(draft.id), second.lab.workbench.advance(draft.id)]);
+        const jobs = (await first.knex('media_jobs').select('step_id').orderBy('step_id')) as Array<{ step_id: string }>;
+        assert.deepEqual(jobs.map((j) => j.step_id), ['a', 'b'], 'each independent step submitted once');
+        const { body } = await second.json<Draft>(`/workbench/drafts/${draft.id}`);
+        assert.deepEqual(body.run?.jobIds.length, 2);
+        assert.deepEqual(body.steps.map((s) => s.selected?.status), ['QUEUED', 'QUEUED']);
+      } finally {
+        await second.close();
+        await first.close();
       }
     });
   });
