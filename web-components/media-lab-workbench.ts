@@ -43,6 +43,7 @@ export class MediaLabWorkbench extends LabElement {
   @state() private drafts: DraftSummary[] | null = null;
   @state() private draft: Draft | null = null;
   @state() private definition: DraftDefinition | null = null;
+  @state() private inputValues: Record<string, string | number> = {};
   @state() private dirty = false;
   @state() private kinds: KindInfo[] = [];
   @state() private presets: PresetInfo[] = [];
@@ -113,6 +114,7 @@ export class MediaLabWorkbench extends LabElement {
     this.draftId = draft.id;
     if (replaceDefinition || !this.dirty) {
       this.definition = structuredClone(draft.definition) as unknown as DraftDefinition;
+      this.inputValues = { ...draft.inputValues };
       this.dirty = false;
     }
   }
@@ -151,7 +153,7 @@ export class MediaLabWorkbench extends LabElement {
   private async saveIfDirty(): Promise<void> {
     if (!this.draft || !this.definition || !this.dirty) return;
     if (Object.keys(this.fieldErrors).length) throw new Error('Fix the fields marked in the steps first.');
-    this.show(await this.client.updateDraft(this.draft.id, { definition: this.definition }), true);
+    this.show(await this.client.updateDraft(this.draft.id, { definition: this.definition, inputValues: this.inputValues }), true);
     this.drafts = await this.client.listDrafts();
   }
 
@@ -246,6 +248,10 @@ export class MediaLabWorkbench extends LabElement {
     const rule = this.kindOf(workflow)?.inputs;
     if (previous && !isComfyKind(workflow) && rule && rule.max > 0 && rule.kinds.includes(OUTPUT_KIND[previous.workflow])) {
       step.inputs = { [OUTPUT_KIND[previous.workflow]]: { from: `${previous.id}.output` } };
+    } else if (!previous && !isComfyKind(workflow) && rule && rule.max > 0) {
+      // The first step reads the first chain input of a media kind it takes.
+      const input = this.definition?.inputs.find((i) => (rule.kinds as string[]).includes(i.type));
+      if (input) step.inputs = { [input.type]: { from: `inputs.${input.name}` } };
     }
     this.edit((d) => d.steps.push(step));
   }
@@ -258,6 +264,85 @@ export class MediaLabWorkbench extends LabElement {
         for (const [key, value] of Object.entries(step.params)) if (isRef(value) && value.from === `${id}.output`) delete step.params[key];
       }
     });
+  }
+
+  private addInput(name: string, type: DraftDefinition['inputs'][number]['type']): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(name) || this.definition?.inputs.some((i) => i.name === name)) {
+      this.error = { message: `"${name}" cannot be an input name: use a new name of letters, digits, _ and -.`, fields: [] };
+      return;
+    }
+    this.error = null;
+    this.edit((d) => d.inputs.push({ name, type }));
+  }
+
+  private removeInput(name: string): void {
+    const values = { ...this.inputValues };
+    delete values[name];
+    this.inputValues = values;
+    this.edit((d) => (d.inputs = d.inputs.filter((i) => i.name !== name)));
+  }
+
+  private setInputValue(name: string, value: string | number | undefined): void {
+    const values = { ...this.inputValues };
+    if (value === undefined || value === '') delete values[name];
+    else values[name] = value;
+    this.inputValues = values;
+    this.dirty = true;
+  }
+
+  /** A media input's value is an artifact: the file is uploaded first. */
+  private uploadInput(name: string, file: File | undefined) {
+    if (!file) return;
+    return this.act(`upload:${name}`, async () => {
+      const artifact = await this.client.upload(file);
+      this.setInputValue(name, artifact.id);
+      this.toast(`Uploaded ${file.name} for input "${name}"`, 'success');
+    });
+  }
+
+  private renderInputs() {
+    const inputs = this.definition?.inputs ?? [];
+    return html`<section part="inputs" aria-label="Chain inputs">
+      <h3>Inputs</h3>
+      ${inputs.map((input) => {
+        const value = this.inputValues[input.name];
+        const media = input.type === 'image' || input.type === 'video' || input.type === 'audio';
+        return html`<div class="row" data-input=${input.name}>
+          <strong>${input.name}</strong> <span class="muted">${input.type}</span>
+          ${media
+            ? html`<input type="file" name="inputs.${input.name}" accept="${input.type}/*" aria-label="File for input ${input.name}" @change=${(e: Event) => void this.uploadInput(input.name, (e.target as HTMLInputElement).files?.[0])} />
+                <span class="muted" data-role="input-value">${value ? `artifact …${String(value).slice(-8)}` : 'no file yet'}</span>`
+            : html`<input
+                name="inputs.${input.name}"
+                type=${input.type === 'text' ? 'text' : 'number'}
+                aria-label="Value of input ${input.name}"
+                .value=${value === undefined ? '' : String(value)}
+                @change=${(e: Event) => {
+                  const raw = (e.target as HTMLInputElement).value;
+                  this.setInputValue(input.name, input.type === 'text' || raw === '' ? raw : Number(raw));
+                }}
+              />`}
+          <button data-action="remove-input" @click=${() => this.removeInput(input.name)}>Remove input</button>
+        </div>`;
+      })}
+      <div class="row">
+        <input name="newInputName" aria-label="New input name" placeholder="input name (e.g. face)" />
+        <select name="newInputType" aria-label="New input type">
+          ${['image', 'video', 'audio', 'text', 'number', 'integer'].map((t) => html`<option value=${t}>${t}</option>`)}
+        </select>
+        <button
+          data-action="add-input"
+          @click=${() => {
+            const name = this.renderRoot.querySelector<HTMLInputElement>('input[name="newInputName"]')!;
+            const type = this.renderRoot.querySelector<HTMLSelectElement>('select[name="newInputType"]')!.value as DraftDefinition['inputs'][number]['type'];
+            this.addInput(name.value.trim(), type);
+            if (!this.error) name.value = '';
+          }}
+        >
+          Add input
+        </button>
+      </div>
+    </section>`;
   }
 
   private kindOf(workflow: WorkflowKind): KindInfo | undefined {
@@ -496,6 +581,7 @@ export class MediaLabWorkbench extends LabElement {
               ? html`<media-lab-graph part="graph" .nodes=${nodes} .edges=${edges}>${definition.steps.map((s) => this.renderCard(s, this.dirty && !savedIds.has(s.id) ? undefined : states.get(s.id)))}</media-lab-graph>`
               : html`<p class="muted">This draft has no steps yet: add one below.</p>`}
             ${this.historyOf ? this.renderHistory(states.get(this.historyOf)) : nothing}
+            ${this.renderInputs()}
             <section part="steps" aria-label="Steps">
               <h3>Steps</h3>
               ${definition.steps.map((s, i) => this.renderStepEditor(s, i))}

@@ -4,6 +4,7 @@
 // here, restore the first enhance result from the history, and export the draft as a chain preset.
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { startHarness, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
@@ -124,5 +125,32 @@ describe('browser: workbench', function () {
     await page.locator('media-lab-workbench button[data-action="export"]').click();
     await waitForText(page.locator('media-lab-workbench [data-role="exported"]'), /chain preset "turnaround" version 1/);
     await h.screenshot(page, 'workbench-exported');
+  });
+
+  it('runs a draft from an uploaded chain input: image -> enhance -> enhance', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.url}/media-lab#workbench`);
+    await page.locator('media-lab-workbench input[name="draftName"]').fill('Upscale twice');
+    await page.locator('media-lab-workbench button[data-action="new-draft"]').click();
+    await waitForText(page.locator('media-lab-workbench select[name="draft"]'), /Upscale twice/);
+    await page.locator('media-lab-workbench input[name="newInputName"]').fill('face');
+    await page.locator('media-lab-workbench select[name="newInputType"]').selectOption('image');
+    await page.locator('media-lab-workbench button[data-action="add-input"]').click();
+    const source = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#2d6cdf' } }).png().toBuffer();
+    await page.locator('media-lab-workbench input[name="inputs.face"]').setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: source });
+    await waitForText(page.locator('media-lab-workbench [data-input="face"] [data-role="input-value"]'), /artifact/);
+    await addStep(page, 'first', 'enhance');
+    assert.equal(await page.locator('media-lab-workbench [data-step-editor="first"] select[name="inputs.image"]').inputValue(), 'inputs.face');
+    await page.locator('media-lab-workbench [data-step-editor="first"] select[name="params.qualityPreset"]').selectOption('fast');
+    await addStep(page, 'second', 'enhance');
+    await page.locator('media-lab-workbench [data-step-editor="second"] select[name="params.qualityPreset"]').selectOption('fast');
+    await page.locator('media-lab-workbench button[data-action="run-all"]').click();
+    await runStatus(page, 'succeeded');
+    assert.deepEqual(await Promise.all(['first', 'second'].map((id) => card(page, id).getAttribute('data-freshness'))), ['fresh', 'fresh']);
+    const draftId = await page.locator('media-lab-workbench').getAttribute('draft-id');
+    const draft = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body;
+    assert.deepEqual(draft.steps.map((s) => [s.selected!.outputs[0]!.width, s.selected!.outputs[0]!.height]), [[64, 48], [128, 96]]);
+    assert.deepEqual(Object.keys(draft.steps[0]!.selected!.snapshot.inputValues), ['face']);
+    await h.screenshot(page, 'workbench-chain-input');
   });
 });
