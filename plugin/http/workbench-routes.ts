@@ -1,6 +1,6 @@
 // /workbench/drafts: an admin's drafts (list, create, get, update, delete), running a step, "run
 // to here", "run all", selecting a result, and "Export as chain preset". The OpenAPI path items
-// of these routes are exported beside them (workbenchPaths) for the API document.
+// of these routes are exported beside them (workbenchOpenApi: path items and component schemas) for the API document.
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import {
