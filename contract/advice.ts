@@ -36,6 +36,7 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'The body is in a type or encoding the server does not read. Send JSON as UTF-8 (Content-Type: application/json).',
   RANGE_NOT_SATISFIABLE: 'The requested byte range lies outside the file. Ask for a range within the size in Content-Range, or for the whole file.',
   PRECONDITION_FAILED: 'The file changed since your copy (If-Match / If-Unmodified-Since failed). Fetch it again without the condition.',
+  UPSTREAM_NOT_READY: 'A step this one reads has no fresh, finished result yet. Use "Run to here" to run the missing or stale upstream steps first, or select an up-to-date result of each.',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used for a different request. Send a new key for a new request, or the original body to get the original job.',
   INTERNAL: 'Media Lab hit an unexpected error. Retry; if it happens again, the server log has the details.',
 };

@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'RANGE_NOT_SATISFIABLE',
   'PRECONDITION_FAILED',
   'IDEMPOTENCY_KEY_REUSED',
+  // The workbench: a step whose upstream results are missing, failed or stale
+  'UPSTREAM_NOT_READY',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -27,6 +27,9 @@ import { createLabMetrics, type LabMetrics } from './metrics/lab-metrics.js';
 import { FailureStreaks } from './metrics/failure-streaks.js';
 import type { User } from './core/types.js';
 import { toLogger, type Logger } from './core/logger.js';
+import { WorkbenchService } from './workbench/service.js';
+import { memoryChainPresets, type PublishChainPreset } from './workbench/chain-presets.js';
+import { createWorkbenchRoutes } from './http/workbench-routes.js';
 
 /** How often storage is checked for what a crash left behind (also once at start). */
 const JANITOR_INTERVAL_MS = 3_600_000;
@@ -72,6 +75,8 @@ export interface MediaLab {
   addApiDoc(doc: ApiDoc): () => void;
   /** The lab's logger (options.logger, wrapped when console-like, or pino to stdout). */
   log: Logger;
+  /** Workbench drafts and their runs (the same rules as /workbench/drafts). */
+  workbench: WorkbenchService;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -117,6 +122,9 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     streaks,
     log,
   });
+  // "Export as chain preset" publishes through this; the chain preset registry replaces it.
+  const publishChainPreset: PublishChainPreset = memoryChainPresets().publish;
+  const workbench = new WorkbenchService({ knex, jobs: service, kinds, bus, log, publishChainPreset });
   const router = createRouter({
     knex,
     storage,
@@ -126,6 +134,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     uiDir: uiBundleDir(),
     presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins },
     apiDocs: () => [...apiDocs],
+    extraRoutes: [createWorkbenchRoutes({ workbench, mount: options.mountPath })],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
@@ -152,6 +161,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     metrics,
     retention,
     log,
+    workbench,
     attach: (server) => hub.attach(server),
     ready,
     addHealthSection(name, section) {
@@ -176,11 +186,13 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       markReady();
       worker?.start();
       watcher.start();
+      await workbench.start().catch((error: unknown) => log.warn({ err: error }, `workbench: could not resume draft runs: ${(error as Error).message}`));
       janitor.start();
       retention?.start();
     },
     async stop() {
       watcher.stop();
+      workbench.stop();
       await retention?.stop();
       await janitor.stop();
       await worker?.stop();

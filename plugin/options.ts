@@ -72,6 +72,8 @@ export const optionsSchema = z.object({
       interpolate: laneLimit.default(2),
       music: laneLimit.default(1),
       voice: laneLimit.default(1),
+      /** Workbench runs (any kind): their own slots, so they never take production's. */
+      workbench: laneLimit.default(1),
     })
     .prefault({}),
   timeouts: z

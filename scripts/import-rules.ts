@@ -21,7 +21,7 @@ export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'stores', prefixes: ['plugin/artifacts/', 'plugin/events/bus.ts'] },
   { name: 'jobs', prefixes: ['plugin/jobs/', 'plugin/events/', 'plugin/kinds/registry.ts'] },
   { name: 'pipelines', prefixes: ['plugin/pipelines/'] },
-  { name: 'runtime', prefixes: ['plugin/kinds/', 'plugin/worker/'] },
+  { name: 'runtime', prefixes: ['plugin/kinds/', 'plugin/worker/', 'plugin/workbench/'] },
   { name: 'lineage', prefixes: ['plugin/lineage/'] },
   { name: 'metrics', prefixes: ['plugin/metrics/'] },
   { name: 'http', prefixes: ['plugin/http/'] },

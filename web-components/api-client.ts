@@ -11,6 +11,7 @@ import type { Items, Page } from '../contract/pages.js';
 import type { PresetInfo, PresetList } from '../contract/presets.js';
 import type { Problem } from '../contract/problem.js';
 import type { PromptArtifacts } from '../contract/prompts.js';
+import type { CreateDraftRequest, Draft, DraftSummary, ExportResult, RunStepRequest, UpdateDraftRequest } from '../contract/workbench.js';
 import type { ArtifactFilters as ArtifactQuery, JobFilters as JobQuery, SubmitJobRequest } from '../contract/requests.js';
 import { LabEventStream } from './event-stream.js';
 
@@ -212,6 +213,47 @@ export class MediaLabClient extends HttpClient {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  // --- workbench ------------------------------------------------------------------------------
+
+  async listDrafts(): Promise<DraftSummary[]> {
+    return (await this.json<{ items: DraftSummary[] }>('GET', '/workbench/drafts')).items;
+  }
+
+  createDraft(body: CreateDraftRequest): Promise<Draft> {
+    return this.json<Draft>('POST', '/workbench/drafts', { body });
+  }
+
+  getDraft(id: string): Promise<Draft> {
+    return this.json<Draft>('GET', `/workbench/drafts/${encodeURIComponent(id)}`);
+  }
+
+  updateDraft(id: string, body: UpdateDraftRequest): Promise<Draft> {
+    return this.json<Draft>('PUT', `/workbench/drafts/${encodeURIComponent(id)}`, { body });
+  }
+
+  deleteDraft(id: string): Promise<void> {
+    return this.json<void>('DELETE', `/workbench/drafts/${encodeURIComponent(id)}`);
+  }
+
+  /** "Run this step" (with new params first when given). */
+  runDraftStep(id: string, stepId: string, body: RunStepRequest = {}): Promise<{ job: Job; draft: Draft }> {
+    return this.json('POST', `/workbench/drafts/${encodeURIComponent(id)}/steps/${encodeURIComponent(stepId)}/run`, { body });
+  }
+
+  /** "Run to here" (a step id) or "Run all" (null). */
+  runDraft(id: string, stepId: string | null = null): Promise<Draft> {
+    const path = stepId === null ? '/run' : `/steps/${encodeURIComponent(stepId)}/run-to-here`;
+    return this.json<Draft>('POST', `/workbench/drafts/${encodeURIComponent(id)}${path}`);
+  }
+
+  selectDraftResult(id: string, stepId: string, jobId: string): Promise<Draft> {
+    return this.json<Draft>('POST', `/workbench/drafts/${encodeURIComponent(id)}/steps/${encodeURIComponent(stepId)}/select`, { body: { jobId } });
+  }
+
+  exportDraft(id: string, name: string): Promise<ExportResult> {
+    return this.json<ExportResult>('POST', `/workbench/drafts/${encodeURIComponent(id)}/export`, { body: { name } });
   }
 
   health(): Promise<Health> {

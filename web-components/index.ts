@@ -7,6 +7,8 @@ export { MediaLabJob } from './media-lab-job.js';
 export { MediaLabCompare } from './media-lab-compare.js';
 export { MediaLabGallery } from './media-lab-gallery.js';
 export { MediaLabProvenance } from './media-lab-provenance.js';
+export { MediaLabWorkbench } from './media-lab-workbench.js';
+export { MediaLabGraph, layoutGraph, type GraphNode, type GraphEdge, type GraphLayout } from './media-lab-graph.js';
 export { MediaLabAudio } from './media-lab-audio.js';
 export { MediaLabStatusBadge } from './media-lab-status-badge.js';
 export { MediaLabProgress } from './media-lab-progress.js';
@@ -48,3 +50,4 @@ export type { PresetInfo, PresetParameter, PresetList } from '../contract/preset
 export type { LabSocketMessage, JobProgress } from '../contract/socket.js';
 export type { SubmitJobRequest } from '../contract/requests.js';
 export type { PromptArtifact, PromptArtifacts, PromptArtifactStatus } from '../contract/prompts.js';
+export type { Draft, DraftSummary, DraftResult, StepState, EdgeState, DraftRun, ExportResult, Freshness } from '../contract/workbench.js';

@@ -1,6 +1,7 @@
 // <media-lab-app api="/api/media-lab">: the whole workspace a host page embeds. Tabs
-// (`button[data-tab="generate|enhance|interpolate|blend|music|voice|jobs|gallery"]`) hold a submit
-// form per workflow (with the latest job submitted from it, live), the job list and the gallery.
+// (`button[data-tab="generate|enhance|interpolate|blend|music|voice|workbench|jobs|gallery"]`) hold a
+// submit form per workflow (with the latest job submitted from it, live), the workbench, the job
+// list and the gallery.
 // A user the API refuses sees an "Admin only" notice instead.
 //
 // Only the open tab's panel is in the DOM, so `input[name="sourceImage"]` means the open form.
@@ -31,9 +32,10 @@ import './media-lab-job-form.js';
 import './media-lab-job.js';
 import './media-lab-jobs.js';
 import './media-lab-gallery.js';
+import './media-lab-workbench.js';
 import './media-lab-toasts.js';
 
-export const APP_TABS = ['generate', 'enhance', 'interpolate', 'blend', 'music', 'voice', 'jobs', 'gallery'] as const;
+export const APP_TABS = ['generate', 'enhance', 'interpolate', 'blend', 'music', 'voice', 'workbench', 'jobs', 'gallery'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 const isWorkflow = (tab: string): tab is WorkflowKind => (WORKFLOW_KINDS as readonly string[]).includes(tab);
@@ -135,6 +137,7 @@ export class MediaLabApp extends LabElement {
 
   private renderPanel(tab: AppTab) {
     if (tab === 'jobs') return html`<media-lab-jobs api=${this.api} .token=${this.token} job-href=${this.jobHref}></media-lab-jobs>`;
+    if (tab === 'workbench') return html`<media-lab-workbench api=${this.api} .token=${this.token}></media-lab-workbench>`;
     if (tab === 'gallery') return html`<media-lab-gallery api=${this.api} .token=${this.token} job-href=${this.jobHref}></media-lab-gallery>`;
     if (!isWorkflow(tab)) return nothing;
     const kind = this.kinds?.find((k) => k.kind === tab) ?? null;

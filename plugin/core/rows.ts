@@ -55,6 +55,7 @@ export function jobFromRow(row: Row): Job {
     errorMessage: (row.error_message as string | null) ?? null,
     submittedBy: String(row.submitted_by),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    lane: (row.lane as string | null) ?? null,
     source: (row.source as JobSource) ?? 'lab',
     sourceRef: (row.source_ref as string | null) ?? null,
     backend: (row.backend as string | null) ?? null,

@@ -27,6 +27,8 @@ export interface Job extends WireJob {
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
   idempotencyKey: string | null;
+  /** The worker lane that runs it: null (its kind's production lane) or `workbench`. */
+  lane?: string | null;
   /** Executor-owned resumable state (finished segments, remote prompt ids...). */
   checkpoint: JsonObject;
 }

@@ -15,6 +15,7 @@ import { eventsSocketDoc } from './events-socket.js';
 import { uiBundleDoc } from './ui-doc.js';
 import { lineageRoutesDoc } from './lineage-routes.js';
 import { interpolateOptionsDoc } from './interpolate-options-route.js';
+import { workbenchRoutesDoc } from './workbench-routes.js';
 
 export const API_DOCS: ApiDoc[] = [
   jobRoutesDoc,
@@ -22,6 +23,7 @@ export const API_DOCS: ApiDoc[] = [
   artifactRoutesDoc,
   lineageRoutesDoc,
   interpolateOptionsDoc,
+  workbenchRoutesDoc,
   presetRoutesDoc,
   metaRoutesDoc,
   metricsRouteDoc,

@@ -15,6 +15,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 422,
   NOT_STALE: 409,
   NOT_REPRODUCIBLE: 409,
+  UPSTREAM_NOT_READY: 409,
 };
 
 export interface ProblemOptions {

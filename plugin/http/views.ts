@@ -9,6 +9,9 @@ import type { JobDetail } from '../jobs/service.js';
 import type { ProvenanceGraph } from '../lineage/provenance.js';
 
 /** The wire fields of a job, listed one by one so a new private field cannot slip out. */
+import type { Draft as WireDraft, DraftResult, DraftSummary } from '../../contract/workbench.js';
+import type { DraftState } from '../workbench/service.js';
+import type { DraftRow } from '../workbench/store.js';
 export function jobView(job: Job): WireJob {
   return {
     id: job.id,
@@ -85,4 +88,53 @@ export function provenanceView(mount: string, graph: ProvenanceGraph): Provenanc
     thumbnailUrl: a.kind === 'image' ? `${mount}/artifacts/${a.id}/thumbnail` : null,
   });
   return { artifactId: graph.artifactId, artifacts: graph.artifacts.map(artifact), steps: graph.steps, stale: graph.stale, truncated: graph.truncated };
+}
+
+/** A workbench draft with each step's freshness, results (newest first) and edges. */
+export function draftView(mount: string, state: DraftState): WireDraft {
+  const { draft, context, states, outputs, resultFreshness, edges } = state;
+  const resultView = (r: DraftState['context']['results'][number]): DraftResult | null => {
+    const job = context.jobs.get(r.jobId);
+    if (!job) return null;
+    return {
+      jobId: r.jobId,
+      stepId: r.stepId,
+      createdAt: r.createdAt,
+      status: job.status,
+      progress: job.progress,
+      errorCode: job.errorCode,
+      errorMessage: job.errorMessage,
+      snapshot: r.snapshot,
+      job: jobView(job),
+      outputs: (outputs.get(r.jobId) ?? []).map((a) => artifactView(mount, a)),
+      freshness: resultFreshness.get(r.jobId) ?? 'stale',
+    };
+  };
+  return {
+    id: draft.id,
+    name: draft.name,
+    owner: draft.owner,
+    definition: draft.definition as unknown as Record<string, unknown>,
+    inputValues: draft.inputValues,
+    selections: draft.selections,
+    steps: draft.definition.steps.map((step) => {
+      const state = states.get(step.id);
+      const selected = state?.selected ? resultView(state.selected) : null;
+      return {
+        stepId: step.id,
+        freshness: state?.freshness ?? 'missing',
+        reasons: state?.reasons ?? [],
+        selected,
+        results: context.results.filter((r) => r.stepId === step.id).map(resultView).filter((r): r is DraftResult => r !== null),
+      };
+    }),
+    edges,
+    run: draft.run,
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+  };
+}
+
+export function draftSummaryView(draft: DraftRow): DraftSummary {
+  return { id: draft.id, name: draft.name, owner: draft.owner, steps: draft.definition.steps.length, createdAt: draft.createdAt, updatedAt: draft.updatedAt };
 }

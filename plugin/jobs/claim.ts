@@ -15,6 +15,15 @@ export interface Claim {
   owner: string;
   kinds: WorkflowKind[];
   leaseMs: number;
+  /** Which lane's jobs: production (lane null or anything but `workbench`, the default) or the workbench's. */
+  lane?: ClaimLane;
+}
+
+export type ClaimLane = 'production' | 'workbench';
+
+/** The SQL condition (and its binding) that keeps one lane's jobs apart from the other's. */
+function laneCondition(lane: ClaimLane = 'production'): { sql: string; bindings: string[] } {
+  return lane === 'workbench' ? { sql: 'lane = ?', bindings: ['workbench'] } : { sql: '(lane IS NULL OR lane <> ?)', bindings: ['workbench'] };
 }
 
 /**
@@ -26,6 +35,7 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
   if (claim.kinds.length === 0) return null;
   const now = nowIso();
   const lease = isoAfter(claim.leaseMs);
+  const lane = laneCondition(claim.lane);
   const claimed = await knex.transaction(async (trx) => {
     let row: Row | undefined;
     if (clientName(knex) === 'pg') {
@@ -34,11 +44,11 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
            started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
          WHERE id = (
            SELECT id FROM ${JOBS}
-           WHERE status = 'QUEUED' AND run_after <= ? AND workflow = ANY(?)
+           WHERE status = 'QUEUED' AND run_after <= ? AND workflow = ANY(?) AND ${lane.sql}
            ORDER BY priority DESC, run_after ASC, id ASC
            LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
-        [claim.owner, lease, now, now, now, claim.kinds],
+        [claim.owner, lease, now, now, now, claim.kinds, ...lane.bindings],
       );
       row = (result as { rows: Row[] }).rows[0];
     } else {
@@ -49,11 +59,11 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
            started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
          WHERE status = 'QUEUED' AND id = (
            SELECT id FROM ${JOBS}
-           WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')})
+           WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')}) AND ${lane.sql}
            ORDER BY priority DESC, run_after ASC, id ASC
            LIMIT 1)
          RETURNING *`,
-        [claim.owner, lease, now, now, now, ...claim.kinds],
+        [claim.owner, lease, now, now, now, ...claim.kinds, ...lane.bindings],
       )) as Row[];
       row = rows[0];
     }
@@ -170,9 +180,10 @@ export async function jobsWithExpiredLease(db: Db, limit = 100): Promise<Job[]> 
 }
 
 /** The earliest run_after among QUEUED jobs in the future (to sleep exactly until then). */
-export async function nextRunAfter(db: Db, kinds: WorkflowKind[]): Promise<number | null> {
+export async function nextRunAfter(db: Db, kinds: WorkflowKind[], lane: ClaimLane = 'production'): Promise<number | null> {
   if (kinds.length === 0) return null;
-  const row = (await db(JOBS).where('status', 'QUEUED').whereIn('workflow', kinds).min({ at: 'run_after' }).first()) as
+  const condition = laneCondition(lane);
+  const row = (await db(JOBS).where('status', 'QUEUED').whereIn('workflow', kinds).whereRaw(condition.sql, condition.bindings).min({ at: 'run_after' }).first()) as
     | { at: unknown }
     | undefined;
   if (!row?.at) return null;

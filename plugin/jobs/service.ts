@@ -38,6 +38,10 @@ export interface SubmitOptions {
   idempotencyKey?: string | null;
   source?: 'lab' | 'prompt-queue';
   sourceRef?: string | null;
+  /** The worker lane (`workbench` for workbench runs); null: the kind's production lane. */
+  lane?: string | null;
+  /** The draft or chain step the job runs. */
+  stepId?: string | null;
 }
 
 export class JobService {
@@ -90,6 +94,8 @@ export class JobService {
         idempotencyFingerprint: fingerprint,
         source: submit.source ?? 'lab',
         sourceRef: submit.sourceRef ?? null,
+        lane: submit.lane ?? null,
+        stepId: submit.stepId ?? null,
       });
       this.bus.jobChanged(job);
       return { job, replayed: false };

@@ -25,6 +25,10 @@ export interface NewJob {
   idempotencyFingerprint?: string | null;
   source: JobSource;
   sourceRef: string | null;
+  /** The worker lane (null: the kind's production lane; `workbench`: the workbench lane). */
+  lane?: string | null;
+  /** The chain or draft step this job runs (media_jobs.step_id). */
+  stepId?: string | null;
 }
 
 export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
@@ -48,6 +52,8 @@ export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
     idempotency_fingerprint: job.idempotencyFingerprint ?? null,
     source: job.source,
     source_ref: job.sourceRef,
+    lane: job.lane ?? null,
+    step_id: job.stepId ?? null,
     checkpoint: '{}',
     created_at: now,
     updated_at: now,
@@ -186,7 +192,7 @@ export function finishedJobIds(db: Db): Knex.QueryBuilder {
   return db(JOBS).select('id').whereIn('status', [...TERMINAL_STATUSES]);
 }
 
-/** Jobs by id (missing ids are absent), for lineage walks. */
+/** Jobs by id (missing ids are absent, in no particular order), for lineage walks and the workbench. */
 export async function getJobs(db: Db, ids: string[]): Promise<Job[]> {
   if (ids.length === 0) return [];
   const rows = (await db(JOBS).whereIn('id', [...new Set(ids)])) as Row[];

@@ -25,6 +25,7 @@ import { retryDelayMs } from './backoff.js';
 import { JobLog } from './job-log.js';
 import { armRunLimit, runLimitDetails, runLimitOf, timeoutFailure, type RunLimit } from './run-limit.js';
 import type { Logger } from '../core/logger.js';
+import { WORKBENCH_LANE } from '../../contract/workbench.js';
 
 interface RunningJob {
   job: Job;
@@ -44,6 +45,8 @@ export interface WorkerDeps {
 export class Worker {
   readonly id: string;
   private readonly lanes: Record<WorkflowKind, Bottleneck>;
+  /** Workbench runs of any kind share this lane (`lanes.workbench`), apart from production's. */
+  private readonly workbenchLane: Bottleneck;
   private readonly running = new Map<string, RunningJob>();
   private active = false;
   private loopPromise: Promise<void> | null = null;
@@ -61,17 +64,23 @@ export class Worker {
     this.lanes = Object.fromEntries(
       WORKFLOW_KINDS.map((k) => [k, new Bottleneck({ maxConcurrent: deps.options.lanes[k] })]),
     ) as Record<WorkflowKind, Bottleneck>;
+    this.workbenchLane = new Bottleneck({ maxConcurrent: deps.options.lanes.workbench });
   }
 
   get runningCount(): number {
     return this.running.size;
   }
 
-  /** Jobs this worker runs now, by kind: each lane's occupancy (its limit is `options.lanes`). */
+  /** Production jobs this worker runs now, by kind: each lane's occupancy (its limit is `options.lanes`). */
   runningByKind(): Record<WorkflowKind, number> {
     const counts = Object.fromEntries(WORKFLOW_KINDS.map((k) => [k, 0])) as Record<WorkflowKind, number>;
-    for (const { job } of this.running.values()) counts[job.workflow]++;
+    for (const { job } of this.running.values()) if (!isWorkbench(job)) counts[job.workflow]++;
     return counts;
+  }
+
+  /** Workbench runs this worker runs now (their lane's limit is `options.lanes.workbench`). */
+  runningWorkbench(): number {
+    return [...this.running.values()].filter(({ job }) => isWorkbench(job)).length;
   }
 
   start(): void {
@@ -117,6 +126,16 @@ export class Worker {
     });
   }
 
+  /** The kinds workbench runs are claimed for: those not waiting for their backend. */
+  private workbenchKinds(): WorkflowKind[] {
+    return WORKFLOW_KINDS.filter((k) => !this.waitStageOf(k));
+  }
+
+  private workbenchFree(): boolean {
+    const counts = this.workbenchLane.counts();
+    return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING < this.deps.options.lanes.workbench;
+  }
+
   private async loop(): Promise<void> {
     const { options, log } = this.deps;
     while (this.active) {
@@ -134,6 +153,15 @@ export class Worker {
             continue;
           }
           const job = await claims.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
+          if (job) {
+            claimedAny = true;
+            this.deps.bus.jobChanged(job);
+            this.launch(job);
+          }
+        }
+        // Workbench runs take only the workbench lane's slots, whatever their kind.
+        if (this.active && this.workbenchFree()) {
+          const job = await claims.claimNextJob(this.deps.knex, { owner: this.id, kinds: this.workbenchKinds(), leaseMs: options.lease.durationMs, lane: 'workbench' });
           if (job) {
             claimedAny = true;
             this.deps.bus.jobChanged(job);
@@ -162,8 +190,11 @@ export class Worker {
   private async idle(): Promise<void> {
     let timeout = this.deps.options.worker.pollIntervalMs;
     const claimable = this.freeKinds().filter((k) => !this.waitStageOf(k));
-    const next = await claims.nextRunAfter(this.deps.knex, claimable).catch(() => null);
-    if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
+    const nexts = await Promise.all([
+      claims.nextRunAfter(this.deps.knex, claimable).catch(() => null),
+      this.workbenchFree() ? claims.nextRunAfter(this.deps.knex, this.workbenchKinds(), 'workbench').catch(() => null) : null,
+    ]);
+    for (const next of nexts) if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
     if (timeout === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeout);
@@ -195,7 +226,7 @@ export class Worker {
     const controller = new AbortController();
     const entry: RunningJob = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, entry);
-    entry.done = this.lanes[job.workflow]
+    entry.done = (isWorkbench(job) ? this.workbenchLane : this.lanes[job.workflow])
       .schedule(() => this.execute(job, controller))
       .catch((error: unknown) => this.deps.log.error({ jobId: job.id, err: error }, `job ${job.id}: ${(error as Error).message}`))
       .finally(() => {
@@ -277,7 +308,7 @@ export class Worker {
         jobLog.bind({ backend: name });
         if (!(await claims.setBackend(knex, job.id, lease, name))) throw leaseLost();
       },
-      laneConcurrency: options.lanes[job.workflow],
+      laneConcurrency: isWorkbench(job) ? options.lanes.workbench : options.lanes[job.workflow],
       log: (message, details, level = 'info') => jobLog.write(level, message, details),
       bindLog: (fields) => jobLog.bind(fields),
     };
@@ -455,6 +486,10 @@ function failureOf(error: unknown): MediaLabError {
   if (error instanceof MediaLabError) return error;
   if (isAbortError(error)) return new MediaLabError('EXECUTOR_FAILED', 'The executor stopped unexpectedly.', { cause: error });
   return new MediaLabError('EXECUTOR_FAILED', (error as Error)?.message ?? String(error), { cause: error, transient: true });
+}
+
+function isWorkbench(job: Job): boolean {
+  return job.lane === WORKBENCH_LANE;
 }
 
 function sleep(ms: number): Promise<void> {

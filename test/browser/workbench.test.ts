@@ -1,0 +1,156 @@
+// The workbench in Chromium, with the fake ComfyUI for generate and blend and the real enhance
+// pipeline: build a three-step draft (generate -> enhance -> blend of both), run it to the end,
+// rerun the middle step with another scale, see the last step and its edge go stale, run to
+// here, restore the first enhance result from the history, and export the draft as a chain preset.
+import assert from 'node:assert/strict';
+import type { Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
+import { startHarness, waitForText, type Harness } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
+import type { Draft } from '../../contract/workbench.js';
+
+describe('browser: workbench', function () {
+  this.timeout(300_000);
+  let h: Harness;
+  let comfy: FakeComfy;
+  before(async () => {
+    comfy = await startFakeComfy();
+    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
+  });
+  after(async () => {
+    await h?.close();
+    await comfy?.close();
+  });
+  afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
+
+  /** Types a value and leaves the field, as a person does (the change event). */
+  async function setField(field: Locator, value: string): Promise<void> {
+    await field.fill(value);
+    await field.evaluate((el) => (el as HTMLElement).blur());
+  }
+
+  async function addStep(page: Page, id: string, workflow: string): Promise<void> {
+    await page.locator('media-lab-workbench input[name="newStepId"]').fill(id);
+    await page.locator('media-lab-workbench select[name="newStepWorkflow"]').selectOption(workflow);
+    await page.locator('media-lab-workbench button[data-action="add-step"]').click();
+    await page.locator(`media-lab-workbench [data-step-editor="${id}"]`).waitFor();
+  }
+
+  const card = (page: Page, id: string) => page.locator(`media-lab-workbench article[data-step="${id}"]`);
+  const freshness = async (page: Page) => {
+    const ids = ['gen', 'up', 'mix'];
+    return Promise.all(ids.map((id) => card(page, id).getAttribute('data-freshness')));
+  };
+  const runStatus = (page: Page, status: string) => page.locator(`media-lab-workbench [data-role="run-status"][data-status="${status}"]`).waitFor({ timeout: 240_000 });
+
+  it('builds generate -> enhance -> blend, runs it, reruns the middle step, sees stale, runs to here, restores, exports', async () => {
+    const page = await h.newPage({ width: 1400, height: 1000 });
+    await page.goto(`${h.url}/media-lab#workbench`);
+    await page.locator('media-lab-workbench input[name="draftName"]').fill('Turnaround');
+    await page.locator('media-lab-workbench button[data-action="new-draft"]').click();
+    await waitForText(page.locator('media-lab-workbench select[name="draft"]'), /Turnaround/);
+
+    // generate (txt2img on the fake ComfyUI), small and quick
+    await addStep(page, 'gen', 'generate');
+    const gen = page.locator('media-lab-workbench [data-step-editor="gen"]');
+    await gen.locator('select[name="preset"]').selectOption('txt2img');
+    await setField(gen.locator('textarea[name="params.prompt"]'), 'a lighthouse keeper, turnaround sheet');
+    await setField(gen.locator('input[name="params.width"]'), '256');
+    await setField(gen.locator('input[name="params.height"]'), '256');
+    await setField(gen.locator('input[name="params.steps"]'), '2');
+    // enhance reads the generated image (the new step's "input from" defaults to the last step)
+    await addStep(page, 'up', 'enhance');
+    const up = page.locator('media-lab-workbench [data-step-editor="up"]');
+    assert.equal(await up.locator('select[name="inputs.image"]').inputValue(), 'gen.output');
+    await up.locator('select[name="params.qualityPreset"]').selectOption('fast');
+    // blend: the enhanced image with the generated one
+    await addStep(page, 'mix', 'blend');
+    const mix = page.locator('media-lab-workbench [data-step-editor="mix"]');
+    await mix.locator('select[name="preset"]').selectOption('blend');
+    await mix.locator('select[name="params.image_1"]').selectOption('up.output');
+    await mix.locator('select[name="params.image_2"]').selectOption('gen.output');
+    await page.locator('media-lab-workbench button[data-action="save-draft"]').click();
+    await waitForText(page.locator('media-lab-workbench button[data-action="save-draft"]'), /Saved/);
+    // The graph draws the three cards and the three edges.
+    assert.equal(await page.locator('media-lab-workbench media-lab-graph path[data-from]').count(), 3);
+    await h.screenshot(page, 'workbench-draft');
+
+    // Run all: every step runs once, in order, and ends fresh with a preview.
+    await page.locator('media-lab-workbench button[data-action="run-all"]').click();
+    await runStatus(page, 'succeeded');
+    assert.deepEqual(await freshness(page), ['fresh', 'fresh', 'fresh']);
+    for (const id of ['gen', 'up', 'mix']) await card(page, id).locator('img[data-role="result-preview"]').waitFor();
+    await waitFor(() => card(page, 'mix').locator('img[data-role="result-preview"]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the blend preview to load');
+    await h.screenshot(page, 'workbench-run-all');
+
+    // Rerun the middle step with another scale: the blend and its edge from "up" go stale (its
+    // edge from "gen" stays fresh: that value is still the selected one).
+    await up.locator('select[name="params.scale"]').selectOption('3');
+    await card(page, 'up').locator('button[data-action="run-step"]').click();
+    await waitFor(async () => (await card(page, 'up').locator('media-lab-status-badge').getAttribute('status')) === 'SUCCEEDED', 'the rerun of "up" to succeed', 120_000);
+    await waitFor(async () => (await card(page, 'mix').getAttribute('data-freshness')) === 'stale', 'the blend to go stale');
+    assert.deepEqual(await freshness(page), ['fresh', 'fresh', 'stale']);
+    assert.equal(await page.locator('media-lab-workbench media-lab-graph path[data-from="up"][data-to="mix"]').getAttribute('data-state'), 'stale');
+    assert.equal(await page.locator('media-lab-workbench media-lab-graph path[data-from="gen"][data-to="mix"]').getAttribute('data-state'), 'fresh', 'what the blend read from "gen" is still current');
+    await h.screenshot(page, 'workbench-stale');
+
+    // Run to here on the blend: only the blend runs again.
+    await card(page, 'mix').locator('button[data-action="run-to-here"]').click();
+    await waitFor(async () => (await freshness(page)).every((f) => f === 'fresh') && (await card(page, 'mix').locator('media-lab-status-badge').getAttribute('status')) === 'SUCCEEDED', 'every step fresh again', 120_000);
+    await runStatus(page, 'succeeded');
+    const draftId = await page.locator('media-lab-workbench').getAttribute('draft-id');
+    const draft = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body;
+    assert.deepEqual(draft.steps.map((s) => s.results.length), [1, 2, 2]);
+    assert.equal(draft.steps[1]!.selected!.job.params.scale, 3);
+    assert.equal(draft.steps[1]!.selected!.outputs[0]!.width, 768);
+    await h.screenshot(page, 'workbench-run-to-here');
+
+    // History: selecting the first enhance result restores scale 2 and the blend made from it.
+    await card(page, 'up').locator('button[data-action="history"]').click();
+    const history = page.locator('media-lab-workbench [data-history="up"]');
+    assert.equal(await history.locator('tbody tr').count(), 2);
+    await history.locator('tr[data-selected="false"] button[data-action="select-result"]').click();
+    // (the first run left scale to its default, 2: the select shows "(default: 2)" again)
+    await waitFor(async () => (await up.locator('select[name="params.scale"]').inputValue()) === '', 'the default scale restored');
+    assert.deepEqual(await freshness(page), ['fresh', 'fresh', 'fresh']);
+    const restored = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body;
+    assert.equal(restored.steps[2]!.selected!.jobId, draft.steps[2]!.results.at(-1)!.jobId, 'the first blend is selected again');
+    assert.deepEqual((restored.definition as { steps: Array<{ params: unknown }> }).steps[1]!.params, { qualityPreset: 'fast' });
+    assert.equal(restored.steps[1]!.selected!.outputs[0]!.width, 512);
+    await h.screenshot(page, 'workbench-history');
+
+    // Export as chain preset: one call, a version.
+    await setField(page.locator('media-lab-workbench input[name="exportName"]'), 'turnaround');
+    await page.locator('media-lab-workbench button[data-action="export"]').click();
+    await waitForText(page.locator('media-lab-workbench [data-role="exported"]'), /chain preset "turnaround" version 1/);
+    await h.screenshot(page, 'workbench-exported');
+  });
+
+  it('runs a draft from an uploaded chain input: image -> enhance -> enhance', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.url}/media-lab#workbench`);
+    await page.locator('media-lab-workbench input[name="draftName"]').fill('Upscale twice');
+    await page.locator('media-lab-workbench button[data-action="new-draft"]').click();
+    await waitForText(page.locator('media-lab-workbench select[name="draft"]'), /Upscale twice/);
+    await page.locator('media-lab-workbench input[name="newInputName"]').fill('face');
+    await page.locator('media-lab-workbench select[name="newInputType"]').selectOption('image');
+    await page.locator('media-lab-workbench button[data-action="add-input"]').click();
+    const source = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#2d6cdf' } }).png().toBuffer();
+    await page.locator('media-lab-workbench input[name="inputs.face"]').setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: source });
+    await waitForText(page.locator('media-lab-workbench [data-input="face"] [data-role="input-value"]'), /artifact/);
+    await addStep(page, 'first', 'enhance');
+    assert.equal(await page.locator('media-lab-workbench [data-step-editor="first"] select[name="inputs.image"]').inputValue(), 'inputs.face');
+    await page.locator('media-lab-workbench [data-step-editor="first"] select[name="params.qualityPreset"]').selectOption('fast');
+    await addStep(page, 'second', 'enhance');
+    await page.locator('media-lab-workbench [data-step-editor="second"] select[name="params.qualityPreset"]').selectOption('fast');
+    await page.locator('media-lab-workbench button[data-action="run-all"]').click();
+    await runStatus(page, 'succeeded');
+    assert.deepEqual(await Promise.all(['first', 'second'].map((id) => card(page, id).getAttribute('data-freshness'))), ['fresh', 'fresh']);
+    const draftId = await page.locator('media-lab-workbench').getAttribute('draft-id');
+    const draft = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body;
+    assert.deepEqual(draft.steps.map((s) => [s.selected!.outputs[0]!.width, s.selected!.outputs[0]!.height]), [[64, 48], [128, 96]]);
+    assert.deepEqual(Object.keys(draft.steps[0]!.selected!.snapshot.inputValues), ['face']);
+    await h.screenshot(page, 'workbench-chain-input');
+  });
+});
