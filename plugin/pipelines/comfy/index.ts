@@ -73,7 +73,7 @@ export function createComfyIntegration({ knex, options: raw, scripts, logger = q
   // the work and says why, it never fails it.
   const availability = (): KindReadiness => {
     const comfy = comfyReadiness(pool);
-    if (comfy.available || !scripts) return comfy;
+    if (comfy.available || !scripts?.options) return comfy; // no `scripts` option: only ComfyUI can run these kinds
     const script = scripts.availability();
     if (script.available) return { available: true };
     return {
