@@ -16,6 +16,9 @@ import { JobService } from './jobs/service.js';
 import { Worker } from './worker/worker.js';
 import { createRouter } from './http/router.js';
 import { createPresetRoutes } from './http/preset-routes.js';
+import { createChainRoutes } from './http/chain-routes.js';
+import { ChainRegistry } from './chains/registry.js';
+import { defaultChainsDir } from './chains/files.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -67,6 +70,8 @@ export interface MediaLab {
   addHealthSection(name: string, section: () => unknown): () => void;
   /** The lab's logger (options.logger, wrapped when console-like, or pino to stdout). */
   log: Logger;
+  /** Chain presets (GET/POST /chains). */
+  chainPresets: ChainRegistry;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -79,6 +84,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const kinds = new KindRegistry();
   const pipelines = await installPipelines({ kinds, knex, options, log });
   const service = new JobService(knex, kinds, bus, options);
+  const chainRegistry = new ChainRegistry(knex, { kinds, presets: pipelines.presets.registry }, log);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
   const janitor = new StorageJanitor(knex, storage, janitorJobs(knex), JANITOR_INTERVAL_MS, log, janitorSettingsFor(options.lease.durationMs));
@@ -116,7 +122,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     jobs: service,
     kinds,
     uiDir: uiBundleDir(),
-    extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins })],
+    extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins }), createChainRoutes({ registry: chainRegistry })],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
@@ -143,6 +149,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     metrics,
     retention,
     log,
+    chainPresets: chainRegistry,
     attach: (server) => hub.attach(server),
     ready,
     addHealthSection(name, section) {
@@ -156,6 +163,10 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       started = true;
       try {
         await pipelines.start?.(); // presets loaded, backends checked once
+        // Chain presets after the ComfyUI presets their steps name.
+        const chainsDir = options.chains.dir ?? defaultChainsDir();
+        await chainRegistry.syncDirectory(chainsDir, options.chains.dir ? 'file' : 'shipped');
+        if (options.chains.watch) await chainRegistry.watch(chainsDir, options.chains.dir ? 'file' : 'shipped');
       } catch (error) {
         failReady(error);
         throw error;
@@ -172,6 +183,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       await janitor.stop();
       await worker?.stop();
       await pipelines.stop?.();
+      await chainRegistry.close();
       await hub.close();
       metrics.close();
       streaks.close();

@@ -22,6 +22,7 @@ export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'jobs', prefixes: ['plugin/jobs/', 'plugin/events/', 'plugin/kinds/registry.ts'] },
   { name: 'pipelines', prefixes: ['plugin/pipelines/'] },
   { name: 'runtime', prefixes: ['plugin/kinds/', 'plugin/worker/'] },
+  { name: 'chains', prefixes: ['plugin/chains/'] },
   { name: 'metrics', prefixes: ['plugin/metrics/'] },
   { name: 'http', prefixes: ['plugin/http/'] },
   { name: 'lab', prefixes: ['plugin/media-lab.ts'] },

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import type { Artifact, ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
+import type { Artifact, ExecutorContext, Job, JsonObject, KindJob, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
 import { MediaLabError, isAbortError } from '../core/errors.js';
 import { isoAfter } from '../core/time.js';
@@ -27,7 +27,7 @@ import { armRunLimit, runLimitDetails, runLimitOf, timeoutFailure, type RunLimit
 import type { Logger } from '../core/logger.js';
 
 interface RunningJob {
-  job: Job;
+  job: KindJob;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -174,7 +174,7 @@ export class Worker {
     }
   }
 
-  private launch(job: Job): void {
+  private launch(job: KindJob): void {
     const controller = new AbortController();
     const entry: RunningJob = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, entry);
@@ -187,7 +187,7 @@ export class Worker {
       });
   }
 
-  private async execute(job: Job, controller: AbortController): Promise<void> {
+  private async execute(job: KindJob, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
     // This attempt's run time is measured from here (time spent QUEUED is not run time).
     const startedAt = Date.now();
