@@ -19,6 +19,7 @@ import { createPresetRoutes } from './http/preset-routes.js';
 import { createChainRoutes } from './http/chain-routes.js';
 import { ChainRegistry } from './chains/registry.js';
 import { defaultChainsDir } from './chains/files.js';
+import { ChainEngine } from './chains/engine.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -72,6 +73,8 @@ export interface MediaLab {
   log: Logger;
   /** Chain presets (GET/POST /chains). */
   chainPresets: ChainRegistry;
+  /** The chain engine: run(user, { preset | definition, params, inputs, steps? }, { lane }), advance, steps, outputs. */
+  chains: ChainEngine;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -85,6 +88,18 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const pipelines = await installPipelines({ kinds, knex, options, log });
   const service = new JobService(knex, kinds, bus, options);
   const chainRegistry = new ChainRegistry(knex, { kinds, presets: pipelines.presets.registry }, log);
+  const chainEngine = new ChainEngine({
+    knex,
+    bus,
+    jobs: service,
+    kinds,
+    presets: pipelines.presets.registry,
+    chains: chainRegistry,
+    log,
+    maxAttempts: options.retry.maxAttempts,
+    sweepMs: Math.max(options.worker.pollIntervalMs * 4, 500),
+  });
+  service.useChains(chainEngine);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // Always on: other processes (`media-lab worker`, a second server) may run jobs on this database.
   const janitor = new StorageJanitor(knex, storage, janitorJobs(knex), JANITOR_INTERVAL_MS, log, janitorSettingsFor(options.lease.durationMs));
@@ -150,6 +165,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     retention,
     log,
     chainPresets: chainRegistry,
+    chains: chainEngine,
     attach: (server) => hub.attach(server),
     ready,
     addHealthSection(name, section) {
@@ -173,6 +189,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       }
       markReady();
       worker?.start();
+      chainEngine.start();
       watcher.start();
       janitor.start();
       retention?.start();
@@ -182,6 +199,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       await retention?.stop();
       await janitor.stop();
       await worker?.stop();
+      await chainEngine.stop();
       await pipelines.stop?.();
       await chainRegistry.close();
       await hub.close();

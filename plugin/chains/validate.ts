@@ -123,14 +123,16 @@ export async function checkChain(raw: unknown, deps: ChainCheckDeps, values: Rec
         issues.push({ field: `${at}.inputs.${key}`, message: `${step.workflow} takes ${kind.inputs.kinds.join(' or ')}; "${ref.from}" is ${a(type)}` });
       }
     }
-    if (!isComfyKind(step.workflow)) {
+    // Kinds that resolve presets (ComfyUI) take media in params; the others in `inputs`.
+    const presetDriven = Boolean(kind.resolveSubmission);
+    if (!presetDriven) {
       if (inputEntries.length < kind.inputs.min) issues.push({ field: `${at}.inputs`, message: `${step.workflow} needs ${kind.inputs.min} input${kind.inputs.min === 1 ? '' : 's'} (${kind.inputs.kinds.join(' or ')}), e.g. { "image": { "from": "<step>.output" } }` });
       if (inputEntries.length > kind.inputs.max) issues.push({ field: `${at}.inputs`, message: `${step.workflow} takes at most ${kind.inputs.max} input${kind.inputs.max === 1 ? '' : 's'}` });
     }
 
     // Params: literal values, or refs (checked for type; their value is checked when known).
     let specs: ParameterSpec[] | null = null;
-    if (isComfyKind(step.workflow)) {
+    if (presetDriven && isComfyKind(step.workflow)) {
       const ref = step.preset === undefined ? null : typeof step.preset === 'string' ? { name: step.preset } : step.preset;
       if (!deps.presets) issues.push({ field: `${at}.workflow`, message: `${step.workflow} runs on ComfyUI, which is not installed here` });
       else {
@@ -172,7 +174,7 @@ export async function checkChain(raw: unknown, deps: ChainCheckDeps, values: Rec
     const paramIssues: FieldIssue[] = [];
     if (specs) {
       paramIssues.push(...resolveParams(specs, concrete).issues);
-    } else if (!isComfyKind(step.workflow)) {
+    } else if (!presetDriven) {
       const result = kind.paramsSchema.safeParse(concrete);
       if (!result.success) paramIssues.push(...zodIssues(result.error, ['params'], concrete));
     }
@@ -254,4 +256,19 @@ export function stepsUpTo(chain: Pick<CheckedChain, 'upstream'>, targets: string
   };
   targets.forEach(visit);
   return needed;
+}
+
+/** The steps whose outputs a step reads (from its inputs and its params). */
+export function upstreamOf(step: ChainStep): string[] {
+  const refs = [...Object.values(step.inputs), ...Object.values(step.params).filter(isChainRef)];
+  return [...new Set(refs.map(refSource).flatMap((s) => ('step' in s ? [s.step] : [])))];
+}
+
+/** A definition's outputs: its own list, or the outputs of the steps no other step reads (`all`: every output of the step). */
+export function chainOutputsOf(definition: ChainDefinition): Array<{ step: string; index: number | 'all' }> {
+  if (definition.outputs) {
+    return definition.outputs.map(refSource).flatMap((s) => ('step' in s ? [{ step: s.step, index: s.index }] : []));
+  }
+  const read = new Set(definition.steps.flatMap(upstreamOf));
+  return definition.steps.filter((s) => !read.has(s.id)).map((s) => ({ step: s.id, index: 'all' as const }));
 }
