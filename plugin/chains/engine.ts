@@ -15,10 +15,11 @@
 //   await engine.run(user, { definition, params }, { lane: 'workbench' });   // a draft, run once
 //   await engine.advance(chainId); await engine.steps(chainId); engine.stop();
 import type { Knex } from 'knex';
-import { isChainRef, refSource, STEP_WEIGHT, type ChainDefinition, type ChainRef, type ChainStep } from '../../contract/chains.js';
+import { chainDefinitionSchema, isChainRef, refSource, STEP_WEIGHT, type ChainDefinition, type ChainRef, type ChainStep } from '../../contract/chains.js';
 import { MEDIA_KINDS } from '../../contract/media.js';
 import type { ErrorCode } from '../../contract/errors.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
+import { zodIssues } from '../../contract/zod-issues.js';
 import { isTerminal, isWorkflowKind, type Artifact, type Job, type JsonObject, type JsonValue, type PresetRef, type User } from '../core/types.js';
 import { nowIso } from '../core/time.js';
 import type { Logger } from '../core/logger.js';
@@ -102,8 +103,10 @@ export class ChainEngine implements CompositeJobs {
   private readonly chainOfStep = new Map<string, string>();
   private readonly progressTimers = new Map<string, NodeJS.Timeout>();
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Set while this engine announces its own changes (they need no second look). */
+  private announcing = false;
   private readonly onUpdated = (job: Job) => {
-    if (!job.parentJobId) return;
+    if (!job.parentJobId || this.announcing) return;
     this.chainOfStep.set(job.id, job.parentJobId);
     if (isTerminal(job.status)) void this.advance(job.parentJobId).catch((error: unknown) => this.warn(job.parentJobId as string, error));
     else this.scheduleProgress(job.parentJobId);
@@ -178,9 +181,10 @@ export class ChainEngine implements CompositeJobs {
     } else if (raw === undefined) {
       throw new ValidationError([{ field: 'preset.name', message: 'is required: the chain preset to run' }]);
     }
-    const shape = await checkChain(raw, { kinds: this.deps.kinds, presets: this.deps.presets });
-    const { values, inputIds } = await this.valuesOf(shape.definition, request.params ?? {}, request.inputs ?? []);
-    // Again with the values: params that come from chain inputs are checked as the steps take them.
+    const shape = chainDefinitionSchema.safeParse(raw);
+    if (!shape.success) throw new ValidationError(zodIssues(shape.error, [], raw ?? {}));
+    const { values, inputIds } = await this.valuesOf(shape.data, request.params ?? {}, request.inputs ?? []);
+    // With the values: params that come from chain inputs are checked as the steps take them.
     const checked = await checkChain(raw, { kinds: this.deps.kinds, presets: this.deps.presets }, values);
     let order = checked.order;
     if (request.steps?.length) {
@@ -236,7 +240,8 @@ export class ChainEngine implements CompositeJobs {
       return { chain, steps };
     });
     for (const step of written.steps) this.chainOfStep.set(step.id, written.chain.id);
-    this.deps.bus.jobChanged(written.chain);
+    // job.updated only: nothing here is due yet, so no worker needs waking (job.queued would).
+    this.deps.bus.emit('job.updated', written.chain);
     for (const step of written.steps) this.deps.bus.emit('job.updated', step);
     await this.advance(written.chain.id);
     return (await getJob(knex, written.chain.id)) as Job;
@@ -319,7 +324,7 @@ export class ChainEngine implements CompositeJobs {
     const set = (job: Job | null) => {
       if (!job) return;
       byStep.set(job.stepId as string, job);
-      bus.jobChanged(job);
+      this.announce(job);
     };
 
     if (chain.cancelRequestedAt) {
@@ -521,6 +526,16 @@ export class ChainEngine implements CompositeJobs {
       const list = (made.get((byStep.get(o.step) as Job).id) ?? []).filter((a) => a.role !== 'preview');
       return o.index === 'all' ? list : list[o.index] ? [list[o.index]] : [];
     });
+  }
+
+  /** bus.jobChanged for a change this engine made (its own listener skips it). */
+  private announce(job: Job): void {
+    this.announcing = true;
+    try {
+      this.deps.bus.jobChanged(job);
+    } finally {
+      this.announcing = false;
+    }
   }
 
   private warn(chainId: string, error: unknown): void {
