@@ -1,10 +1,11 @@
 // Chain presets over HTTP: publish (201 new, 200 same content), versions, diff, the list, a
 // chains folder that hot-reloads, and every kind of bad definition answered 422 naming its path.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES } from '../support/db.js';
+import { REPO_ROOT } from '../support/files.js';
 import { startTestLab, waitFor, type TestLab } from '../support/lab.js';
 
 interface Problem {
@@ -80,6 +81,15 @@ for (const target of DATABASES) {
 
       const presets = await t.json<{ presets: Array<{ name: string }> }>('/presets');
       assert.ok(!presets.body.presets.some((p) => p.name === 'twice'), 'chains are not listed as ComfyUI presets');
+    });
+
+    it("publishes the README's example chain", async () => {
+      const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Chains'));
+      const example = JSON.parse(section.slice(section.indexOf('```json') + 7, section.indexOf('```', section.indexOf('```json') + 7))) as Record<string, unknown>;
+      const res = await publish(t, example);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.name, 'turnaround');
     });
 
     it('hot-reloads a chain file: a changed file is a new version', async () => {
