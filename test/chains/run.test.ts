@@ -221,6 +221,13 @@ for (const target of DATABASES) {
       await publish(t, definition);
       const { body } = await submitChain(t, { preset: 'slow' });
       await waitFor(async () => (await stepsOf(t, body.id)).long.status === 'RUNNING', 'the first step to run');
+      // Progress: the steps' progress weighted by kind (two voice steps: the first counts half).
+      const running = await waitFor(async () => {
+        const chain = (await t.json<Job>(`/jobs/${body.id}`)).body;
+        return chain.progress > 0.05 ? chain : null;
+      }, 'the chain to report progress');
+      assert.ok(running.progress <= 0.5, `the first of two equal steps is at most half the chain (${running.progress})`);
+      assert.match(running.stage ?? '', /0 of 2 steps done; running long/);
       const cancel = await t.json<Job>(`/jobs/${body.id}/cancel`, { method: 'POST' });
       assert.ok(cancel.status === 202 || cancel.status === 200);
       const chain = await finished(t, body.id);
