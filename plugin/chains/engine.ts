@@ -385,7 +385,7 @@ export class ChainEngine implements CompositeJobs {
       await this.settle(chain, 'SUCCEEDED', { progress: 1, stage: null }, { steps: this.summary(byStep), reused: all.filter((s) => s.reusedFromJobId).length });
       return;
     }
-    await this.writeProgress(chainId, state, all);
+    await this.writeProgress(chain, state, all);
   }
 
   /** Queues a step whose upstream steps succeeded, or finishes it with an identical earlier run's outputs. */
@@ -448,7 +448,8 @@ export class ChainEngine implements CompositeJobs {
   }
 
   /** The chain's progress: its steps' progress weighted by kind (STEP_WEIGHT). */
-  private async writeProgress(chainId: string, state: ChainState, steps: Job[]): Promise<void> {
+  private async writeProgress(chain: Job, state: ChainState, steps: Job[]): Promise<void> {
+    const chainId = chain.id;
     let done = 0;
     let total = 0;
     for (const s of steps) {
@@ -460,6 +461,7 @@ export class ChainEngine implements CompositeJobs {
     const running = steps.filter((s) => s.status === 'RUNNING').map((s) => s.stepId);
     const finished = steps.filter((s) => s.status === 'SUCCEEDED').length;
     const stage = `${finished} of ${state.definition.steps.length} steps done${running.length ? `; running ${running.join(', ')}` : ''}`;
+    if (Math.abs(progress - chain.progress) < 0.001 && stage === chain.stage) return; // nothing new to say
     if (await setChainProgress(this.deps.knex, chainId, progress, stage)) {
       this.deps.bus.emit('job.progress', { id: chainId, progress, stage, at: nowIso() });
     }
@@ -472,7 +474,7 @@ export class ChainEngine implements CompositeJobs {
       void (async () => {
         const chain = await getJob(this.deps.knex, chainId);
         if (!chain || chain.status !== 'RUNNING') return;
-        await this.writeProgress(chainId, stateOf(chain), await stepsOf(this.deps.knex, chainId));
+        await this.writeProgress(chain, stateOf(chain), await stepsOf(this.deps.knex, chainId));
       })().catch((error: unknown) => this.warn(chainId, error));
     }, 100);
     timer.unref();

@@ -279,6 +279,18 @@ for (const target of DATABASES) {
       assert.deepEqual(badScale.body.errors.map((e) => e.field), ['steps[1].params.scale']);
       assert.match(badScale.body.errors[0].message, /2, 3 or 4/);
 
+      // Idempotency-Key: the same body replays the chain job; another body is refused.
+      const keyed = (params: Record<string, unknown>) =>
+        t.json<{ id: string } & Problem>('/jobs', { method: 'POST', headers: { 'Idempotency-Key': `chain-${target.name}` }, body: JSON.stringify({ workflow: 'chain', preset: 'fan-out', params }) });
+      const once = await keyed({ photo });
+      const twice = await keyed({ photo });
+      assert.equal(once.status, 202);
+      assert.equal(twice.body.id, once.body.id);
+      assert.equal(twice.res.headers.get('Idempotent-Replayed'), 'true');
+      const other = await keyed({ photo, factor: 3 });
+      assert.equal(other.status, 422);
+      assert.equal(other.body.code, 'IDEMPOTENCY_KEY_REUSED');
+
       const notAdmin = await t.json<Problem>('/jobs', { method: 'POST', token: null, body: JSON.stringify({ workflow: 'chain', preset: 'fan-out' }) });
       assert.equal(notAdmin.status, 401);
       void ADMIN;
