@@ -30,6 +30,7 @@ import { getJob, insertJobIn, markCancelRequested } from '../jobs/store.js';
 import { transition } from '../jobs/transition.js';
 import { TransitionConflict, type CompositeJobs, type JobService, type ParsedSubmission, type SubmitOptions } from '../jobs/service.js';
 import {
+  chainWithSteps,
   completeReused,
   endUnstartedStep,
   failWaitingStep,
@@ -315,10 +316,10 @@ export class ChainEngine implements CompositeJobs {
 
   private async advanceOnce(chainId: string, depth = 0): Promise<void> {
     const { knex, bus } = this.deps;
-    const chain = await getJob(knex, chainId);
-    if (!chain || chain.workflow !== 'chain' || isTerminal(chain.status)) return;
+    const found = await chainWithSteps(knex, chainId);
+    if (!found || found.chain.workflow !== 'chain' || isTerminal(found.chain.status)) return;
+    const { chain, steps } = found;
     const state = stateOf(chain);
-    const steps = await stepsOf(knex, chainId);
     const byStep = new Map(steps.map((s) => [s.stepId as string, s]));
     for (const s of steps) this.chainOfStep.set(s.id, chainId);
     const set = (job: Job | null) => {

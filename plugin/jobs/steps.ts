@@ -18,6 +18,13 @@ export async function stepsOf(db: Db, chainId: string): Promise<Job[]> {
   return rows.map(jobFromRow);
 }
 
+/** A chain job and its steps in one query (null when there is no such chain). */
+export async function chainWithSteps(db: Db, chainId: string): Promise<{ chain: Job; steps: Job[] } | null> {
+  const rows = ((await db(JOBS).where({ id: chainId }).orWhere({ parent_job_id: chainId }).orderBy('id')) as Row[]).map(jobFromRow);
+  const chain = rows.find((j) => j.id === chainId);
+  return chain ? { chain, steps: rows.filter((j) => j.parentJobId === chainId) } : null;
+}
+
 /** Whether a QUEUED step still waits for its upstream steps (no worker may claim it yet). */
 export function isWaiting(job: Job): boolean {
   return job.status === 'QUEUED' && job.runAfter >= WAITING_FROM;
@@ -54,7 +61,9 @@ export async function releaseStep(knex: Knex, step: Job, run: StepRun, actor: st
       .update({ ...runColumns(run), run_after: now, stage: null, updated_at: now });
     if (updated !== 1) return null;
     await insertEvent(trx, { jobId: step.id, actor, type: 'released', from: 'QUEUED', to: 'QUEUED', details: { inputs: run.inputIds, runKey: run.runKey } });
-    return jobFromRow((await trx(JOBS).where({ id: step.id }).first()) as Row);
+    // The row as written (no read back: one round trip less per step).
+    const released: Job = { ...step, preset: run.preset, params: run.params, inputIds: run.inputIds, runKey: run.runKey, outputRole: run.outputRole, runAfter: now, stage: null, updatedAt: now };
+    return released;
   });
 }
 
