@@ -25,6 +25,7 @@ export const ADVICE: Readonly<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'Sign in to the host site, then reload the page.',
   FORBIDDEN: 'Media Lab is for admins only. Ask an admin to run it for you or to grant you the admin role.',
   QUOTA_EXCEEDED: 'You have reached your job quota. Wait for running jobs to finish (or the time the server named), then submit again.',
+  UPSTREAM_FAILED: 'An earlier step of this chain failed, so this step never ran. Fix what made that step fail, then retry the chain: finished steps are reused.',
   TIMEOUT: 'The job ran past its time limit. Lower the size or length of the work and retry, or raise the limit (the timeouts option for its kind, or the preset manifest\'s timeout).',
   NOT_FOUND: 'Nothing is at this address: check the id or the path (it may have been deleted or pruned).',
   ILLEGAL_TRANSITION: 'The job is no longer in a state that allows this. Reload it to see its current status.',

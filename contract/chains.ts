@@ -91,3 +91,57 @@ export const chainDefinitionSchema = z
   .strict();
 export type ChainDefinition = z.output<typeof chainDefinitionSchema>;
 export type ChainDefinitionInput = z.input<typeof chainDefinitionSchema>;
+
+/** A chain preset's name (the same namespace as ComfyUI presets: a name is one or the other). */
+export const chainNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, { message: 'must be letters, digits, _ and -, starting with a letter (at most 64)' });
+
+/** POST /chains: a name and a definition. */
+export const publishChainSchema = chainDefinitionSchema.extend({ name: chainNameSchema });
+export type PublishChainRequest = z.input<typeof publishChainSchema>;
+
+export const CHAIN_SOURCES = ['shipped', 'file', 'api'] as const;
+
+/** One immutable version of a chain preset. */
+export const chainPresetSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  /** sha256 of the canonical definition (its description left out). */
+  hash: z.string(),
+  source: z.enum(CHAIN_SOURCES),
+  createdAt: z.string(),
+  description: z.string().nullable(),
+  definition: chainDefinitionSchema,
+});
+export type ChainPreset = z.output<typeof chainPresetSchema>;
+
+/** A problem with a chain file (the working version, if any, stays in use). */
+export const chainProblemSchema = z.strictObject({ source: z.string(), name: z.string().nullable(), message: z.string(), at: z.string() });
+
+/** GET /chains: the current (latest) version of each chain preset. */
+export const chainListSchema = z.strictObject({
+  chains: z.array(chainPresetSchema.extend({ versions: z.number().int() })),
+  problems: z.array(chainProblemSchema),
+});
+
+/** GET /chains/:name/versions */
+export const chainVersionsSchema = z.strictObject({ name: z.string(), versions: z.array(chainPresetSchema) });
+
+/** POST /chains: 201 with a new version, 200 with the version that already has this content. */
+export const publishChainResponseSchema = chainPresetSchema.extend({ created: z.boolean() });
+
+const fieldChangeSchema = z.strictObject({ from: z.unknown(), to: z.unknown() });
+
+/** GET /chains/:name/diff?from=&to= */
+export const chainDiffSchema = z.strictObject({
+  name: z.string(),
+  from: z.strictObject({ version: z.number().int(), hash: z.string() }),
+  to: z.strictObject({ version: z.number().int(), hash: z.string() }),
+  inputs: z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.strictObject({ name: z.string(), fields: z.record(z.string(), fieldChangeSchema) })) }),
+  steps: z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.strictObject({ id: z.string(), fields: z.record(z.string(), fieldChangeSchema) })) }),
+  outputs: fieldChangeSchema.nullable(),
+});
+export type ChainDiff = z.output<typeof chainDiffSchema>;
+
+/** A step's weight in its chain's progress: roughly how long each kind takes. */
+export const STEP_WEIGHT: Record<WorkflowKind, number> = { generate: 4, blend: 4, music: 4, voice: 2, enhance: 1, interpolate: 3 };

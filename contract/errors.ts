@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'QUOTA_EXCEEDED',
   'TIMEOUT',
+  // Chains
+  'UPSTREAM_FAILED',
   // The request itself (HTTP answers that end no job)
   'NOT_FOUND',
   'ILLEGAL_TRANSITION',

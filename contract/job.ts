@@ -2,7 +2,7 @@
 // extends this with the fields that never leave it (lease, run-after, idempotency key,
 // checkpoint); plugin/http/views.ts's jobView() picks the wire fields.
 import { z } from 'zod';
-import { JOB_SOURCES, JOB_STATUSES, WORKFLOW_KINDS } from './jobs.js';
+import { JOB_SOURCES, JOB_STATUSES, JOB_WORKFLOWS } from './jobs.js';
 import { jsonObjectSchema } from './json.js';
 import { artifactSchema } from './artifact.js';
 
@@ -19,7 +19,8 @@ const nullableString = z.string().nullable();
 /** Strict: a field the server forgot to keep to itself fails the parse. */
 export const jobSchema = z.strictObject({
   id: z.string(),
-  workflow: z.enum(WORKFLOW_KINDS),
+  /** One of the six kinds, or `chain` (its steps are jobs with `parentJobId` = its id). */
+  workflow: z.enum(JOB_WORKFLOWS),
   preset: presetRefSchema.nullable(),
   params: jsonObjectSchema,
   inputIds: z.array(z.string()),
@@ -36,6 +37,13 @@ export const jobSchema = z.strictObject({
   source: z.enum(JOB_SOURCES),
   sourceRef: nullableString,
   backend: nullableString,
+  /** A chain step: the chain job it belongs to and its step id in the chain definition. */
+  parentJobId: nullableString,
+  stepId: nullableString,
+  /** A step that ran nothing: the earlier successful job whose outputs it reused. */
+  reusedFromJobId: nullableString,
+  /** The lane the job runs in when not its kind's own (`workbench`); null: its kind's lane. */
+  lane: nullableString,
   createdAt: z.string(),
   startedAt: nullableString,
   finishedAt: nullableString,

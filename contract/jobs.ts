@@ -4,6 +4,18 @@
 export const WORKFLOW_KINDS = ['generate', 'blend', 'enhance', 'interpolate', 'music', 'voice'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
+/**
+ * What a job row's `workflow` may be: one of the six kinds, or `chain`, a job whose children
+ * are jobs (one per step). A chain has no executor and takes no lane slot: the chain engine
+ * (plugin/chains/) queues its steps and settles it; the worker claims only the six kinds.
+ */
+export const JOB_WORKFLOWS = [...WORKFLOW_KINDS, 'chain'] as const;
+export type JobWorkflow = (typeof JOB_WORKFLOWS)[number];
+
+export function isWorkflowKind(workflow: unknown): workflow is WorkflowKind {
+  return (WORKFLOW_KINDS as readonly unknown[]).includes(workflow);
+}
+
 /** The kinds ComfyUI runs (from presets); the others run locally (enhance, interpolate). */
 export const COMFY_KINDS = ['generate', 'blend', 'music', 'voice'] as const satisfies readonly WorkflowKind[];
 export type ComfyKind = (typeof COMFY_KINDS)[number];

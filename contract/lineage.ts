@@ -1,7 +1,7 @@
 // Lineage across jobs: why an artifact is stale, and its provenance graph back to the uploads
 // (GET /artifacts/:id/provenance). Staleness is computed when read (see plugin/lineage/staleness.ts).
 import { z } from 'zod';
-import { JOB_SOURCES, JOB_STATUSES, WORKFLOW_KINDS } from './jobs.js';
+import { JOB_SOURCES, JOB_STATUSES, JOB_WORKFLOWS } from './jobs.js';
 import { ARTIFACT_ROLES, MEDIA_KINDS } from './media.js';
 import { jsonObjectSchema } from './json.js';
 
@@ -61,7 +61,7 @@ export type ProvenanceArtifact = z.infer<typeof provenanceArtifactSchema>;
 /** One step of the graph: the job that made some of its artifacts, with everything it ran with. */
 export const provenanceStepSchema = z.strictObject({
   jobId: z.string(),
-  workflow: z.enum(WORKFLOW_KINDS),
+  workflow: z.enum(JOB_WORKFLOWS),
   status: z.enum(JOB_STATUSES),
   /** Who submitted it. */
   actor: z.string(),

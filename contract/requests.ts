@@ -1,7 +1,7 @@
 // What callers send: the submit body and the list queries, validated by the server with these
 // schemas and described by the OpenAPI document from them.
 import { z } from 'zod';
-import { JOB_SOURCES, JOB_STATUSES, WORKFLOW_KINDS } from './jobs.js';
+import { JOB_SOURCES, JOB_STATUSES, JOB_WORKFLOWS, WORKFLOW_KINDS } from './jobs.js';
 import { ARTIFACT_ROLES, MEDIA_KINDS } from './media.js';
 
 /** A preset by name (its current version) or by name and version. */
@@ -12,7 +12,8 @@ export const presetRequestSchema = z.union([
 
 /** POST /jobs */
 export const submitJobSchema = z.object({
-  workflow: z.enum(WORKFLOW_KINDS),
+  /** A kind, or `chain` with `preset` naming a chain preset (its inputs by name in `params`, or media inputs in order in `inputs`). */
+  workflow: z.enum(JOB_WORKFLOWS),
   preset: presetRequestSchema.optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   inputs: z.array(z.string().min(1).max(64)).max(16).default([]),
@@ -37,8 +38,10 @@ const cursorPaging = {
 /** GET /jobs */
 export const listJobsQuery = z.object({
   status: csv(JOB_STATUSES).optional(),
-  workflow: csv(WORKFLOW_KINDS).optional(),
+  workflow: csv(JOB_WORKFLOWS).optional(),
   source: z.enum(JOB_SOURCES).optional(),
+  /** The steps of one chain job. */
+  parentJobId: z.string().max(64).optional(),
   submittedBy: z.string().max(200).optional(),
   ...cursorPaging,
 });

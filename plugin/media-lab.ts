@@ -16,6 +16,10 @@ import { JobService } from './jobs/service.js';
 import { Worker } from './worker/worker.js';
 import { createRouter } from './http/router.js';
 import type { ApiDoc } from './http/openapi.js';
+import { createChainRoutes } from './http/chain-routes.js';
+import { ChainRegistry } from './chains/registry.js';
+import { defaultChainsDir } from './chains/files.js';
+import { ChainEngine } from './chains/engine.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -28,7 +32,7 @@ import { FailureStreaks } from './metrics/failure-streaks.js';
 import type { User } from './core/types.js';
 import { toLogger, type Logger } from './core/logger.js';
 import { WorkbenchService } from './workbench/service.js';
-import { memoryChainPresets, type PublishChainPreset } from './workbench/chain-presets.js';
+import type { PublishChainPreset } from './workbench/chain-presets.js';
 import { createWorkbenchRoutes } from './http/workbench-routes.js';
 
 /** How often storage is checked for what a crash left behind (also once at start). */
@@ -77,6 +81,10 @@ export interface MediaLab {
   log: Logger;
   /** Workbench drafts and their runs (the same rules as /workbench/drafts). */
   workbench: WorkbenchService;
+  /** Chain presets (GET/POST /chains). */
+  chainPresets: ChainRegistry;
+  /** The chain engine: run(user, { preset | definition, params, inputs, steps? }, { lane }), advance, steps, outputs. */
+  chains: ChainEngine;
 }
 
 export async function createMediaLab(input: MediaLabOptionsInput): Promise<MediaLab> {
@@ -89,6 +97,19 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const kinds = new KindRegistry();
   const pipelines = await installPipelines({ kinds, knex, options, log });
   const service = new JobService(knex, kinds, bus, options);
+  const chainRegistry = new ChainRegistry(knex, { kinds, presets: pipelines.presets.registry }, log);
+  const chainEngine = new ChainEngine({
+    knex,
+    bus,
+    jobs: service,
+    kinds,
+    presets: pipelines.presets.registry,
+    chains: chainRegistry,
+    log,
+    maxAttempts: options.retry.maxAttempts,
+    sweepMs: Math.max(options.worker.pollIntervalMs * 4, 500),
+  });
+  service.useChains(chainEngine);
   const worker = options.worker.enabled ? new Worker({ knex, storage, bus, kinds, options, log }) : null;
   // A ComfyUI backend that comes up lets the jobs waiting for one start now, not at the next poll.
   if (worker) pipelines.onAvailabilityChange?.(() => worker.wake());
@@ -122,8 +143,12 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     streaks,
     log,
   });
-  // "Export as chain preset" publishes through this; the chain preset registry replaces it.
-  const publishChainPreset: PublishChainPreset = memoryChainPresets().publish;
+  // "Export as chain preset" publishes a new version in the chain preset registry (the same
+  // content again answers the version that has it).
+  const publishChainPreset: PublishChainPreset = async (name, definition) => {
+    const { chain, created } = await chainRegistry.publish({ name, ...definition }, 'api');
+    return { name: chain.name, version: chain.version, hash: chain.hash, created };
+  };
   const workbench = new WorkbenchService({ knex, jobs: service, kinds, bus, log, publishChainPreset });
   const router = createRouter({
     knex,
@@ -134,7 +159,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     uiDir: uiBundleDir(),
     presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins },
     apiDocs: () => [...apiDocs],
-    extraRoutes: [createWorkbenchRoutes({ workbench, mount: options.mountPath })],
+    extraRoutes: [createWorkbenchRoutes({ workbench, mount: options.mountPath }), createChainRoutes({ registry: chainRegistry })],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });
@@ -162,6 +187,8 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     retention,
     log,
     workbench,
+    chainPresets: chainRegistry,
+    chains: chainEngine,
     attach: (server) => hub.attach(server),
     ready,
     addHealthSection(name, section) {
@@ -179,12 +206,17 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       started = true;
       try {
         await pipelines.start?.(); // presets loaded, backends checked once
+        // Chain presets after the ComfyUI presets their steps name.
+        const chainsDir = options.chains.dir ?? defaultChainsDir();
+        await chainRegistry.syncDirectory(chainsDir, options.chains.dir ? 'file' : 'shipped');
+        if (options.chains.watch) await chainRegistry.watch(chainsDir, options.chains.dir ? 'file' : 'shipped');
       } catch (error) {
         failReady(error);
         throw error;
       }
       markReady();
       worker?.start();
+      chainEngine.start();
       watcher.start();
       await workbench.start().catch((error: unknown) => log.warn({ err: error }, `workbench: could not resume draft runs: ${(error as Error).message}`));
       janitor.start();
@@ -196,7 +228,9 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
       await retention?.stop();
       await janitor.stop();
       await worker?.stop();
+      await chainEngine.stop();
       await pipelines.stop?.();
+      await chainRegistry.close();
       await hub.close();
       metrics.close();
       streaks.close();

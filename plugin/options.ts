@@ -132,6 +132,14 @@ export const optionsSchema = z.object({
   comfy: z.record(z.string(), z.unknown()).optional(),
   /** Script presets (ComfyUI-SaveAsScript exports): { python, comfyuiDirectory, comfyArgs, env, concurrency } (plugin/pipelines/script/options.ts). */
   scripts: z.record(z.string(), z.unknown()).optional(),
+  /** Chain presets from files: `dir` (default: the shipped chains/ folder) holds `<name>.json` definitions; `watch` republishes changed files. */
+  chains: z
+    .object({
+      dir: z.string().min(1).optional(),
+      watch: z.boolean().default(false),
+    })
+    .strict()
+    .prefault({}),
   retention: retentionSchema.optional(),
   /** A pino logger (or anything with its level methods and child()), or a console-like { info, warn, error } (wrapped). Default: pino to stdout, JSON lines. */
   logger: z

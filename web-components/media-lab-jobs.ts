@@ -14,7 +14,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { LabElement, messageOf } from './lab-element.js';
 import type { Job } from '../contract/job.js';
-import { JOB_STATUSES, WORKFLOW_KINDS, type JobStatus, type WorkflowKind } from '../contract/jobs.js';
+import { JOB_STATUSES, JOB_WORKFLOWS, type JobStatus, type JobWorkflow } from '../contract/jobs.js';
 import type { LabAlert } from '../contract/alerts.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
@@ -91,8 +91,8 @@ export class MediaLabJobs extends LabElement {
     return list(this.status, JOB_STATUSES);
   }
 
-  private get workflowFilter(): WorkflowKind[] {
-    return list(this.workflow, WORKFLOW_KINDS);
+  private get workflowFilter(): JobWorkflow[] {
+    return list(this.workflow, JOB_WORKFLOWS);
   }
 
   private matchesFilters(job: Job): boolean {
@@ -265,7 +265,7 @@ export class MediaLabJobs extends LabElement {
         <label>Workflow
           <select name="workflow" @change=${(e: Event) => this.setFilter('workflow', (e.target as HTMLSelectElement).value)}>
             <option value="" ?selected=${!workflows.length}>All</option>
-            ${WORKFLOW_KINDS.map((w) => html`<option value=${w} ?selected=${workflows.length === 1 && workflows[0] === w}>${w}</option>`)}
+            ${JOB_WORKFLOWS.map((w) => html`<option value=${w} ?selected=${workflows.length === 1 && workflows[0] === w}>${w}</option>`)}
           </select>
         </label>
         <span part="connection" data-state=${this.connection} title="Live updates">${this.connection === 'open' ? 'Live' : this.connection === 'connecting' ? 'Connecting…' : 'Offline: reconnecting'}</span>

@@ -74,6 +74,13 @@ export async function artifactsOfJobs(db: Db, jobIds: string[]): Promise<Artifac
   return rows.map(artifactFromRow);
 }
 
+/** The published artifacts of these jobs, oldest first. */
+export async function publishedArtifactsOfJobs(db: Db, jobIds: string[]): Promise<Artifact[]> {
+  if (jobIds.length === 0) return [];
+  const rows = (await db(ARTIFACTS).whereIn('job_id', jobIds).where({ published: true }).orderBy('id')) as Row[];
+  return rows.map(artifactFromRow);
+}
+
 /** Publishes the outputs of the attempt that succeeded, and only those. */
 export async function publishJobArtifacts(db: Db, jobId: string, attempt: number): Promise<number> {
   return db(ARTIFACTS).where({ job_id: jobId, attempt, published: false }).update({ published: true });

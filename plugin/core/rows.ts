@@ -1,5 +1,5 @@
 // Mapping between database rows (snake_case, JSON stored as text) and the API's types.
-import type { Artifact, ArtifactRole, Job, JobSource, JobStatus, JsonObject, MediaKind, WorkflowKind } from './types.js';
+import type { Artifact, ArtifactRole, Job, JobSource, JobStatus, JobWorkflow, JsonObject, MediaKind } from './types.js';
 import { toIso, toIsoOrNull } from './time.js';
 
 export type Row = Record<string, unknown>;
@@ -35,7 +35,7 @@ export function jobFromRow(row: Row): Job {
   const presetName = (row.preset_name as string | null) ?? null;
   return {
     id: String(row.id),
-    workflow: row.workflow as WorkflowKind,
+    workflow: row.workflow as JobWorkflow,
     preset: presetName
       ? { name: presetName, version: numOrNull(row.preset_version), hash: (row.preset_hash as string | null) ?? null }
       : null,
@@ -55,11 +55,16 @@ export function jobFromRow(row: Row): Job {
     errorMessage: (row.error_message as string | null) ?? null,
     submittedBy: String(row.submitted_by),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
-    lane: (row.lane as string | null) ?? null,
     source: (row.source as JobSource) ?? 'lab',
     sourceRef: (row.source_ref as string | null) ?? null,
     backend: (row.backend as string | null) ?? null,
     checkpoint: parseJson<JsonObject>(row.checkpoint, {}),
+    parentJobId: (row.parent_job_id as string | null) ?? null,
+    stepId: (row.step_id as string | null) ?? null,
+    reusedFromJobId: (row.reused_from_job_id as string | null) ?? null,
+    lane: (row.lane as string | null) ?? null,
+    runKey: (row.run_key as string | null) ?? null,
+    outputRole: (row.output_role as ArtifactRole | null) ?? null,
     createdAt: toIso(row.created_at),
     startedAt: toIsoOrNull(row.started_at),
     finishedAt: toIsoOrNull(row.finished_at),

@@ -10,8 +10,9 @@ import type { StaleReason } from '../../contract/lineage.js';
 import type { JsonObject } from '../../contract/json.js';
 import type { MediaKind } from '../../contract/media.js';
 import type { WorkflowKind } from '../../contract/jobs.js';
-export { WORKFLOW_KINDS, JOB_STATUSES, TERMINAL_STATUSES, isTerminal } from '../../contract/jobs.js';
-export type { WorkflowKind, JobStatus, TerminalStatus, JobSource } from '../../contract/jobs.js';
+import type { ArtifactRole } from '../../contract/media.js';
+export { WORKFLOW_KINDS, JOB_WORKFLOWS, JOB_STATUSES, TERMINAL_STATUSES, isTerminal, isWorkflowKind } from '../../contract/jobs.js';
+export type { WorkflowKind, JobWorkflow, JobStatus, TerminalStatus, JobSource } from '../../contract/jobs.js';
 export type { MediaKind, ArtifactRole } from '../../contract/media.js';
 export type { JsonValue, JsonObject } from '../../contract/json.js';
 export type { PresetRef } from '../../contract/job.js';
@@ -27,11 +28,16 @@ export interface Job extends WireJob {
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
   idempotencyKey: string | null;
-  /** The worker lane that runs it: null (its kind's production lane) or `workbench`. */
-  lane?: string | null;
-  /** Executor-owned resumable state (finished segments, remote prompt ids...). */
+  /** Executor-owned resumable state (finished segments, remote prompt ids...); a chain job keeps its definition here. */
   checkpoint: JsonObject;
+  /** sha256 of workflow, preset hash, params and input sha256s: an earlier success with the same key can be reused. */
+  runKey: string | null;
+  /** The role this job's outputs get (`intermediate` for a chain's inner steps); null: `output`. */
+  outputRole: ArtifactRole | null;
 }
+
+/** A job of one of the six kinds: what the worker claims and runs (a chain job never is). */
+export type KindJob = Job & { workflow: WorkflowKind };
 
 /** An artifact row: the wire record plus where its file lies under the artifact folder. */
 export interface Artifact extends ArtifactRecord {

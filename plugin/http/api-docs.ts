@@ -16,6 +16,7 @@ import { uiBundleDoc } from './ui-doc.js';
 import { lineageRoutesDoc } from './lineage-routes.js';
 import { interpolateOptionsDoc } from './interpolate-options-route.js';
 import { workbenchRoutesDoc } from './workbench-routes.js';
+import { chainRoutesDoc } from './chain-routes.js';
 
 export const API_DOCS: ApiDoc[] = [
   jobRoutesDoc,
@@ -24,6 +25,7 @@ export const API_DOCS: ApiDoc[] = [
   lineageRoutesDoc,
   interpolateOptionsDoc,
   workbenchRoutesDoc,
+  chainRoutesDoc,
   presetRoutesDoc,
   metaRoutesDoc,
   metricsRouteDoc,

@@ -43,7 +43,7 @@ export function createJobRoutes({ knex, jobs, mount, staleness }: JobRouteDeps):
     '/jobs',
     route(async (req, res) => {
       const q = parseQuery(listJobsQuery, req);
-      const rows = await listJobs(knex, { status: q.status, workflow: q.workflow, source: q.source, submittedBy: q.submittedBy }, { before: q.cursor, limit: q.limit + 1 });
+      const rows = await listJobs(knex, { status: q.status, workflow: q.workflow, source: q.source, submittedBy: q.submittedBy, parentJobId: q.parentJobId }, { before: q.cursor, limit: q.limit + 1 });
       const { page, nextCursor } = pageOf(rows, q.limit);
       res.json({ items: page.map(jobView), nextCursor });
     }),

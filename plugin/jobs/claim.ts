@@ -2,7 +2,7 @@
 // lease and reports a cancel request, the writes only the lease holder may make while it runs,
 // and the queries that find expired leases and the next job due.
 import type { Knex } from 'knex';
-import type { Artifact, Job, JsonObject, WorkflowKind } from '../core/types.js';
+import type { Artifact, Job, JsonObject, KindJob, WorkflowKind } from '../core/types.js';
 import { jobFromRow, type Row } from '../core/rows.js';
 import { isoAfter, nowIso } from '../core/time.js';
 import { clientName } from '../db/connect.js';
@@ -31,7 +31,7 @@ function laneCondition(lane: ClaimLane = 'production'): { sql: string; bindings:
  * PostgreSQL: one statement with FOR UPDATE SKIP LOCKED. SQLite: a guarded UPDATE inside
  * a write transaction (SQLite serialises writers, the guard keeps it correct anyway).
  */
-export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null> {
+export async function claimNextJob(knex: Knex, claim: Claim): Promise<KindJob | null> {
   if (claim.kinds.length === 0) return null;
   const now = nowIso();
   const lease = isoAfter(claim.leaseMs);
@@ -68,7 +68,7 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<Job | null
       row = rows[0];
     }
     if (!row) return null;
-    const job = jobFromRow(row);
+    const job = jobFromRow(row) as KindJob; // the query takes only `claim.kinds`
     await insertEvent(trx, {
       jobId: job.id,
       actor: `worker:${claim.owner}`,

@@ -1,7 +1,7 @@
 // What the API and the host can do with jobs: submit, cancel, retry, read. Requests never run
 // heavy work: they validate, write one row and one audit event, and return.
 import type { Knex } from 'knex';
-import type { Artifact, Job, JsonObject, User, WorkflowKind } from '../core/types.js';
+import type { Artifact, Job, JsonObject, PresetRef, User, WorkflowKind } from '../core/types.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import * as store from './store.js';
 import { transition } from './transition.js';
@@ -14,8 +14,12 @@ import { zodIssues } from '../../contract/zod-issues.js';
 import { submitJobSchema, type SubmitJobRequest } from '../../contract/requests.js';
 import { isoAfter } from '../core/time.js';
 import { requestFingerprint } from './fingerprint.js';
+import { runKeyOf } from './run-key.js';
+import type { z } from 'zod';
 
 export type SubmitJobBody = SubmitJobRequest;
+/** A submit body as the server reads it (defaults applied). */
+export type ParsedSubmission = z.output<typeof submitJobSchema>;
 
 export class QuotaError extends Error {
   constructor(message: string, readonly retryAfterSeconds: number) {
@@ -38,10 +42,31 @@ export interface SubmitOptions {
   idempotencyKey?: string | null;
   source?: 'lab' | 'prompt-queue';
   sourceRef?: string | null;
-  /** The worker lane (`workbench` for workbench runs); null: the kind's production lane. */
+  /** A lane other than the kind's own (the workbench's); recorded on the job (and a chain's steps). */
   lane?: string | null;
   /** The draft or chain step the job runs. */
   stepId?: string | null;
+}
+
+/** A job of one kind, resolved and checked: what its row records. */
+export interface PreparedRun {
+  preset: PresetRef | null;
+  params: JsonObject;
+  inputIds: string[];
+  inputs: Artifact[];
+  runKey: string;
+}
+
+/**
+ * Jobs made of jobs (the chain engine, plugin/chains/): the job service hands it every job whose
+ * workflow is `chain`, and the cancel, retry and outputs of a chain and of its steps.
+ */
+export interface CompositeJobs {
+  submit(user: User, request: ParsedSubmission, options: SubmitOptions & { fingerprint: string | null }): Promise<Job>;
+  cancel(user: User, chain: Job): Promise<Job>;
+  retry(user: User, chain: Job): Promise<Job>;
+  /** A chain's outputs: the published outputs of its last steps. */
+  outputs(chain: Job): Promise<Artifact[]>;
 }
 
 export class JobService {
@@ -51,6 +76,13 @@ export class JobService {
     private readonly bus: LabEventBus,
     private readonly options: MediaLabOptions,
   ) {}
+
+  private chains: CompositeJobs | null = null;
+
+  /** Installs the chain engine (createMediaLab does). */
+  useChains(chains: CompositeJobs): void {
+    this.chains = chains;
+  }
 
   async submit(user: User, body: unknown, submit: SubmitOptions = {}): Promise<{ job: Job; replayed: boolean }> {
     const parsed = submitJobSchema.safeParse(body);
@@ -64,29 +96,20 @@ export class JobService {
       if (replay) return replay;
     }
     await this.checkQuotas(user);
-    const definition = this.kinds.get(request.workflow);
-    const presetRef = typeof request.preset === 'string' ? { name: request.preset } : request.preset ?? null;
-    let params: JsonObject;
-    let inputIds = request.inputs;
-    let preset = presetRef ? { name: presetRef.name, version: presetRef.version ?? null, hash: null as string | null } : null;
-    if (definition.resolveSubmission) {
-      const resolved = await definition.resolveSubmission({ preset: presetRef, params: request.params as JsonObject, inputIds });
-      params = resolved.params;
-      preset = resolved.preset;
-      inputIds = [...new Set([...inputIds, ...resolved.inputIds])];
-    } else {
-      const result = definition.paramsSchema.safeParse(request.params);
-      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params'], request.params ?? {}));
-      params = result.data as JsonObject;
-    }
-    const inputs = await this.checkInputs(request.workflow, inputIds);
-    await definition.validate?.(params, inputs);
     try {
+      if (request.workflow === 'chain') {
+        if (!this.chains) throw new ValidationError([{ field: 'workflow', message: 'chains are not installed on this server' }]);
+        const job = await this.chains.submit(user, request, { ...submit, fingerprint });
+        return { job, replayed: false };
+      }
+      const { preset, params, inputIds, runKey } = await this.prepare(request.workflow, request.preset ?? null, request.params as JsonObject, request.inputs);
       const job = await store.insertJob(this.knex, {
         workflow: request.workflow,
         preset,
         params,
         inputIds,
+        runKey,
+        lane: submit.lane ?? null,
         priority: request.priority,
         maxAttempts: request.maxAttempts ?? this.options.retry.maxAttempts,
         submittedBy: user.id,
@@ -94,7 +117,6 @@ export class JobService {
         idempotencyFingerprint: fingerprint,
         source: submit.source ?? 'lab',
         sourceRef: submit.sourceRef ?? null,
-        lane: submit.lane ?? null,
         stepId: submit.stepId ?? null,
       });
       this.bus.jobChanged(job);
@@ -107,6 +129,33 @@ export class JobService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Resolves and checks one job of a kind as submit does (preset version, params with defaults
+   * and random seeds drawn, input artifacts), without writing anything. Field names in the
+   * issues are as in a submit body (`params.scale`, `inputs[0]`, `preset.name`).
+   */
+  async prepare(workflow: WorkflowKind, presetRequest: string | { name: string; version?: number } | null, rawParams: JsonObject, requestInputs: string[]): Promise<PreparedRun> {
+    const definition = this.kinds.get(workflow);
+    const presetRef = typeof presetRequest === 'string' ? { name: presetRequest } : presetRequest ?? null;
+    let params: JsonObject;
+    let inputIds = requestInputs;
+    let preset: PresetRef | null = presetRef ? { name: presetRef.name, version: presetRef.version ?? null, hash: null } : null;
+    if (definition.resolveSubmission) {
+      const resolved = await definition.resolveSubmission({ preset: presetRef, params: rawParams, inputIds });
+      params = resolved.params;
+      preset = resolved.preset;
+      inputIds = [...new Set([...inputIds, ...resolved.inputIds])];
+    } else {
+      const result = definition.paramsSchema.safeParse(rawParams);
+      if (!result.success) throw new ValidationError(zodIssues(result.error, ['params'], rawParams ?? {}));
+      params = result.data as JsonObject;
+    }
+    const inputs = await this.checkInputs(workflow, inputIds);
+    await definition.validate?.(params, inputs);
+    const runKey = runKeyOf({ workflow, presetHash: preset?.hash ?? null, params, inputIds, inputs });
+    return { preset, params, inputIds, inputs, runKey };
   }
 
   /** The job already submitted under this key, if its body was the same; a different body is
@@ -169,13 +218,23 @@ export class JobService {
   async detail(id: string): Promise<JobDetail | null> {
     const job = await store.getJob(this.knex, id);
     if (!job) return null;
-    const [inputs, produced] = await Promise.all([getArtifacts(this.knex, job.inputIds), artifactsOfJob(this.knex, id)]);
+    const [inputs, produced] = await Promise.all([
+      getArtifacts(this.knex, job.inputIds),
+      job.workflow === 'chain' && this.chains ? this.chains.outputs(job) : artifactsOfJob(this.knex, id),
+    ]);
     return { ...job, inputs, outputs: produced.filter((a) => a.published) };
   }
 
   async cancel(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
+    if (this.chains && (job.workflow === 'chain' || job.parentJobId)) {
+      // A step is cancelled with its chain: a chain never runs with a hole in it.
+      const chain = job.parentJobId ? await store.getJob(this.knex, job.parentJobId) : job;
+      if (!chain) throw new NotFound(job.parentJobId as string);
+      const cancelled = await this.chains.cancel(user, chain);
+      return job.parentJobId ? ((await store.getJob(this.knex, id)) as Job) : cancelled;
+    }
     const queued = await transition(this.knex, {
       id,
       from: ['QUEUED'],
@@ -202,6 +261,13 @@ export class JobService {
   async retry(user: User, id: string): Promise<Job> {
     const job = await store.getJob(this.knex, id);
     if (!job) throw new NotFound(id);
+    if (this.chains && (job.workflow === 'chain' || job.parentJobId)) {
+      // A step is retried by retrying its chain, which resumes from the steps that did not succeed.
+      const chain = job.parentJobId ? await store.getJob(this.knex, job.parentJobId) : job;
+      if (!chain) throw new NotFound(job.parentJobId as string);
+      const retried = await this.chains.retry(user, chain);
+      return job.parentJobId ? ((await store.getJob(this.knex, id)) as Job) : retried;
+    }
     const result = await transition(this.knex, {
       id,
       from: ['FAILED', 'CANCELLED'],
@@ -228,7 +294,8 @@ export class JobService {
 }
 
 export class NotFound extends Error {
-  constructor(readonly id: string, what = 'job') {
-    super(`No ${what} with id ${id}.`);
+  /** `message` replaces the default `No <what> with id <id>.` */
+  constructor(readonly id: string, what = 'job', message?: string) {
+    super(message ?? `No ${what} with id ${id}.`);
   }
 }

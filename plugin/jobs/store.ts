@@ -2,18 +2,20 @@
 // function. Running a job under a lease is in claim.ts; every status change goes through
 // transition.ts.
 import type { Knex } from 'knex';
-import type { Job, JobSource, JobStatus, JsonObject, PresetRef, WorkflowKind } from '../core/types.js';
+import type { ArtifactRole, Job, JobSource, JobStatus, JobWorkflow, JsonObject, PresetRef, WorkflowKind } from '../core/types.js';
 import { TERMINAL_STATUSES } from '../core/types.js';
 import { jobFromRow, jsonList, type Row } from '../core/rows.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
 import { insertEvent } from './events-store.js';
-import { JOBS, type Db } from './table.js';
+import { JOBS, WAITING_RUN_AFTER, type Db } from './table.js';
 
 export type { Db } from './table.js';
+export { WAITING_RUN_AFTER } from './table.js';
+
 
 export interface NewJob {
-  workflow: WorkflowKind;
+  workflow: JobWorkflow;
   preset: PresetRef | null;
   params: JsonObject;
   inputIds: string[];
@@ -25,13 +27,30 @@ export interface NewJob {
   idempotencyFingerprint?: string | null;
   source: JobSource;
   sourceRef: string | null;
+  /** A chain step: its chain job and step id (or a workbench draft's step id). */
+  parentJobId?: string | null;
+  stepId?: string | null;
   /** The worker lane (null: the kind's production lane; `workbench`: the workbench lane). */
   lane?: string | null;
-  /** The chain or draft step this job runs (media_jobs.step_id). */
-  stepId?: string | null;
+  runKey?: string | null;
+  outputRole?: ArtifactRole | null;
+  /** A chain step that waits for its upstream steps (see WAITING_RUN_AFTER). */
+  waiting?: boolean;
+  /** Executor-owned state to start from (a chain job keeps its definition here). */
+  checkpoint?: JsonObject;
+  stage?: string | null;
 }
 
 export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
+  let inserted: Job | null = null;
+  await knex.transaction(async (trx) => {
+    inserted = await insertJobIn(trx, job);
+  });
+  return inserted as unknown as Job;
+}
+
+/** insertJob inside the caller's transaction (a chain and its steps go in one). */
+export async function insertJobIn(trx: Knex.Transaction, job: NewJob): Promise<Job> {
   const now = nowIso();
   const row = {
     id: newId(),
@@ -43,31 +62,38 @@ export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
     input_ids: JSON.stringify(job.inputIds),
     status: 'QUEUED',
     progress: 0,
+    stage: job.stage ?? null,
     priority: job.priority,
     attempts: 0,
     max_attempts: job.maxAttempts,
-    run_after: now,
+    run_after: job.waiting ? WAITING_RUN_AFTER : now,
     submitted_by: job.submittedBy,
     idempotency_key: job.idempotencyKey,
     idempotency_fingerprint: job.idempotencyFingerprint ?? null,
     source: job.source,
     source_ref: job.sourceRef,
-    lane: job.lane ?? null,
+    checkpoint: JSON.stringify(job.checkpoint ?? {}),
+    parent_job_id: job.parentJobId ?? null,
     step_id: job.stepId ?? null,
-    checkpoint: '{}',
+    lane: job.lane ?? null,
+    run_key: job.runKey ?? null,
+    output_role: job.outputRole ?? null,
     created_at: now,
     updated_at: now,
   };
-  await knex.transaction(async (trx) => {
-    await trx(JOBS).insert(row);
-    await insertEvent(trx, {
-      jobId: row.id,
-      actor: job.submittedBy,
-      type: 'submitted',
-      from: null,
-      to: 'QUEUED',
-      details: { workflow: job.workflow, preset: job.preset?.name ?? null, inputs: job.inputIds },
-    });
+  await trx(JOBS).insert(row);
+  await insertEvent(trx, {
+    jobId: row.id,
+    actor: job.submittedBy,
+    type: 'submitted',
+    from: null,
+    to: 'QUEUED',
+    details: {
+      workflow: job.workflow,
+      preset: job.preset?.name ?? null,
+      inputs: job.inputIds,
+      ...(job.parentJobId ? { chain: job.parentJobId, step: job.stepId ?? null } : {}),
+    },
   });
   return jobFromRow(row);
 }
@@ -86,9 +112,11 @@ export async function findIdempotentSubmission(db: Db, submittedBy: string, key:
 
 export interface JobFilters {
   status?: JobStatus[];
-  workflow?: WorkflowKind[];
+  workflow?: JobWorkflow[];
   source?: JobSource;
   submittedBy?: string;
+  /** The steps of this chain job. */
+  parentJobId?: string;
 }
 
 /** Newest first; `before` is the id of the last job of the previous page (ids sort by time). */
@@ -98,6 +126,7 @@ export async function listJobs(db: Db, filters: JobFilters, page: { before?: str
   if (filters.workflow?.length) query.whereIn('workflow', filters.workflow);
   if (filters.source) query.where('source', filters.source);
   if (filters.submittedBy) query.where('submitted_by', filters.submittedBy);
+  if (filters.parentJobId) query.where('parent_job_id', filters.parentJobId);
   if (page.before) query.where('id', '<', page.before);
   const rows = (await query.orderBy('id', 'desc').limit(page.limit)) as Row[];
   return rows.map(jobFromRow);
@@ -107,6 +136,7 @@ export async function countActiveJobs(db: Db, submittedBy: string): Promise<numb
   const row = (await db(JOBS)
     .where({ submitted_by: submittedBy })
     .whereIn('status', ['QUEUED', 'RUNNING'])
+    .whereNull('parent_job_id') // a chain counts once, not once per step
     .count({ n: '*' })
     .first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
@@ -117,6 +147,7 @@ export async function submissionsSince(db: Db, submittedBy: string, since: strin
   const row = (await db(JOBS)
     .where({ submitted_by: submittedBy })
     .where('created_at', '>=', since)
+    .whereNull('parent_job_id')
     .count({ n: '*' })
     .min({ oldest: 'created_at' })
     .first()) as { n: number | string; oldest: unknown } | undefined;

@@ -7,7 +7,7 @@ import { jobFromRow, type Row } from '../core/rows.js';
 import { nowIso } from '../core/time.js';
 import { clientName } from '../db/connect.js';
 import { insertEvent } from './events-store.js';
-import { JOBS } from './table.js';
+import { JOBS, WAITING_FROM } from './table.js';
 
 export interface TransitionRequest {
   id: string;
@@ -21,6 +21,8 @@ export interface TransitionRequest {
   attempt?: number;
   /** Only transition when the lease ran out before this instant (the lease sweep). */
   leaseExpiredBefore?: string;
+  /** Only transition a chain step that still waits for its upstream steps (not yet released to a worker). */
+  waiting?: boolean;
   patch?: Record<string, unknown>;
   details?: JsonObject;
   /** Extra work in the same transaction (publishing outputs...). */
@@ -42,6 +44,7 @@ export async function transition(knex: Knex, request: TransitionRequest): Promis
     const terminal = isTerminal(request.to);
     const query = trx(JOBS).where(guard);
     if (request.leaseExpiredBefore) query.where('lease_expires_at', '<', request.leaseExpiredBefore);
+    if (request.waiting) query.where('run_after', '>=', WAITING_FROM);
     const updated = await query
       .update({
         status: request.to,

@@ -3,7 +3,7 @@
 // The prompt's metadata may carry `{ "preset": "name" | { "name", "version" }, "params": {...} }`
 // (over the adapter's defaultParams for the type); other keys are the host's own and are ignored.
 import { z } from 'zod';
-import type { JsonObject, WorkflowKind } from '../core/types.js';
+import type { JobWorkflow, JsonObject } from '../core/types.js';
 import { presetRequestSchema } from '../../contract/requests.js';
 import { zodIssues } from '../../contract/zod-issues.js';
 import { WORKFLOW_OF_TYPE, isMediaPromptType, type PromptQueueOptions } from './options.js';
@@ -11,7 +11,8 @@ import { parseJsonText } from './prompt-rows.js';
 import type { PromptRow } from './host-row.js';
 
 export interface JobRequest {
-  workflow: WorkflowKind;
+  /** The type's kind, or `chain` when the type is mapped to a chain preset (options.chains). */
+  workflow: JobWorkflow;
   preset?: string | { name: string; version?: number };
   params: JsonObject;
 }
@@ -53,6 +54,8 @@ export function jobRequestOf(row: PromptRow, options: PromptQueueOptions): JobRe
     if (!text) return { ok: false, error: `The prompt text is empty: an ${type} prompt needs text describing what to make.` };
     params[textParam] = text;
   }
+  const chain = metadata.data.preset ? null : options.chains[type];
+  if (chain) return { ok: true, request: { workflow: 'chain', preset: chain, params }, presetSource: 'mapping' };
   const preset = metadata.data.preset ?? options.presets[type] ?? undefined;
   const presetSource: PresetSource = metadata.data.preset ? 'prompt' : preset ? 'mapping' : 'default';
   return { ok: true, request: { workflow: WORKFLOW_OF_TYPE[type], ...(preset ? { preset } : {}), params }, presetSource };

@@ -67,6 +67,19 @@ export const promptQueueOptionsSchema = z.object({
       voice: presetName.default('voice'),
     })
     .prefault({}),
+  /**
+   * A chain preset that serves a prompt type instead of a single job (e.g. `{ image: "txt2img-x2" }`:
+   * a picture, then upscaled). The prompt text goes to the chain input named in promptParams,
+   * defaultParams to the other inputs; the chain's outputs become the prompt's artifacts. A
+   * prompt whose metadata names a preset still runs that preset alone.
+   */
+  chains: z
+    .object({
+      image: presetName.default(null),
+      music: presetName.default(null),
+      voice: presetName.default(null),
+    })
+    .prefault({}),
   /** The job parameter that receives the prompt text, per type (the shipped presets' names). */
   promptParams: z
     .object({

@@ -8,6 +8,7 @@ import { formatDuration } from '../../contract/duration.js';
 import { stopJob } from '../../contract/stop.js';
 import { MediaLabError } from '../core/errors.js';
 import type { Job, JsonObject, KindDefinition, WorkflowKind } from '../core/types.js';
+import { isWorkflowKind } from '../core/types.js';
 
 export interface RunLimit {
   /** ms; null: no limit. */
@@ -18,6 +19,7 @@ export interface RunLimit {
 
 /** The limit for this job: its preset's, when the preset's manifest sets one, else its kind's. */
 export async function runLimitOf(job: Job, definition: Pick<KindDefinition, 'presetTimeout'>, timeouts: Record<WorkflowKind, number | null>): Promise<RunLimit> {
+  if (!isWorkflowKind(job.workflow)) return { ms: null, source: 'none' }; // a chain runs no attempt
   const kindLimit: RunLimit = { ms: timeouts[job.workflow], source: `timeouts.${job.workflow}` };
   if (!definition.presetTimeout) return kindLimit;
   try {

@@ -7,8 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import type { Artifact, ExecutorContext, Job, JsonObject, WorkflowKind } from '../core/types.js';
+import type { Artifact, ExecutorContext, Job, JsonObject, KindJob, WorkflowKind } from '../core/types.js';
 import { WORKFLOW_KINDS } from '../core/types.js';
+import { isWorkflowKind, type JobWorkflow } from '../../contract/jobs.js';
 import { MediaLabError, isAbortError } from '../core/errors.js';
 import { isoAfter } from '../core/time.js';
 import { JobStopped, stopJob, stopOutcome, stopReasonOf } from '../../contract/stop.js';
@@ -28,7 +29,7 @@ import type { Logger } from '../core/logger.js';
 import { WORKBENCH_LANE } from '../../contract/workbench.js';
 
 interface RunningJob {
-  job: Job;
+  job: KindJob;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -178,7 +179,8 @@ export class Worker {
   }
 
   /** The stage QUEUED jobs of `kind` show while the kind waits for its backend; null when it can run. */
-  private waitStageOf(kind: WorkflowKind): string | null {
+  private waitStageOf(kind: JobWorkflow): string | null {
+    if (!isWorkflowKind(kind)) return null; // a chain job runs no executor of its own
     const readiness = this.deps.kinds.readiness(kind);
     return readiness.available ? null : (readiness.waitStage ?? null);
   }
@@ -222,7 +224,7 @@ export class Worker {
     }
   }
 
-  private launch(job: Job): void {
+  private launch(job: KindJob): void {
     const controller = new AbortController();
     const entry: RunningJob = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, entry);
@@ -235,7 +237,7 @@ export class Worker {
       });
   }
 
-  private async execute(job: Job, controller: AbortController): Promise<void> {
+  private async execute(job: KindJob, controller: AbortController): Promise<void> {
     const { knex, storage, bus, kinds, options } = this.deps;
     // This attempt's run time is measured from here (time spent QUEUED is not run time).
     const startedAt = Date.now();

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { DATABASES } from '../support/db.js';
 import { migrateLatest, migrateRollback } from '../../plugin/db/migrate.js';
 
-const CORE_MIGRATIONS = ['0001_core', '0002_artifact_attempt', '0003_idempotency_fingerprint', '0004_chains', '0007_workbench'];
+const CORE_MIGRATIONS = ['0001_core', '0002_artifact_attempt', '0003_idempotency_fingerprint', '0004_chains', '0005_step_output_role', '0007_workbench'];
 const CORE_TABLES = ['media_jobs', 'media_artifacts', 'media_job_events', 'media_presets'];
 
 for (const target of DATABASES) {
@@ -35,7 +35,7 @@ for (const target of DATABASES) {
           spawnSync(process.execPath, ['--import', 'tsx', 'plugin/cli/run.ts', ...args, '--db', db.url], { encoding: 'utf8', cwd: process.cwd() });
         const up = run('migrate');
         assert.equal(up.status, 0, up.stderr);
-        assert.match(up.stdout, /applied: 0001_core, 0002_artifact_attempt, 0003_idempotency_fingerprint, 0004_chains, 0007_workbench/);
+        assert.match(up.stdout, /applied: 0001_core, 0002_artifact_attempt, 0003_idempotency_fingerprint, 0004_chains, 0005_step_output_role, 0007_workbench/);
         const down = run('migrate:rollback', '--yes');
         assert.equal(down.status, 0, down.stderr);
         assert.match(down.stdout, /rolled back: (.*, )?0001_core/);

@@ -14,6 +14,8 @@ import { MediaLabError } from '../../core/errors.js';
 import { toIso } from '../../core/time.js';
 
 export const PRESETS_TABLE = 'media_presets';
+/** Chain presets share the table (and the namespace of names) with kind `chain`: plugin/chains/registry.ts. */
+export const CHAIN_KIND = 'chain';
 
 export type PresetSource = PresetVersion['source'];
 
@@ -130,13 +132,13 @@ export class PresetRegistry {
       const key = `${name}@${wanted}`;
       const cached = this.byVersion.get(key);
       if (cached) return cached;
-      const row = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name, version: wanted }).first()) as PresetRow | undefined;
+      const row = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name, version: wanted }).whereNot('kind', CHAIN_KIND).first()) as PresetRow | undefined;
       if (!row) return null;
       const preset = fromRow(row);
       this.byVersion.set(key, preset);
       return preset;
     }
-    const row = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name }).orderBy('version', 'desc').first()) as PresetRow | undefined;
+    const row = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name }).whereNot('kind', CHAIN_KIND).orderBy('version', 'desc').first()) as PresetRow | undefined;
     return row ? fromRow(row) : null;
   }
 
@@ -168,7 +170,7 @@ export class PresetRegistry {
   }
 
   async versions(name: string): Promise<PresetVersion[]> {
-    const rows = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name }).orderBy('version', 'asc')) as PresetRow[];
+    const rows = (await this.knex<PresetRow>(PRESETS_TABLE).where({ name }).whereNot('kind', CHAIN_KIND).orderBy('version', 'asc')) as PresetRow[];
     return rows.map(fromRow);
   }
 
@@ -177,7 +179,7 @@ export class PresetRegistry {
    * manifest's `order` (lower first), then those without one; by name within the same order.
    */
   async list(): Promise<Array<{ preset: PresetVersion; versions: number }>> {
-    const rows = (await this.knex<PresetRow>(PRESETS_TABLE).orderBy([{ column: 'name' }, { column: 'version' }])) as PresetRow[];
+    const rows = (await this.knex<PresetRow>(PRESETS_TABLE).whereNot('kind', CHAIN_KIND).orderBy([{ column: 'name' }, { column: 'version' }])) as PresetRow[];
     const byName = new Map<string, PresetRow[]>();
     for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
     const current = [...byName.entries()].map(([name, list]) => {
