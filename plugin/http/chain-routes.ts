@@ -17,8 +17,7 @@ import {
   publishChainSchema,
   type ChainPreset,
 } from '../../contract/chains.js';
-import { problemSchema } from '../../contract/problem.js';
-import type { ApiDoc, PathItems } from './openapi.js';
+import { problemAnswer, type ApiDoc, type PathItems } from './openapi.js';
 import { ValidationError } from '../core/errors.js';
 import { NotFound } from '../jobs/service.js';
 import type { ChainRegistry } from '../chains/registry.js';
@@ -108,7 +107,7 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 }
 
 const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema: schemaOf(schema, 'output') } } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: schemaOf(problemSchema, 'output') } } });
+const problem = (description: string) => problemAnswer(description);
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const versionQuery = (name: string, description: string) => ({ name, in: 'query', required: false, description, schema: { type: 'integer', minimum: 1 } });
 const denied = { 401: problem('No signed-in user'), 403: problem('The user is not an admin') };
