@@ -14,7 +14,7 @@ import { ComfyExecutor } from '../../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { reconcileComfyJobs } from '../../plugin/pipelines/comfy/reconcile-jobs.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
+import { NEWEST_VERSION, startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { createTestDb } from '../support/db.js';
 import { fakeContext, type FakeRun } from '../support/fake-context.js';
 import { FIXTURES, REPO_ROOT, tempDir } from '../support/files.js';
@@ -239,6 +239,35 @@ describe('comfy executor', function () {
     assert.deepEqual(comfy.requests.find((r) => r.path === '/interrupt')?.body, { prompt_id: promptId });
     await waitFor(() => comfy.history(promptId), 'the interrupted prompt in history');
     assert.ok(comfy.history(promptId)?.status.messages.some(([type]) => type === 'execution_interrupted'));
+  });
+
+  it('against ComfyUI 0.33.x: the checkpoint and the outputs record the version, and a cancel goes through the jobs API', async () => {
+    const newest = await startFakeComfy({ version: NEWEST_VERSION });
+    try {
+      const o = options([{ name: 'new', url: newest.url }]);
+      const p = new BackendPool(o);
+      pools.push(p);
+      await p.checkHealth();
+      const ex = new ComfyExecutor({ pool: p, registry, options: o });
+      const done = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 4 });
+      await ex.run(done.ctx);
+      assert.equal((done.checkpoints[0] as { comfyVersion: string }).comfyVersion, NEWEST_VERSION);
+      assert.equal(((done.outputs[0].artifact.metadata as { comfy: { version: string } }).comfy).version, NEWEST_VERSION);
+      assert.deepEqual(p.status().map((s) => [s.version, s.jobsApi]), [[NEWEST_VERSION, true]]);
+
+      newest.timing.hold = ['KSampler'];
+      const t = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 4 });
+      const running = ex.run(t.ctx);
+      await waitFor(() => t.progress.some((pr) => pr.stage === 'running KSampler on new'), 'the sampler running');
+      t.controller.abort();
+      await assert.rejects(running, isCode('CANCELLED'));
+      const { promptId } = t.checkpoints[0] as { promptId: string };
+      assert.ok(newest.requests.some((r) => r.method === 'POST' && r.path === `/jobs/${promptId}/cancel`));
+      assert.equal(newest.requests.some((r) => r.path === '/interrupt'), false);
+      await waitFor(() => newest.history(promptId), 'the cancelled prompt in history');
+    } finally {
+      await newest.close();
+    }
   });
 
   it('cancels a queued job by deleting only its own prompt from the queue', async () => {
