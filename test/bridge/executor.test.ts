@@ -125,20 +125,50 @@ describe('comfy executor', function () {
     assert.deepEqual((t.ctx.job.params as { reference: string }).reference, ref.artifact.id);
   });
 
-  it('blend: two to four images with weights, a real weighted blend', async () => {
+  it('pixel-blend: two to four images with weights, a real weighted blend', async () => {
     const blueFile = join(files, 'blue.png');
     await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(blueFile);
     const red = artifactFrom(join(FIXTURES, 'red.png'), files);
     const green = artifactFrom(join(FIXTURES, 'bluegreen.png'), files);
     const blue = artifactFrom(blueFile, files);
-    const t = await prepare('blend', null, { image_1: red.artifact.id, image_2: green.artifact.id, image_3: blue.artifact.id, weight_3: 2 }, [red, green, blue]);
+    const t = await prepare('blend', 'pixel-blend', { image_1: red.artifact.id, image_2: green.artifact.id, image_3: blue.artifact.id, weight_3: 2 }, [red, green, blue]);
     await executor.run(t.ctx);
     const [out] = t.outputs;
-    assert.equal((out.artifact.metadata.preset as { name: string }).name, 'blend');
+    assert.equal((out.artifact.metadata.preset as { name: string }).name, 'pixel-blend');
     const { data } = await sharp(out.path).raw().toBuffer({ resolveWithObject: true });
     // red:green:blue = 1:1:2 -> (0.25, 0.25, 0.5) of 255, truncated like SaveImage
     assert.deepEqual([...data.subarray(0, 3)], [63, 63, 127]);
     assert.equal(out.artifact.parentIds.length, 3);
+  });
+
+  it('blend (character-blend, the kind\'s default): inspirations VAE-encoded, latents mixed by weight, sampled at a denoise that keeps the mix', async () => {
+    const blueFile = join(files, 'blue-char.png');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(blueFile);
+    const red = artifactFrom(join(FIXTURES, 'red.png'), files);
+    const blue = artifactFrom(blueFile, files);
+    const run = async (weight_1: number, weight_2: number) => {
+      const t = await prepare('blend', null, { image_1: red.artifact.id, image_2: blue.artifact.id, weight_1, weight_2, width: 256, height: 256, steps: 3, seed: 7 }, [red, blue]);
+      await executor.run(t.ctx);
+      const [out] = t.outputs;
+      assert.equal((out.artifact.metadata.preset as { name: string }).name, 'character-blend');
+      assert.deepEqual([out.artifact.width, out.artifact.height], [256, 256]);
+      assert.equal(out.artifact.parentIds.length, 2);
+      const posted = promptsPosted().at(-1)?.body as { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
+      const classes = Object.values(posted.prompt).map((n) => n.class_type);
+      assert.equal(classes.filter((c) => c === 'VAEEncode').length, 2, 'one encode per inspiration given');
+      assert.equal(classes.filter((c) => c === 'LatentBlend').length, 1, 'the blends of missing inspirations are bypassed');
+      assert.equal(posted.prompt['23'].inputs.blend_factor, weight_1 / (weight_1 + weight_2));
+      assert.equal(posted.prompt['28'].inputs.denoise, 0.6);
+      assert.deepEqual(posted.prompt['28'].inputs.latent_image, ['23', 0]);
+      const { data } = await sharp(out.path).raw().toBuffer({ resolveWithObject: true });
+      return [...data.subarray(0, 3)];
+    };
+    const redHeavy = await run(3, 1);
+    const blueHeavy = await run(1, 3);
+    // Same seed and prompt: only the mix differs. 3:1 vs 1:3 moves half of red into blue, of which
+    // the stand-in sampler keeps 1 - denoise/2 = 70 %: about 0.5 * 0.7 * 255 = 89 levels.
+    assert.ok(Math.abs(redHeavy[0] - blueHeavy[0] - 89) <= 2, `red: ${redHeavy} vs ${blueHeavy}`);
+    assert.ok(Math.abs(blueHeavy[2] - redHeavy[2] - 89) <= 2, `blue: ${redHeavy} vs ${blueHeavy}`);
   });
 
   it('music: FLAC of the requested length, parameters inferred from the workflow', async () => {

@@ -56,8 +56,9 @@ describe('preset routes and the publish call', function () {
     assert.equal(status, 200);
     const presets = body.presets as Array<{ name: string; kind: string; order?: number; version: number; versions: number; parameters: Array<Record<string, unknown>> }>;
     // Ordered presets by `order`, then the others by name.
-    assert.deepEqual(presets.map((p) => [p.name, p.order]), [['txt2img', 10], ['img2img', 20], ['blend', undefined], ['music', undefined], ['voice', undefined]]);
+    assert.deepEqual(presets.map((p) => [p.name, p.order]), [['txt2img', 10], ['img2img', 20], ['character-blend', 30], ['pixel-blend', 40], ['music', undefined], ['voice', undefined]]);
     assert.equal(presets.find((p) => p.kind === 'generate')?.name, 'txt2img', 'the Generate form opens on the first generate preset');
+    assert.equal(presets.find((p) => p.kind === 'blend')?.name, 'character-blend', 'the Blend form opens on the character blend');
     const txt = presets.find((p) => p.name === 'txt2img');
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'steps'), { name: 'steps', type: 'integer', required: false, default: 25, min: 1, max: 100 });
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'seed'), { name: 'seed', type: 'seed', required: false, description: 'Random per job unless given', default: 156680208700286, randomize: true });
@@ -137,7 +138,7 @@ describe('preset routes and the publish call', function () {
     assert.equal((await post({ name: 'aa-unordered', kind: 'generate', workflow })).status, 201);
     let names = ((await get('/presets')).body.presets as Array<{ name: string }>).map((p) => p.name);
     assert.deepEqual(names.slice(0, 3), ['zz-early', 'txt2img', 'img2img']);
-    assert.ok(names.indexOf('aa-unordered') > names.indexOf('img2img') && names.indexOf('aa-unordered') < names.indexOf('blend'), names.join(' '));
+    assert.ok(names.indexOf('aa-unordered') > names.indexOf('pixel-blend') && names.indexOf('aa-unordered') < names.indexOf('music'), names.join(' '));
 
     const moved = await post({ name: 'zz-early', kind: 'generate', workflow, order: 15 });
     assert.deepEqual([moved.status, moved.body.version, moved.body.order], [201, 2, 15]);
