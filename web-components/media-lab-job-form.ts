@@ -223,7 +223,7 @@ export class MediaLabJobForm extends LabElement {
     switch (field.control) {
       case 'select':
         return html`<select id=${id} name=${field.name} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required}>
-          ${field.required || field.default !== undefined ? nothing : html`<option value="">(server default)</option>`}
+          ${field.required || field.default !== undefined ? nothing : html`<option value="">${field.emptyLabel ?? '(server default)'}</option>`}
           ${(field.options ?? []).map((o) => html`<option value=${String(o.value)} ?selected=${String(o.value) === value}>${o.label}</option>`)}
         </select>`;
       case 'checkbox':

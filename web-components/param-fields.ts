@@ -31,6 +31,8 @@ export interface FieldSpec {
   maxLength?: number;
   maxItems?: number;
   options?: FieldOption[];
+  /** A select's empty choice (default "(server default)"); "(none)" where empty skips nodes (a LoRA). */
+  emptyLabel?: string;
   /** For file fields: which media the upload takes, and whether several files are allowed. */
   accept?: MediaKind[];
   multiple?: boolean;
@@ -116,7 +118,9 @@ export function fieldFromPresetParameter(parameter: PresetParameter): FieldSpec 
   };
   const choices = parameter.options;
   if (choices?.length || ['enum', 'choice', 'select', 'combo'].includes(type)) {
-    return { ...base, control: 'select', options: (choices ?? []).map((value) => ({ value, label: String(value) })) };
+    // A string with options: a model list from the backend (LoRA names, checkpoints).
+    const emptyLabel = parameter.skippedWhenEmpty ? '(none)' : undefined;
+    return { ...base, control: 'select', options: (choices ?? []).map((value) => ({ value, label: String(value) })), ...(emptyLabel ? { emptyLabel } : {}) };
   }
   const media = MEDIA_TYPES[type];
   if (media) return { ...base, control: 'file', accept: [media.accept], multiple: media.multiple };

@@ -84,6 +84,7 @@ export function describeParameter(spec: ParameterSpec): JsonObject {
   if (spec.step !== undefined) out.step = spec.step;
   if (spec.options) out.options = spec.options;
   if (spec.randomize) out.randomize = true;
+  if (spec.bypassWhenEmpty?.length) out.skippedWhenEmpty = true;
   return out;
 }
 

@@ -11,10 +11,16 @@ import { createInterpolateKind } from '../pipelines/interpolate/index.js';
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
+import type { NodeCatalog } from '../../bridge/client/object-info.js';
 
 export interface InstalledPipelines {
   /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
-  presets: { registry: PresetRegistry; corsOrigins: string[] };
+  presets: {
+    registry: PresetRegistry;
+    corsOrigins: string[];
+    /** The /object_info of the backend a job would go to now (model and LoRA lists); null when none answers. */
+    catalog?: () => Promise<NodeCatalog | null>;
+  };
   health?: () => Promise<Record<string, unknown>>;
   /** The ComfyUI backends as the pool sees them now (metrics read it at scrape time). */
   backends?: () => BackendStatus[];
@@ -52,7 +58,14 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
-    presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
+    presets: {
+      registry: comfy.registry,
+      corsOrigins: comfy.options.corsOrigins,
+      catalog: async () => {
+        const best = comfy.pool.rank()[0];
+        return best ? comfy.pool.catalog(best.name).catch(() => null) : null;
+      },
+    },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
     backends: () => comfy.pool.status(),
     async start() {

@@ -125,6 +125,49 @@ describe('comfy executor', function () {
     assert.deepEqual((t.ctx.job.params as { reference: string }).reference, ref.artifact.id);
   });
 
+  it('LoRA stacks (img2img, character-blend): set LoRAs chain in order with their strengths, empty ones are bypassed', async () => {
+    const ref = artifactFrom(join(FIXTURES, 'red.png'), files);
+    const ref2 = artifactFrom(join(FIXTURES, 'bluegreen.png'), files);
+    const none = await prepare('generate', 'img2img', { reference: ref.artifact.id, width: 256, height: 256, steps: 2 }, [ref]);
+    await executor.run(none.ctx);
+    type Posted = { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
+    let posted = promptsPosted().at(-1)?.body as Posted;
+    assert.equal(Object.values(posted.prompt).filter((n) => n.class_type === 'LoraLoader').length, 0, 'no LoRA asked for: the whole stack is bypassed');
+    assert.deepEqual(posted.prompt['9'].inputs.model, ['1', 0]);
+    assert.deepEqual(posted.prompt['7'].inputs.clip, ['1', 1]);
+
+    const stacked = await prepare(
+      'generate',
+      'img2img',
+      { reference: ref.artifact.id, width: 256, height: 256, steps: 2, lora_1: 'watercolor_style.safetensors', lora_1_model_strength: 0.7, lora_1_clip_strength: 0.4, lora_3: 'detail_tweaker_xl.safetensors' },
+      [ref],
+    );
+    await executor.run(stacked.ctx);
+    assert.equal(stacked.outputs.length, 1);
+    posted = promptsPosted().at(-1)?.body as Posted;
+    const loras = Object.entries(posted.prompt).filter(([, n]) => n.class_type === 'LoraLoader');
+    assert.deepEqual(loras.map(([id]) => id), ['12', '14'], 'lora_2 empty: its loader is bypassed');
+    assert.deepEqual(posted.prompt['12'].inputs, { model: ['1', 0], clip: ['1', 1], lora_name: 'watercolor_style.safetensors', strength_model: 0.7, strength_clip: 0.4 });
+    assert.deepEqual(posted.prompt['14'].inputs, { model: ['12', 0], clip: ['12', 1], lora_name: 'detail_tweaker_xl.safetensors', strength_model: 1, strength_clip: 1 });
+    assert.deepEqual(posted.prompt['9'].inputs.model, ['14', 0]);
+    assert.deepEqual([posted.prompt['7'].inputs.clip, posted.prompt['8'].inputs.clip], [['14', 1], ['14', 1]]);
+
+    const blend = await prepare('blend', 'character-blend', { image_1: ref.artifact.id, image_2: ref2.artifact.id, width: 256, height: 256, steps: 2, lora_2: 'watercolor_style.safetensors' }, [ref, ref2]);
+    await executor.run(blend.ctx);
+    posted = promptsPosted().at(-1)?.body as Posted;
+    assert.deepEqual(Object.entries(posted.prompt).filter(([, n]) => n.class_type === 'LoraLoader').map(([id]) => id), ['3']);
+    assert.deepEqual(posted.prompt['3'].inputs.model, ['1', 0]);
+    assert.deepEqual(posted.prompt['28'].inputs.model, ['3', 0]);
+    assert.deepEqual(posted.prompt['26'].inputs.clip, ['3', 1]);
+
+    const missing = await prepare('generate', 'img2img', { reference: ref.artifact.id, width: 256, height: 256, steps: 2, lora_1: 'not_there.safetensors' }, [ref]);
+    await assert.rejects(executor.run(missing.ctx), (e: unknown) => {
+      isCode('PRESET_INVALID')(e);
+      assert.match((e as Error).message, /\[parameter "lora_1"\]: "not_there.safetensors" is not available on this server \(it has: detail_tweaker_xl.safetensors, watercolor_style.safetensors\)/);
+      return true;
+    });
+  });
+
   it('pixel-blend: two to four images with weights, a real weighted blend', async () => {
     const blueFile = join(files, 'blue.png');
     await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(blueFile);
