@@ -267,6 +267,10 @@ describe('GET /health names each backend’s ComfyUI version', function () {
       assert.equal(status, 200);
       const seen = Object.fromEntries(body.comfy.backends.map((b) => [b.name, [b.version, b.jobsApi]]));
       assert.deepEqual(seen, { old: [RECORDED_VERSION, false], new: [NEWEST_VERSION, true] });
+      // The same lab's GET /presets offers the LoRA names of the backend a job would go to.
+      const presets = (await t.json<{ presets: Array<{ name: string; parameters: Array<{ name: string; options?: string[] }> }> }>('/presets')).body.presets;
+      const lora = presets.find((p) => p.name === 'character-blend')?.parameters.find((p) => p.name === 'lora_1');
+      assert.deepEqual(lora?.options, ['detail_tweaker_xl.safetensors', 'watercolor_style.safetensors']);
     } finally {
       await t.close();
       await old.close();

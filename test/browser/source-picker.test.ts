@@ -3,16 +3,20 @@
 // searches them, picks inspirations, and submits; the job takes the imported artifacts, stored
 // once each, with the screenshot they came from in their metadata.
 import assert from 'node:assert/strict';
-import { startHarness, waitForText, type Harness } from '../support/browser.js';
+import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
+import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 
 describe('browser: picking references from a host media source', function () {
   let h: Harness;
+  let comfy: FakeComfy;
   before(async () => {
-    h = await startHarness();
+    comfy = await startFakeComfy();
+    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
   });
   after(async () => {
     await h?.close();
+    await comfy?.close();
   });
   afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
 
@@ -23,6 +27,10 @@ describe('browser: picking references from a host media source', function () {
     const form = page.locator('media-lab-job-form form[data-workflow="blend"]');
     await form.waitFor();
     assert.equal(await form.locator('select[name="preset"]').inputValue(), 'character-blend');
+    // The LoRA stack offers the backend's LoRA files (its /object_info), empty meaning none.
+    const lora = form.locator('select[name="lora_1"]');
+    assert.deepEqual(await lora.locator('option').allTextContents(), ['(none)', 'detail_tweaker_xl.safetensors', 'watercolor_style.safetensors']);
+    assert.equal(await lora.inputValue(), '');
 
     const picker = (field: string) => form.locator(`media-lab-source-picker[data-for="${field}"]`);
     const items = (field: string) => picker(field).locator('[part="items"] button[data-item]');
@@ -64,11 +72,20 @@ describe('browser: picking references from a host media source', function () {
     await waitForText(page.locator('media-lab-toasts [data-role="toast"]'), /Job queued: blend/);
     const id = await waitFor(() => page.locator('media-lab-app [part="latest"] media-lab-job').getAttribute('job-id'), 'the latest job panel');
     const { body: job } = await h.apiJson<{ preset: { name: string }; params: Record<string, string>; inputIds: string[] }>(`/jobs/${id}`);
+    assert.equal(job.params.lora_1, null, 'no LoRA picked: the stack stays empty (bypassed)');
     assert.equal(job.preset.name, 'character-blend');
     assert.equal(job.params.image_1, job.params.image_3, 'one artifact for one screenshot');
     assert.notEqual(job.params.image_1, job.params.image_2);
     const { body: knight } = await h.apiJson<{ role: string; metadata: { source: { name: string; id: string } } }>(`/artifacts/${job.params.image_1}`);
     assert.equal(knight.role, 'input');
     assert.deepEqual([knight.metadata.source.name, knight.metadata.source.id], ['screenshots', 'heroes/knight-portrait.png']);
+
+    // The fake ComfyUI runs the character blend with the form's defaults; its output leads back to the screenshots.
+    const done = await waitForJobStatus(h, id, ['SUCCEEDED', 'FAILED']);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error ?? done.errorMessage ?? null));
+    const { body: detail } = await h.apiJson<{ outputs: Array<{ id: string; width: number }> }>(`/jobs/${id}`);
+    assert.equal(detail.outputs[0].width, 1024);
+    const { body: output } = await h.apiJson<{ lineage: Array<{ metadata: { source?: { id: string } } }> }>(`/artifacts/${detail.outputs[0].id}`);
+    assert.deepEqual(output.lineage.map((a) => a.metadata.source?.id).filter(Boolean).sort(), ['castle-gate.png', 'heroes/knight-portrait.png']);
   });
 });
