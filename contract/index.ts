@@ -19,3 +19,4 @@ export * from './socket.js';
 export * from './requests.js';
 export * from './prompts.js';
 export * from './zod-issues.js';
+export * from './sources.js';
