@@ -62,8 +62,16 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
       registry: comfy.registry,
       corsOrigins: comfy.options.corsOrigins,
       catalog: async () => {
+        // GET /presets never waits long on a slow backend: without its lists the form shows text fields.
         const best = comfy.pool.rank()[0];
-        return best ? comfy.pool.catalog(best.name).catch(() => null) : null;
+        if (!best) return null;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)));
+        try {
+          return await Promise.race([comfy.pool.catalog(best.name).catch(() => null), late]);
+        } finally {
+          clearTimeout(timer);
+        }
       },
     },
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() } }),
