@@ -16,6 +16,7 @@ import { JobService } from './jobs/service.js';
 import { Worker } from './worker/worker.js';
 import { createRouter } from './http/router.js';
 import { createPresetRoutes } from './http/preset-routes.js';
+import { createSourceRoutes } from './http/source-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -116,7 +117,10 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     jobs: service,
     kinds,
     uiDir: uiBundleDir(),
-    extraRoutes: [createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins, catalog: pipelines.presets.catalog })],
+    extraRoutes: [
+      createPresetRoutes(pipelines.presets.registry, { corsOrigins: pipelines.presets.corsOrigins, catalog: pipelines.presets.catalog }),
+      createSourceRoutes({ knex, storage, limits: options.uploads, mount: options.mountPath, sources: options.sources, log }),
+    ],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });

@@ -13,7 +13,6 @@ import type { HealthDeps } from './health.js';
 import { createJobRoutes } from './job-routes.js';
 import { createArtifactRoutes } from './artifact-routes.js';
 import { createUploadRoutes } from './upload-routes.js';
-import { createSourceRoutes } from './source-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
 import { metricsRouter } from './metrics-route.js';
 import type { LabMetrics } from '../metrics/lab-metrics.js';
@@ -48,7 +47,6 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(problemHandler({ jsonBodyLimit: '2 MB' }));
 
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
-  router.use(createSourceRoutes({ knex, storage, limits: options.uploads, mount, sources: options.sources }));
   router.use(createJobRoutes({ knex, jobs, mount }));
   router.use(createArtifactRoutes({ knex, storage, mount }));
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health, mount }));

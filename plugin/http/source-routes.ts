@@ -22,6 +22,7 @@ import { SourceItemError, type MediaSource } from '../sources/types.js';
 import { userOf } from './auth.js';
 import { route } from './handle.js';
 import { sendProblem, validationProblem } from './problem.js';
+import type { Logger } from '../core/logger.js';
 import { adoptInput, type UploadLimits } from './uploads.js';
 import { artifactView } from './views.js';
 
@@ -31,6 +32,7 @@ export interface SourceRouteDeps {
   limits: UploadLimits;
   mount: string;
   sources: MediaSource[];
+  log?: Pick<Logger, 'warn'>;
 }
 
 const listQuery = z.object({
@@ -38,8 +40,8 @@ const listQuery = z.object({
   page: z.coerce.number().int('a whole number').min(1, 'at least 1').max(10_000, 'at most 10000').optional(),
 });
 
-function unavailable(res: Response, source: MediaSource, error: unknown): void {
-  console.error(`[media-lab] source ${source.name} failed`, error);
+function unavailable(res: Response, source: MediaSource, error: unknown, log?: Pick<Logger, 'warn'>): void {
+  log?.warn(`[media-lab] source ${source.name} failed: ${(error as Error)?.stack ?? String(error)}`);
   sendProblem(res, { title: 'Source unavailable', status: 502, code: 'SOURCE_UNAVAILABLE', detail: `${source.label} failed to answer: ${(error as Error)?.message ?? String(error)}` });
 }
 
@@ -50,7 +52,7 @@ function itemProblem(res: Response, source: MediaSource, id: string, error: Sour
   sendProblem(res, { title: 'Source item not found', status: 404, code: 'SOURCE_ITEM_NOT_FOUND', detail: error?.message ?? `${source.label} has no item "${id}"` });
 }
 
-export function createSourceRoutes({ knex, storage, limits, mount, sources }: SourceRouteDeps): Router {
+export function createSourceRoutes({ knex, storage, limits, mount, sources, log }: SourceRouteDeps): Router {
   const router = express.Router();
   const byName = new Map(sources.map((s) => [s.name, s]));
   const sourceOf = (req: Request<{ name: string }>, res: Response): MediaSource | null => {
@@ -79,7 +81,7 @@ export function createSourceRoutes({ knex, storage, limits, mount, sources }: So
       try {
         listing = await source.list(query, page);
       } catch (error) {
-        return unavailable(res, source, error);
+        return unavailable(res, source, error, log);
       }
       const body: SourcePage = { source: source.name, query, page, items: listing.items, hasMore: listing.hasMore, ...(listing.total !== undefined ? { total: listing.total } : {}) };
       res.json(body);
@@ -99,7 +101,7 @@ export function createSourceRoutes({ knex, storage, limits, mount, sources }: So
         file = await source.open(id);
       } catch (error) {
         if (error instanceof SourceItemError) return itemProblem(res, source, id, error);
-        return unavailable(res, source, error);
+        return unavailable(res, source, error, log);
       }
       if (!file) return itemProblem(res, source, id, null);
       let received;
@@ -109,7 +111,7 @@ export function createSourceRoutes({ knex, storage, limits, mount, sources }: So
       } catch (error) {
         if (error instanceof FileTooLargeError) throw new MediaLabError('INPUT_TOO_LARGE', `${file.filename} is larger than the upload limit of ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return itemProblem(res, source, id, new SourceItemError('missing', `${source.label} has no item "${id}" (the file is not there any more)`));
-        return unavailable(res, source, error);
+        return unavailable(res, source, error, log);
       }
       const user = userOf(req);
       const origin: ArtifactSource = { name: source.name, label: source.label, id, importedAt: nowIso(), importedBy: user.id };

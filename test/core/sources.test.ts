@@ -4,7 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
+import { sourcePaths } from '../../plugin/http/source-routes.js';
 import type { UploadedArtifact } from '../../contract/artifact.js';
 import type { SourceList, SourcePage } from '../../contract/sources.js';
 import type { Job } from '../../plugin/core/types.js';
@@ -20,6 +23,28 @@ type Problem = { status: number; code: string; detail: string; errors?: Array<{ 
 
 async function png(path: string, r: number, g: number, b: number): Promise<void> {
   await sharp({ create: { width: 40, height: 30, channels: 3, background: { r, g, b } } }).png().toFile(path);
+}
+
+describe('host media sources: the OpenAPI path items', () => {
+  it('are valid OpenAPI 3.1 with unique operationIds and a response schema per answer', async () => {
+    const document = {
+      openapi: '3.1.0',
+      info: { title: 'sources', version: '1' },
+      paths: sourcePaths,
+      components: { schemas: { Problem: { type: 'object' }, UploadedArtifact: { type: 'object' } } },
+    };
+    const result = await validate(structuredClone(document) as never);
+    assert.ok(result.valid, compileErrors(result));
+    const operations = Object.values(sourcePaths).flatMap((item) => Object.values(item) as Array<{ operationId: string; responses: Record<string, { content?: unknown }> }>);
+    assert.deepEqual(operations.map((o) => o.operationId).sort(), ['importSourceItem', 'listSourceItems', 'listSources']);
+    for (const op of operations) for (const [status, answer] of Object.entries(op.responses)) assert.ok(answer.content, `${op.operationId} ${status} has a schema`);
+  });
+});
+
+/** The JSON Schema sourcePaths gives for one answer. */
+function answerSchema(path: keyof typeof sourcePaths, method: string, status: number): object {
+  const op = (sourcePaths[path] as Record<string, { responses: Record<number, { content: Record<string, { schema: object }> }> }>)[method];
+  return op.responses[status].content['application/json'].schema;
 }
 
 for (const target of DATABASES) {
@@ -66,6 +91,7 @@ for (const target of DATABASES) {
     it('lists the sources', async () => {
       const { status, body } = await t.json<SourceList>('/sources');
       assert.equal(status, 200);
+      assert.ok(new Ajv2020({ strict: false }).validate(answerSchema('/sources', 'get', 200), body), 'the answer matches its OpenAPI schema');
       assert.deepEqual(body.sources, [
         { name: 'screenshots', label: 'Wiki screenshots' },
         { name: 'broken', label: 'Broken host' },
@@ -81,6 +107,8 @@ for (const target of DATABASES) {
         'media files only (notes.txt and the link out, escape.png, left out), sub-folders included, by path',
       );
       assert.deepEqual(pages.map((p) => [p.page, p.hasMore, p.total]), [[1, true, 5], [2, true, 5], [3, false, 5]]);
+      const ajv = new Ajv2020({ strict: false });
+      for (const page of pages) assert.ok(ajv.validate(answerSchema('/sources/{name}/items', 'get', 200), page), JSON.stringify(ajv.errors));
       assert.deepEqual(pages[0].items[0], { id: 'castle-gate.png', label: 'castle-gate.png', kind: 'image', mime: 'image/png', bytes: pages[0].items[0].bytes, modifiedAt: pages[0].items[0].modifiedAt });
       const castle = (await t.json<SourcePage>('/sources/screenshots/items?query=CASTLE')).body;
       assert.deepEqual([castle.query, castle.items.map((i) => i.id), castle.hasMore], ['CASTLE', ['castle-gate.png', 'castle-hall.png'], false]);
