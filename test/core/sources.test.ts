@@ -11,6 +11,7 @@ import { sourcePaths } from '../../plugin/http/source-routes.js';
 import type { UploadedArtifact } from '../../contract/artifact.js';
 import type { SourceList, SourcePage } from '../../contract/sources.js';
 import type { Job } from '../../plugin/core/types.js';
+import { OptionsError, parseOptions } from '../../plugin/options.js';
 import { folderSource } from '../../plugin/sources/folder-source.js';
 import type { MediaSource } from '../../plugin/sources/types.js';
 import { DATABASES } from '../support/db.js';
@@ -38,6 +39,19 @@ describe('host media sources: the OpenAPI path items', () => {
     const operations = Object.values(sourcePaths).flatMap((item) => Object.values(item) as Array<{ operationId: string; responses: Record<string, { content?: unknown }> }>);
     assert.deepEqual(operations.map((o) => o.operationId).sort(), ['importSourceItem', 'listSourceItems', 'listSources']);
     for (const op of operations) for (const [status, answer] of Object.entries(op.responses)) assert.ok(answer.content, `${op.operationId} ${status} has a schema`);
+  });
+});
+
+describe('host media sources: the option', () => {
+  it('refuses a source without list/open, a name unfit for a route, and two sources of one name', () => {
+    const base = { dataDir: tempDir(), authenticate: () => null };
+    const ok = folderSource({ name: 'shots', label: 'Shots', dir: tempDir() });
+    assert.deepEqual(parseOptions({ ...base, sources: [ok] }).sources.map((s) => s.name), ['shots']);
+    assert.deepEqual(parseOptions(base).sources, []);
+    const refused = (sources: unknown[]) => assert.throws(() => parseOptions({ ...base, sources: sources as never }), OptionsError);
+    refused([{ name: 'x', label: 'X' }]);
+    assert.throws(() => parseOptions({ ...base, sources: [{ ...ok, name: 'Wiki Shots' }] }), /option "sources.0.name": use lower-case letters/);
+    assert.throws(() => parseOptions({ ...base, sources: [ok, { ...ok }] }), /option "sources.1.name": "shots" is used by another source/);
   });
 });
 
