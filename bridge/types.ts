@@ -91,6 +91,33 @@ export interface SystemStats {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The jobs API of ComfyUI 0.33.x (GET /api/jobs/{id}, POST /api/jobs/{id}/cancel)
+
+export type ComfyJobStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+
+/** One job as GET /api/jobs/{id} answers it (outputs and execution_status once it finished). */
+export interface ComfyJob {
+  id: string;
+  status: ComfyJobStatus;
+  priority?: number;
+  create_time?: number | null;
+  execution_start_time?: number | null;
+  execution_end_time?: number | null;
+  execution_error?: JsonObject;
+  outputs_count?: number;
+  outputs?: Record<NodeId, NodeUiOutput>;
+  execution_status?: HistoryEntry['status'];
+}
+
+/** What a backend is, as far as the bridge needs to know. */
+export interface ServerInfo {
+  /** /system_stats `comfyui_version`; null when it does not say. */
+  version: string | null;
+  /** The server answers the jobs API (0.33.x and later). */
+  jobsApi: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
 // /object_info
 
 /** A node class as /object_info describes it (V1 and V3 nodes share this outer shape). */

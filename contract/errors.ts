@@ -26,6 +26,11 @@ export const ERROR_CODES = [
   'TIMEOUT',
   // Chains
   'UPSTREAM_FAILED',
+  // A host's media sources (the `sources` option)
+  'SOURCE_NOT_FOUND',
+  'SOURCE_ITEM_NOT_FOUND',
+  'SOURCE_ITEM_INVALID',
+  'SOURCE_UNAVAILABLE',
   // The request itself (HTTP answers that end no job)
   'NOT_FOUND',
   'ILLEGAL_TRANSITION',

@@ -21,3 +21,4 @@ export * from './socket.js';
 export * from './requests.js';
 export * from './prompts.js';
 export * from './zod-issues.js';
+export * from './sources.js';

@@ -15,12 +15,17 @@ export const presetParameterSchema = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
   step: z.number().optional(),
-  /** Allowed values of an enum parameter. */
+  /**
+   * Allowed values of an enum parameter; for a string parameter that feeds a model list (a LoRA,
+   * a checkpoint), the names a ComfyUI backend's /object_info offers (suggestions, not a limit).
+   */
   options: z.array(jsonValueSchema).optional(),
   /** Seeds: a random value is drawn per job when left empty. */
   randomize: z.boolean().optional(),
   /** Script presets: the script option the value is passed as (`--blend_factor3`). */
   option: z.string().optional(),
+  /** Left empty, the nodes it feeds are skipped (bypassWhenEmpty): an optional LoRA, an optional image. */
+  skippedWhenEmpty: z.boolean().optional(),
 });
 export type PresetParameter = z.infer<typeof presetParameterSchema>;
 

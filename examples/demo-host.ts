@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createMediaLab, type MediaLab } from '../plugin/index.js';
 import { demoAuthenticate, demoTokens } from './demo-auth.js';
 import { homePage, jobPage, mediaLabPage, signInPage } from './pages.js';
+import { demoScreenshotsSource } from './demo-screenshots.js';
 import { mountPromptQueueDemo, type PromptQueueDemo } from './prompt-queue-demo.js';
 
 export interface DemoHostOptions {
@@ -67,6 +68,8 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
     dataDir,
     authenticate: demoAuthenticate(tokens),
     comfy: { backends: comfyUrls.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
+    // The wiki's own screenshots, offered beside "upload" in the reference pickers.
+    sources: [await demoScreenshotsSource(dataDir)],
     logger: options.logger ?? (options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console),
   });
   await lab.migrate();

@@ -5,6 +5,8 @@ export { migrateLatest, migrateRollback, coreMigrationSet, MIGRATIONS_TABLE } fr
 export { openDatabase } from './db/connect.js';
 export { MediaLabError, ValidationError, type ErrorCode, type FieldIssue } from './core/errors.js';
 export * from './core/types.js';
+export { SourceItemError, type MediaSource, type SourceFile, type SourceItem, type SourceListing } from './sources/types.js';
+export { folderSource, type FolderSourceOptions } from './sources/folder-source.js';
 export {
   hostTokenAuthenticate,
   firstAuthenticated,

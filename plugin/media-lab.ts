@@ -20,6 +20,7 @@ import { createChainRoutes } from './http/chain-routes.js';
 import { ChainRegistry } from './chains/registry.js';
 import { defaultChainsDir } from './chains/files.js';
 import { ChainEngine } from './chains/engine.js';
+import { createSourceRoutes } from './http/source-routes.js';
 import { EventSocketHub } from './http/events-socket.js';
 import { listEvents } from './jobs/events-store.js';
 import { artifactIdsUsedAsInputs, finishedJobIds, listJobs } from './jobs/store.js';
@@ -157,9 +158,13 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     jobs: service,
     kinds,
     uiDir: uiBundleDir(),
-    presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins },
+    presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins, catalog: pipelines.presets.catalog },
     apiDocs: () => [...apiDocs],
-    extraRoutes: [createWorkbenchRoutes({ workbench, mount: options.mountPath }), createChainRoutes({ registry: chainRegistry })],
+    extraRoutes: [
+      createWorkbenchRoutes({ workbench, mount: options.mountPath }),
+      createChainRoutes({ registry: chainRegistry }),
+      createSourceRoutes({ knex, storage, limits: options.uploads, mount: options.mountPath, sources: options.sources, log }),
+    ],
     health: { knex, kinds, localWorker: () => (worker ? { id: worker.id, running: worker.runningCount } : null), extra: healthExtra, alerts: () => streaks.current() },
     metrics,
   });

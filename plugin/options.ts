@@ -9,6 +9,7 @@ import { isKnex } from './db/connect.js';
 import { durationMs } from './core/duration.js';
 import { LOG_LEVELS, type LoggerInput } from './core/logger.js';
 import { timeLimitSchema } from '../contract/duration.js';
+import { SOURCE_NAME, type MediaSource } from './sources/types.js';
 
 export type Authenticate = (req: IncomingMessage) => User | null | Promise<User | null>;
 
@@ -126,6 +127,27 @@ export const optionsSchema = z.object({
       consecutiveFailures: z.number().int().min(0).default(5),
     })
     .prefault({}),
+  /**
+   * The host's own media, offered beside "upload" in the reference pickers (see
+   * plugin/sources/types.ts; `folderSource()` serves a folder).
+   */
+  sources: z
+    .array(
+      z.custom<MediaSource>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as MediaSource).list === 'function' && typeof (v as MediaSource).open === 'function',
+        'expected { name, label, list(query, page), open(id) }',
+      ),
+    )
+    .default([])
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((source, i) => {
+        if (!SOURCE_NAME.test(String(source.name))) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'use lower-case letters, digits, - and _ (at most 64)' });
+        if (typeof source.label !== 'string' || !source.label) ctx.addIssue({ code: 'custom', path: [i, 'label'], message: 'expected a label to show' });
+        if (seen.has(source.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${source.name}" is used by another source` });
+        seen.add(source.name);
+      });
+    }),
   /** Pipeline options, passed through to the pipelines that read them. */
   enhance: z.record(z.string(), z.unknown()).optional(),
   interpolate: z.record(z.string(), z.unknown()).optional(),

@@ -17,7 +17,7 @@ export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'contract', prefixes: ['contract/'] },
   { name: 'migrations', prefixes: ['migrations/'] },
   { name: 'bridge', prefixes: ['bridge/'] },
-  { name: 'core', prefixes: ['plugin/core/', 'plugin/db/', 'plugin/media/', 'plugin/options.ts', 'plugin/ui-bundle.ts'] },
+  { name: 'core', prefixes: ['plugin/core/', 'plugin/db/', 'plugin/media/', 'plugin/sources/', 'plugin/options.ts', 'plugin/ui-bundle.ts'] },
   { name: 'stores', prefixes: ['plugin/artifacts/', 'plugin/events/bus.ts'] },
   { name: 'jobs', prefixes: ['plugin/jobs/', 'plugin/events/', 'plugin/kinds/registry.ts'] },
   { name: 'pipelines', prefixes: ['plugin/pipelines/'] },

@@ -12,6 +12,7 @@ import type { PresetInfo, PresetList } from '../contract/presets.js';
 import type { Problem } from '../contract/problem.js';
 import type { PromptArtifacts } from '../contract/prompts.js';
 import type { CreateDraftRequest, Draft, DraftSummary, ExportResult, RunStepRequest, UpdateDraftRequest } from '../contract/workbench.js';
+import type { SourceInfo, SourceList, SourcePage } from '../contract/sources.js';
 import type { ArtifactFilters as ArtifactQuery, JobFilters as JobQuery, SubmitJobRequest } from '../contract/requests.js';
 import { LabEventStream } from './event-stream.js';
 
@@ -167,6 +168,27 @@ export class MediaLabClient extends HttpClient {
     const form = new FormData();
     form.append('file', file, filename);
     return this.json<UploadedArtifact>('POST', '/uploads', { form });
+  }
+
+  // --- the host's media sources ---------------------------------------------------------------
+
+  /** The host's sources (empty when it offers none, or when this server predates them). */
+  async sources(): Promise<SourceInfo[]> {
+    try {
+      return (await this.json<SourceList>('GET', '/sources')).sources;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
+  sourceItems(source: string, query = '', page = 1): Promise<SourcePage> {
+    return this.json<SourcePage>('GET', `/sources/${encodeURIComponent(source)}/items`, { query: { query: query || undefined, page } });
+  }
+
+  /** Imports a source item as an input artifact (the stored one when its bytes are known). */
+  importFromSource(source: string, id: string): Promise<UploadedArtifact> {
+    return this.json<UploadedArtifact>('POST', `/sources/${encodeURIComponent(source)}/import`, { body: { id } });
   }
 
   listArtifacts(filters: ArtifactFilters = {}): Promise<Page<Artifact>> {

@@ -1,6 +1,7 @@
 // The custom events Media Lab elements dispatch. All bubble and cross shadow roots (composed),
 // so a host can listen on any ancestor, e.g. document.addEventListener('media-lab-job-queued', ...).
 import type { Artifact } from '../contract/artifact.js';
+import type { SourceInfo, SourceItem } from '../contract/sources.js';
 import type { Job } from '../contract/job.js';
 import type { ClientProblem as Problem } from './api-client.js';
 
@@ -32,6 +33,8 @@ export interface MediaLabEventMap {
   'media-lab-audio-pause': { src: string; currentTime: number };
   /** A message for the nearest <media-lab-toasts>. */
   'media-lab-toast': { message: string; variant: ToastVariant };
+  /** An item of a host source was picked and imported as an input artifact. */
+  'media-lab-source-picked': { artifact: Artifact; source: SourceInfo; item: SourceItem };
   /** A prompt's artifacts loaded. */
   'prompt-artifacts-loaded': { promptId: string; count: number; status: string | null };
 }
@@ -58,6 +61,7 @@ declare global {
     'media-lab-audio-play': CustomEvent<MediaLabEventMap['media-lab-audio-play']>;
     'media-lab-audio-pause': CustomEvent<MediaLabEventMap['media-lab-audio-pause']>;
     'media-lab-toast': CustomEvent<MediaLabEventMap['media-lab-toast']>;
+    'media-lab-source-picked': CustomEvent<MediaLabEventMap['media-lab-source-picked']>;
     'prompt-artifacts-loaded': CustomEvent<MediaLabEventMap['prompt-artifacts-loaded']>;
   }
 }

@@ -2,6 +2,7 @@
 // <mount>/ui/media-lab.js) and use the elements in any page.
 export { MediaLabApp, APP_TABS, type AppTab } from './media-lab-app.js';
 export { MediaLabJobForm, presetsFor } from './media-lab-job-form.js';
+export { MediaLabSourcePicker } from './media-lab-source-picker.js';
 export { MediaLabJobs } from './media-lab-jobs.js';
 export { MediaLabJob } from './media-lab-job.js';
 export { MediaLabCompare } from './media-lab-compare.js';
@@ -41,6 +42,7 @@ export type { ErrorCode, FieldIssue } from '../contract/errors.js';
 export type { JsonValue, JsonObject } from '../contract/json.js';
 export type { Problem } from '../contract/problem.js';
 export type { Job, JobDetail, PresetRef, SubmitJobResponse, AuditEvent } from '../contract/job.js';
+export type { SourceInfo, SourceItem, SourcePage } from '../contract/sources.js';
 export type { Artifact, ArtifactDetail, UploadedArtifact } from '../contract/artifact.js';
 export type { Provenance, ProvenanceStep, ProvenanceArtifact, StaleReason, ModelRef } from '../contract/lineage.js';
 export type { Page, Items } from '../contract/pages.js';

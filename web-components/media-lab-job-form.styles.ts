@@ -53,6 +53,18 @@ export const jobFormStyles = [
     [aria-invalid='true'] {
       border-color: var(--_danger);
     }
+    .picked {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      font-size: 0.85rem;
+    }
+    .picked li {
+      display: flex;
+      gap: 0.5rem;
+      align-items: center;
+      flex-wrap: wrap;
+    }
     .checkbox {
       display: flex;
       gap: 0.5rem;

@@ -6,7 +6,9 @@
 // uploaded file keeps its artifact id, so a submit after a field error does not upload it again.
 // The server's field errors appear next to the fields they name. Interpolate uploads its video as
 // soon as it is chosen and offers the target rates that video allows (2x preselected), and only
-// the modes this server runs.
+// the modes this server runs. Where the host offers media sources (GET /sources), each file field
+// also has a <media-lab-source-picker>: a picked item is imported and used instead of an upload
+// (`[data-picked-for="<field>"]` shows it).
 //
 // Attributes: api, token, workflow
 // Properties: kind (KindInfo), presets (PresetInfo[] | null): set by <media-lab-app>; loaded when absent
@@ -22,7 +24,9 @@ import type { WorkflowKind } from '../contract/jobs.js';
 import type { JsonObject } from '../contract/json.js';
 import type { KindInfo } from '../contract/kinds.js';
 import type { PresetInfo } from '../contract/presets.js';
+import type { SourceInfo } from '../contract/sources.js';
 import type { ClientProblem as Problem } from './api-client.js';
+import './media-lab-source-picker.js';
 import { emit } from './events.js';
 import { accessNotice } from './access-notice.js';
 import { ACCEPT_BY_KIND, displayValue, fieldOfIssue, fieldsFromJsonSchema, fieldsFromPreset, parseFieldValue, uploadFields, type FieldSpec } from './param-fields.js';
@@ -77,10 +81,32 @@ export class MediaLabJobForm extends LabElement {
   private readonly uploaded = new Map<string, { signature: string; ids: string[] }>();
   /** The latest file choice being probed (an older answer arriving late is dropped). */
   private probeTicket = 0;
+  /** The host's media sources, offered beside each upload. */
+  @state() private sources: SourceInfo[] = [];
+  /** Artifacts picked from a source, by field name (used instead of an upload). */
+  @state() private picked: Record<string, Array<{ id: string; label: string }>> = {};
 
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.kind) void this.loadSchemas();
+    void this.client
+      .sources()
+      .then((sources) => (this.sources = sources))
+      .catch(() => undefined); // no sources: uploads only
+  }
+
+  private onPicked(field: FieldSpec, event: CustomEvent<{ artifact: { id: string }; source: SourceInfo; item: { label: string } }>): void {
+    const entry = { id: event.detail.artifact.id, label: `${event.detail.item.label} (${event.detail.source.label})` };
+    const earlier = field.multiple ? (this.picked[field.name] ?? []).filter((p) => p.id !== entry.id) : [];
+    this.picked = { ...this.picked, [field.name]: [...earlier, entry] };
+    const input = this.control<HTMLInputElement>(field.name);
+    if (input && !field.multiple) input.value = ''; // the picked item replaces a chosen file
+    const { [field.name]: _cleared, ...rest } = this.fieldErrors;
+    this.fieldErrors = rest;
+  }
+
+  private unpick(name: string, id: string): void {
+    this.picked = { ...this.picked, [name]: (this.picked[name] ?? []).filter((p) => p.id !== id) };
   }
 
   /** Standalone use: fetch the kind's schema and the presets ourselves. */
@@ -142,7 +168,7 @@ export class MediaLabJobForm extends LabElement {
 
     for (const field of paramFields) {
       if (field.control === 'file') {
-        if (field.required && !this.filesOf(field.name).length) errors[field.name] = 'Choose a file.';
+        if (field.required && !this.filesOf(field.name).length && !this.picked[field.name]?.length) errors[field.name] = 'Choose a file.';
         continue;
       }
       const element = this.control<HTMLInputElement>(field.name);
@@ -151,7 +177,7 @@ export class MediaLabJobForm extends LabElement {
       else if (parsed.value !== undefined) params[field.name] = parsed.value;
     }
     for (const field of uploads) {
-      if (field.required && !this.filesOf(field.name).length) errors[field.name] = `Choose ${field.accept?.[0] === 'image' ? 'an image' : `a ${field.accept?.[0] ?? ''} file`} to upload.`;
+      if (field.required && !this.filesOf(field.name).length && !this.picked[field.name]?.length) errors[field.name] = `Choose ${field.accept?.[0] === 'image' ? 'an image' : `a ${field.accept?.[0] ?? ''} file`} to upload.`;
     }
     if (Object.keys(errors).length) {
       this.showErrors(errors);
@@ -162,8 +188,9 @@ export class MediaLabJobForm extends LabElement {
       this.phase = 'uploading';
       const inputs: string[] = [];
       for (const field of [...paramFields.filter((f) => f.control === 'file'), ...uploads]) {
-        const ids = await this.uploadField(field);
-        if (ids === null) return;
+        const uploaded = await this.uploadField(field);
+        if (uploaded === null) return;
+        const ids = [...(this.picked[field.name] ?? []).map((p) => p.id), ...uploaded];
         if (uploads.includes(field)) inputs.push(...ids);
         else if (ids.length) params[field.name] = field.multiple ? ids : ids[0];
       }
@@ -275,7 +302,7 @@ export class MediaLabJobForm extends LabElement {
       case 'select':
         return html`<select id=${id} name=${field.name} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required}>
           ${field.placeholder && !field.options?.length ? html`<option value="">${field.placeholder}</option>` : nothing}
-          ${field.required || field.default !== undefined ? nothing : html`<option value="">(server default)</option>`}
+          ${field.required || field.default !== undefined ? nothing : html`<option value="">${field.emptyLabel ?? '(server default)'}</option>`}
           ${(field.options ?? []).map((o) => html`<option value=${String(o.value)} ?selected=${String(o.value) === value}>${o.label}</option>`)}
         </select>`;
       case 'checkbox':
@@ -299,19 +326,45 @@ export class MediaLabJobForm extends LabElement {
         />`;
       case 'file':
         return html`<input
-          id=${id}
-          type="file"
-          name=${field.name}
-          @change=${() => void this.onFileChange(field)}
-          accept=${(field.accept ?? []).map((k) => ACCEPT_BY_KIND[k]).join(',')}
-          ?multiple=${field.multiple}
-          aria-invalid=${invalid}
-          aria-describedby=${describedBy}
-          ?required=${field.required}
-        />`;
+            id=${id}
+            type="file"
+            name=${field.name}
+            accept=${(field.accept ?? []).map((k) => ACCEPT_BY_KIND[k]).join(',')}
+            ?multiple=${field.multiple}
+            aria-invalid=${invalid}
+            aria-describedby=${describedBy}
+            ?required=${field.required}
+            @change=${() => {
+              if (!field.multiple) this.picked = { ...this.picked, [field.name]: [] };
+              void this.onFileChange(field);
+            }}
+          />
+          ${this.renderPicked(field)}
+          <media-lab-source-picker
+            api=${this.api}
+            .token=${this.token}
+            .sources=${this.sources}
+            .accept=${field.accept ?? []}
+            label=${field.label}
+            data-for=${field.name}
+            @media-lab-source-picked=${(e: CustomEvent<{ artifact: { id: string }; source: SourceInfo; item: { label: string } }>) => this.onPicked(field, e)}
+          ></media-lab-source-picker>`;
       default:
         return html`<input id=${id} type="text" name=${field.name} value=${value} maxlength=${field.maxLength ?? nothing} aria-invalid=${invalid} aria-describedby=${describedBy} ?required=${field.required} />`;
     }
+  }
+
+  private renderPicked(field: FieldSpec) {
+    const picked = this.picked[field.name] ?? [];
+    if (!picked.length) return nothing;
+    return html`<ul class="picked" data-picked-for=${field.name}>
+      ${picked.map(
+        (p) => html`<li data-artifact=${p.id}>
+          Using ${p.label}
+          <button type="button" data-action="unpick" aria-label="Stop using ${p.label}" @click=${() => this.unpick(field.name, p.id)}>Remove</button>
+        </li>`,
+      )}
+    </ul>`;
   }
 
   private renderField(field: FieldSpec) {

@@ -33,6 +33,8 @@ export interface FieldSpec {
   options?: FieldOption[];
   /** For a select with nothing to choose yet: the text of its empty option. */
   placeholder?: string;
+  /** A select's empty choice (default "(server default)"); "(none)" where empty skips nodes (a LoRA). */
+  emptyLabel?: string;
   /** For file fields: which media the upload takes, and whether several files are allowed. */
   accept?: MediaKind[];
   multiple?: boolean;
@@ -118,7 +120,9 @@ export function fieldFromPresetParameter(parameter: PresetParameter): FieldSpec 
   };
   const choices = parameter.options;
   if (choices?.length || ['enum', 'choice', 'select', 'combo'].includes(type)) {
-    return { ...base, control: 'select', options: (choices ?? []).map((value) => ({ value, label: String(value) })) };
+    // A string with options: a model list from the backend (LoRA names, checkpoints).
+    const emptyLabel = parameter.skippedWhenEmpty ? '(none)' : undefined;
+    return { ...base, control: 'select', options: (choices ?? []).map((value) => ({ value, label: String(value) })), ...(emptyLabel ? { emptyLabel } : {}) };
   }
   const media = MEDIA_TYPES[type];
   if (media) return { ...base, control: 'file', accept: [media.accept], multiple: media.multiple };

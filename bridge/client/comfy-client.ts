@@ -6,10 +6,10 @@
 //   const outcome = await watch.outcome;
 import { randomUUID } from 'node:crypto';
 import { ComfyUnreachableError } from '../errors.js';
-import type { ApiWorkflow, PromptLocation, PromptOutcome } from '../types.js';
+import type { ApiWorkflow, ComfyJob, PromptLocation, PromptOutcome, ServerInfo, SystemStats } from '../types.js';
 import { sleep } from './backoff.js';
 import { ComfyHttp, type SubmitOptions } from './http.js';
-import { outcomeFromHistory } from './prompt-tracker.js';
+import { outcomeFromHistory, outcomeFromJob } from './prompt-tracker.js';
 import { PromptWatch, type WatchCallbacks } from './prompt-watch.js';
 import { ComfySocket, type ReconnectSettings } from './socket.js';
 
@@ -47,6 +47,8 @@ export class ComfyClient {
   private readonly historyDelays: number[];
   private statusListeners = new Set<(remaining: number) => void>();
   private closed = false;
+  private info: ServerInfo | null = null;
+  private probing: Promise<ServerInfo> | null = null;
 
   constructor(private readonly settings: ComfyClientSettings) {
     this.http = new ComfyHttp({ name: settings.name, url: settings.url, headers: settings.headers, requestTimeoutMs: settings.requestTimeoutMs ?? 15_000 });
@@ -61,6 +63,31 @@ export class ComfyClient {
 
   get url(): string {
     return this.http.base;
+  }
+
+  /** The server's version and dialect as last seen (null before the first look). */
+  get server(): ServerInfo | null {
+    return this.info;
+  }
+
+  /**
+   * Learns the server's version and whether it has the jobs API. Pass the /system_stats answer a
+   * health check already has; the jobs API is probed again only when the version changed.
+   */
+  async describeServer(stats?: SystemStats, signal?: AbortSignal): Promise<ServerInfo> {
+    const answer = stats ?? (await this.http.systemStats(signal));
+    const version = typeof answer.system?.comfyui_version === 'string' ? answer.system.comfyui_version : null;
+    if (this.info && this.info.version === version) return this.info;
+    const jobsApi = await this.http.hasJobsApi(signal);
+    this.info = { version, jobsApi };
+    return this.info;
+  }
+
+  /** The server info, looked up once if no health check has done it yet. */
+  private async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
+    if (this.info) return this.info;
+    this.probing ??= this.describeServer(undefined, signal).finally(() => (this.probing = null));
+    return this.probing;
   }
 
   /** Opens our own socket (for live queue depth) without waiting for it. */
@@ -135,6 +162,11 @@ export class ComfyClient {
    * so "not in the queue, then not in history" means lost, after a few re-reads for the lag.
    */
   async locate(promptId: string, signal?: AbortSignal): Promise<PromptLocation> {
+    if ((await this.serverInfo(signal)).jobsApi) {
+      // One answer, wherever the prompt is: a 404 means the server does not know it.
+      const job = await this.http.job(promptId, signal);
+      return locationOfJob(promptId, job);
+    }
     const queue = await this.http.queue(signal);
     if (queue.queue_running.some((item) => item[1] === promptId)) return { state: 'running' };
     if (queue.queue_pending.some((item) => item[1] === promptId)) return { state: 'pending' };
@@ -153,8 +185,16 @@ export class ComfyClient {
     return item ? item[2] : null;
   }
 
-  /** Cancels only our prompt: deleted while pending, interrupted while running. */
+  /**
+   * Cancels only our prompt: deleted while pending, interrupted while running. With the jobs API
+   * it is one call by id; older servers need /queue, then a delete or an interrupt.
+   */
   async cancel(promptId: string): Promise<CancelResult> {
+    if ((await this.serverInfo()).jobsApi) {
+      const { job } = await this.http.cancelJob(promptId);
+      if (!job) return 'not-found';
+      return job.status === 'in_progress' ? 'interrupted' : 'dequeued';
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const queue = await this.http.queue();
       if (queue.queue_pending.some((item) => item[1] === promptId)) {
@@ -178,8 +218,14 @@ export class ComfyClient {
   }
 
   private async confirm(promptId: string, fromSocket: PromptOutcome): Promise<PromptOutcome> {
+    const jobsApi = (await this.serverInfo()).jobsApi;
     for (const delay of [0, ...this.historyDelays]) {
       if (delay) await sleep(delay);
+      if (jobsApi) {
+        const location = locationOfJob(promptId, await this.http.job(promptId));
+        if (location.state === 'finished') return location.outcome;
+        continue; // still in_progress: the entry follows execution_success a moment later
+      }
       const entry = await this.http.history(promptId);
       if (entry) return outcomeFromHistory(promptId, entry);
     }
@@ -215,4 +261,11 @@ export class ComfyClient {
       this.sockets.delete(clientId);
     }
   }
+}
+
+function locationOfJob(promptId: string, job: ComfyJob | null): PromptLocation {
+  if (!job) return { state: 'unknown' };
+  if (job.status === 'pending') return { state: 'pending' };
+  if (job.status === 'in_progress') return { state: 'running' };
+  return { state: 'finished', outcome: outcomeFromJob(promptId, job) };
 }

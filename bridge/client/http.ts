@@ -10,6 +10,7 @@ import { MediaLabError } from '../../contract/errors.js';
 import { ComfyRejectedError, ComfyUnreachableError } from '../errors.js';
 import type {
   ApiWorkflow,
+  ComfyJob,
   HistoryEntry,
   JsonObject,
   ObjectInfo,
@@ -125,6 +126,46 @@ export class ComfyHttp {
   async history(promptId: string, signal?: AbortSignal): Promise<HistoryEntry | null> {
     const answer = await this.getJson<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`, signal);
     return answer[promptId] ?? null;
+  }
+
+  /**
+   * Does the server have the jobs API (0.33.x)? `GET /api/jobs?limit=1` answers a page there;
+   * older servers answer 404 (or the front end's HTML).
+   */
+  async hasJobsApi(signal?: AbortSignal): Promise<boolean> {
+    const response = await this.request('GET', '/api/jobs?limit=1', { signal });
+    const body = await response.text();
+    if (!response.ok) return false;
+    try {
+      const parsed = JSON.parse(body) as { jobs?: unknown };
+      return Array.isArray(parsed.jobs);
+    } catch {
+      return false;
+    }
+  }
+
+  /** GET /api/jobs/{id}: the job wherever it is (queued, running, finished, cancelled); null on 404. */
+  async job(promptId: string, signal?: AbortSignal): Promise<ComfyJob | null> {
+    const response = await this.request('GET', `/api/jobs/${encodeURIComponent(promptId)}`, { signal });
+    if (response.status === 404) {
+      await response.arrayBuffer();
+      return null;
+    }
+    if (!response.ok) throw new ComfyUnreachableError(this.name, `GET /api/jobs/${promptId} answered ${response.status}`);
+    return (await response.json()) as ComfyJob;
+  }
+
+  /**
+   * POST /api/jobs/{id}/cancel: a pending job is dropped, a running one interrupted. The job as
+   * it stood (null: unknown id); `finished` when it had already ended (409).
+   */
+  async cancelJob(promptId: string, signal?: AbortSignal): Promise<{ job: ComfyJob | null; finished: boolean }> {
+    const response = await this.request('POST', `/api/jobs/${encodeURIComponent(promptId)}/cancel`, { json: {}, signal });
+    const text = await response.text();
+    if (response.status === 404) return { job: null, finished: false };
+    if (response.status === 409) return { job: null, finished: true };
+    if (!response.ok) throw new ComfyUnreachableError(this.name, `POST /api/jobs/${promptId}/cancel answered ${response.status}`);
+    return { job: JSON.parse(text) as ComfyJob, finished: false };
   }
 
   deleteHistory(promptIds: string[], signal?: AbortSignal): Promise<void> {

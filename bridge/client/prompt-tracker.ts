@@ -1,6 +1,6 @@
 // Folds one prompt's WebSocket messages into its state: phase, node-weighted progress, outputs
 // seen, and the outcome once a terminal message arrives. Pure: no I/O.
-import type { ApiWorkflow, ComfyMessage, HistoryEntry, NodeUiOutput, PromptOutcome, PromptProgress } from '../types.js';
+import type { ApiWorkflow, ComfyJob, ComfyMessage, HistoryEntry, NodeUiOutput, PromptOutcome, PromptProgress } from '../types.js';
 
 /** Sampling (and speech synthesis) dominates run time: such nodes count more than plumbing nodes. */
 export function nodeWeight(classType: string): number {
@@ -139,4 +139,22 @@ export function outcomeFromHistory(promptId: string, entry: HistoryEntry): Promp
       exceptionMessage: String(error?.exception_message ?? 'the prompt failed (no details in history)'),
     },
   };
+}
+
+/**
+ * The outcome of a finished job from the jobs API (0.33.x): its status says completed, failed or
+ * cancelled outright; the messages still give the failing node and the cached nodes.
+ */
+export function outcomeFromJob(promptId: string, job: ComfyJob): PromptOutcome {
+  const messages = job.execution_status?.messages ?? [];
+  if (job.status === 'cancelled') {
+    const data = messages.find(([type]) => type === 'execution_interrupted')?.[1];
+    return { status: 'interrupted', promptId, nodeId: data?.node_id ? String(data.node_id) : null, nodeType: data?.node_type ? String(data.node_type) : null };
+  }
+  const status: HistoryEntry['status'] = job.execution_status ?? { status_str: job.status === 'completed' ? 'success' : 'error', completed: job.status === 'completed', messages: [] };
+  if (job.status === 'failed' && job.execution_error && !messages.some(([type]) => type === 'execution_error')) {
+    status.messages = [...messages, ['execution_error', job.execution_error]];
+  }
+  const entry = { outputs: job.outputs ?? {}, status, prompt: [0, promptId, {}, {}, []], meta: {} } as HistoryEntry;
+  return outcomeFromHistory(promptId, entry);
 }

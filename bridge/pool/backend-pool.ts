@@ -1,6 +1,7 @@
 // The ComfyUI backends: health checks (/system_stats), queue depth (WebSocket `status` plus
 // GET /prompt), least-loaded dispatch weighted by capacity, burst backends only above a
 // threshold, and draining: a backend that fails is skipped until a health check sees it again.
+// Each check also learns the server's version and whether it has the jobs API (0.33.x).
 import { ComfyClient } from '../client/comfy-client.js';
 import { NodeCatalog } from '../client/object-info.js';
 import { ComfyUnreachableError } from '../errors.js';
@@ -37,6 +38,10 @@ export interface BackendStatus {
   load: number;
   lastError: string | null;
   lastCheckedAt: string | null;
+  /** The server's ComfyUI version (/system_stats), null until a health check saw it. */
+  version: string | null;
+  /** Whether it answers the jobs API (0.33.x): status and cancel by prompt id. */
+  jobsApi: boolean | null;
 }
 
 export type PoolSettings = Pick<
@@ -125,6 +130,8 @@ export class BackendPool {
       load: loadOf(b),
       lastError: b.lastError,
       lastCheckedAt: b.lastCheckedAt ? new Date(b.lastCheckedAt).toISOString() : null,
+      version: b.client.server?.version ?? null,
+      jobsApi: b.client.server?.jobsApi ?? null,
     }));
   }
 
@@ -203,7 +210,11 @@ export class BackendPool {
     await Promise.all(
       this.list.map(async (backend) => {
         try {
-          await backend.client.http.systemStats(AbortSignal.timeout(Math.min(this.settings.requestTimeoutMs, 5_000)));
+          const signal = AbortSignal.timeout(Math.min(this.settings.requestTimeoutMs, 5_000));
+          const stats = await backend.client.http.systemStats(signal);
+          const before = backend.client.server?.version;
+          const info = await backend.client.describeServer(stats, signal);
+          if (before !== undefined && before !== info.version) this.logger.info(`[media-lab] ComfyUI backend ${backend.name} now runs ${info.version ?? 'an unknown version'}`);
           backend.queueRemaining = await backend.client.http.queueRemaining();
           this.markUp(backend.name);
         } catch (error) {

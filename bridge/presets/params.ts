@@ -85,6 +85,7 @@ export function describeParameter(spec: ParameterSpec): JsonObject {
   if (spec.options) out.options = spec.options;
   if (spec.randomize) out.randomize = true;
   if (spec.option) out.option = spec.option;
+  if (spec.bypassWhenEmpty?.length) out.skippedWhenEmpty = true;
   return out;
 }
 

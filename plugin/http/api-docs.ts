@@ -17,6 +17,7 @@ import { lineageRoutesDoc } from './lineage-routes.js';
 import { interpolateOptionsDoc } from './interpolate-options-route.js';
 import { workbenchRoutesDoc } from './workbench-routes.js';
 import { chainRoutesDoc } from './chain-routes.js';
+import { sourceRoutesDoc } from './source-routes.js';
 
 export const API_DOCS: ApiDoc[] = [
   jobRoutesDoc,
@@ -26,6 +27,7 @@ export const API_DOCS: ApiDoc[] = [
   interpolateOptionsDoc,
   workbenchRoutesDoc,
   chainRoutesDoc,
+  sourceRoutesDoc,
   presetRoutesDoc,
   metaRoutesDoc,
   metricsRouteDoc,

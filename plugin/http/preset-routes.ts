@@ -10,7 +10,8 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { PresetInvalidError } from '../../bridge/presets/definition.js';
 import { describeParameter } from '../../bridge/presets/params.js';
-import type { PresetVersion } from '../../bridge/types.js';
+import type { NodeCatalog } from '../../bridge/client/object-info.js';
+import type { JsonObject, PresetVersion } from '../../bridge/types.js';
 import { MediaLabError } from '../core/errors.js';
 import type { PresetRegistry, PublishResult } from '../pipelines/comfy/preset-registry.js';
 import { sendProblem, validationProblem } from './problem.js';
@@ -25,6 +26,11 @@ export interface PresetRouteDeps {
   onPublished?(result: PublishResult, req: Request): void | Promise<void>;
   /** Largest workflow body accepted. */
   bodyLimit?: string;
+  /**
+   * A backend's /object_info: GET /presets then offers, for a string parameter that feeds a model
+   * list (a LoRA, a checkpoint), the names that backend has. Null or failing: no lists.
+   */
+  catalog?: () => Promise<NodeCatalog | null>;
 }
 
 function summary(preset: PresetVersion) {
@@ -79,11 +85,38 @@ function allowOrigins(corsOrigins: string[]) {
   };
 }
 
+/**
+ * The choices a backend offers for a preset's string parameters that target a combo input (e.g.
+ * LoraLoader's lora_name, CheckpointLoaderSimple's ckpt_name): its /object_info list, with the
+ * parameter's default kept in it even when that backend lacks the file.
+ */
+function withBackendChoices(preset: PresetVersion, described: JsonObject[], catalog: NodeCatalog | null): JsonObject[] {
+  if (!catalog) return described;
+  return described.map((parameter, i) => {
+    const spec = preset.definition.manifest.parameters[i];
+    if (spec?.type !== 'string' || spec.options) return parameter;
+    const target = spec.targets[0];
+    const node = target ? preset.definition.workflow[target.node] : undefined;
+    const input = node ? catalog.input(node.class_type, target.input) : undefined;
+    if (!input?.options || input.upload) return parameter;
+    const options = input.options.map(String);
+    if (typeof spec.default === 'string' && spec.default && !options.includes(spec.default)) options.unshift(spec.default);
+    return { ...parameter, options };
+  });
+}
+
 /** GET /presets */
-function listPresets(registry: PresetRegistry) {
+function listPresets(registry: PresetRegistry, catalogOf?: () => Promise<NodeCatalog | null>) {
   return async (_req: Request, res: Response) => {
     const list = await registry.list();
-    res.json({ presets: list.map(({ preset, versions }) => ({ ...summary(preset), versions })), problems: registry.problems() });
+    const catalog = catalogOf ? await catalogOf().catch(() => null) : null;
+    res.json({
+      presets: list.map(({ preset, versions }) => {
+        const base = summary(preset);
+        return { ...base, parameters: withBackendChoices(preset, base.parameters, catalog), versions };
+      }),
+      problems: registry.problems(),
+    });
   };
 }
 
@@ -174,7 +207,7 @@ function presetProblem(error: unknown, _req: Request, res: Response, next: NextF
 export function createPresetRoutes(registry: PresetRegistry, deps: PresetRouteDeps = {}): Router {
   const router = Router();
   router.use('/presets', allowOrigins(deps.corsOrigins ?? []));
-  router.get('/presets', listPresets(registry));
+  router.get('/presets', listPresets(registry, deps.catalog));
   router.get('/presets/:name/versions', listVersions(registry));
   router.get('/presets/:name/diff', diffVersions(registry));
   router.post('/presets', express.json({ limit: deps.bodyLimit ?? '20mb' }), publishPreset(registry, deps.onPublished));

@@ -22,7 +22,7 @@ import { createInterpolateOptionsRoute } from './interpolate-options-route.js';
 import { metricsRouter } from './metrics-route.js';
 import type { LabMetrics } from '../metrics/lab-metrics.js';
 import type { PresetRegistry } from '../pipelines/comfy/preset-registry.js';
-import { createPresetRoutes } from './preset-routes.js';
+import { createPresetRoutes, type PresetRouteDeps } from './preset-routes.js';
 import { createDocsRoutes } from './docs-routes.js';
 import { API_DOCS } from './api-docs.js';
 import type { ApiDoc } from './openapi.js';
@@ -35,7 +35,7 @@ export interface RouterDeps {
   kinds: KindRegistry;
   health: HealthDeps;
   /** The ComfyUI preset registry: /presets, and per-preset parameter schemas in the OpenAPI document. */
-  presets?: { registry: PresetRegistry; corsOrigins?: string[] };
+  presets?: { registry: PresetRegistry; corsOrigins?: string[]; catalog?: PresetRouteDeps['catalog'] };
   /** Extra routers mounted behind the admin gate. */
   extraRoutes?: Router[];
   /** OpenAPI parts added at run time (routes mounted elsewhere: the prompt queue). */
@@ -71,7 +71,7 @@ export function createRouter(deps: RouterDeps): Router {
   router.use(createInterpolateOptionsRoute({ knex, kinds: deps.kinds }));
   router.use(createLineageRoutes({ knex, staleness, reruns: new Reruns(knex, jobs, staleness), mount }));
   router.use(createMetaRoutes({ kinds: deps.kinds, health: deps.health }));
-  if (deps.presets) router.use(createPresetRoutes(deps.presets.registry, { corsOrigins: deps.presets.corsOrigins }));
+  if (deps.presets) router.use(createPresetRoutes(deps.presets.registry, { corsOrigins: deps.presets.corsOrigins, catalog: deps.presets.catalog }));
   for (const extra of deps.extraRoutes ?? []) router.use(extra);
 
   router.use((req, res) => sendProblem(res, { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `No Media Lab route ${req.method} ${req.path}.` }));

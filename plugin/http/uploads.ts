@@ -79,6 +79,19 @@ export async function handleUpload(
     }
     throw error;
   }
+  return adoptInput(received, deps, { originalName: received.filename, uploadedBy: deps.user.id });
+}
+
+/**
+ * A received temp file becomes an input artifact: the one already stored with the same bytes
+ * (sha256; the temp file is dropped), or a new content-addressed one whose metadata gets `extra`
+ * (uploads: originalName, uploadedBy; a host source: source). The temp file never stays behind.
+ */
+export async function adoptInput(
+  received: { path: string; sha256: string; bytes: number },
+  deps: { knex: Knex; storage: LocalStorage; limits: UploadLimits; user: User },
+  extra: Artifact['metadata'],
+): Promise<{ artifact: Artifact; created: boolean }> {
   try {
     const existing = await findUploadBySha(deps.knex, received.sha256);
     if (existing) {
@@ -95,7 +108,7 @@ export async function handleUpload(
         storageKey: stored.storageKey,
         sha256: stored.sha256,
         bytes: stored.bytes,
-        metadata: { ...(facts.metadata ?? {}), originalName: received.filename, uploadedBy: deps.user.id },
+        metadata: { ...(facts.metadata ?? {}), ...extra },
         parentIds: [],
         published: true,
         createdBy: deps.user.id,

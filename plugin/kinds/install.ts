@@ -12,10 +12,16 @@ import { createScriptRunner, type ScriptRunner } from '../pipelines/script/index
 import { runningJobsOfKinds } from '../jobs/store.js';
 import { COMFY_KINDS, type PresetRegistry } from '../pipelines/comfy/index.js';
 import type { BackendStatus } from '../../bridge/index.js';
+import type { NodeCatalog } from '../../bridge/client/object-info.js';
 
 export interface InstalledPipelines {
   /** The ComfyUI presets, for the preset routes (served by plugin/http), and the origins allowed to publish. */
-  presets: { registry: PresetRegistry; corsOrigins: string[] };
+  presets: {
+    registry: PresetRegistry;
+    corsOrigins: string[];
+    /** The /object_info of the backend a job would go to now (model and LoRA lists); null when none answers. */
+    catalog?: () => Promise<NodeCatalog | null>;
+  };
   health?: () => Promise<Record<string, unknown>>;
   /** Script presets' runner (its availability: the prompt queue needs no ComfyUI when every type maps to a script). */
   scripts?: ScriptRunner;
@@ -58,7 +64,22 @@ export async function installPipelines(deps: { kinds: KindRegistry; knex: Knex; 
   for (const kind of comfy.kinds) kinds.register(kind);
 
   return {
-    presets: { registry: comfy.registry, corsOrigins: comfy.options.corsOrigins },
+    presets: {
+      registry: comfy.registry,
+      corsOrigins: comfy.options.corsOrigins,
+      catalog: async () => {
+        // GET /presets never waits long on a slow backend: without its lists the form shows text fields.
+        const best = comfy.pool.rank()[0];
+        if (!best) return null;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)));
+        try {
+          return await Promise.race([comfy.pool.catalog(best.name).catch(() => null), late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    },
     scripts,
     health: async () => ({ comfy: { backends: comfy.pool.status() }, enhance: { presets: enhance.describePresets() }, scripts: scripts.health() }),
     backends: () => comfy.pool.status(),

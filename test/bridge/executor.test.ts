@@ -14,7 +14,7 @@ import { ComfyExecutor } from '../../plugin/pipelines/comfy/executor.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { reconcileComfyJobs } from '../../plugin/pipelines/comfy/reconcile-jobs.js';
 import { resolveComfySubmission } from '../../plugin/pipelines/comfy/submission.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
+import { NEWEST_VERSION, startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { createTestDb } from '../support/db.js';
 import { fakeContext, type FakeRun } from '../support/fake-context.js';
 import { FIXTURES, REPO_ROOT, tempDir } from '../support/files.js';
@@ -125,20 +125,93 @@ describe('comfy executor', function () {
     assert.deepEqual((t.ctx.job.params as { reference: string }).reference, ref.artifact.id);
   });
 
-  it('blend: two to four images with weights, a real weighted blend', async () => {
+  it('LoRA stacks (img2img, character-blend): set LoRAs chain in order with their strengths, empty ones are bypassed', async () => {
+    const ref = artifactFrom(join(FIXTURES, 'red.png'), files);
+    const ref2 = artifactFrom(join(FIXTURES, 'bluegreen.png'), files);
+    const none = await prepare('generate', 'img2img', { reference: ref.artifact.id, width: 256, height: 256, steps: 2 }, [ref]);
+    await executor.run(none.ctx);
+    type Posted = { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
+    let posted = promptsPosted().at(-1)?.body as Posted;
+    assert.equal(Object.values(posted.prompt).filter((n) => n.class_type === 'LoraLoader').length, 0, 'no LoRA asked for: the whole stack is bypassed');
+    assert.deepEqual(posted.prompt['9'].inputs.model, ['1', 0]);
+    assert.deepEqual(posted.prompt['7'].inputs.clip, ['1', 1]);
+
+    const stacked = await prepare(
+      'generate',
+      'img2img',
+      { reference: ref.artifact.id, width: 256, height: 256, steps: 2, lora_1: 'watercolor_style.safetensors', lora_1_model_strength: 0.7, lora_1_clip_strength: 0.4, lora_3: 'detail_tweaker_xl.safetensors' },
+      [ref],
+    );
+    await executor.run(stacked.ctx);
+    assert.equal(stacked.outputs.length, 1);
+    posted = promptsPosted().at(-1)?.body as Posted;
+    const loras = Object.entries(posted.prompt).filter(([, n]) => n.class_type === 'LoraLoader');
+    assert.deepEqual(loras.map(([id]) => id), ['12', '14'], 'lora_2 empty: its loader is bypassed');
+    assert.deepEqual(posted.prompt['12'].inputs, { model: ['1', 0], clip: ['1', 1], lora_name: 'watercolor_style.safetensors', strength_model: 0.7, strength_clip: 0.4 });
+    assert.deepEqual(posted.prompt['14'].inputs, { model: ['12', 0], clip: ['12', 1], lora_name: 'detail_tweaker_xl.safetensors', strength_model: 1, strength_clip: 1 });
+    assert.deepEqual(posted.prompt['9'].inputs.model, ['14', 0]);
+    assert.deepEqual([posted.prompt['7'].inputs.clip, posted.prompt['8'].inputs.clip], [['14', 1], ['14', 1]]);
+
+    const blend = await prepare('blend', 'character-blend', { image_1: ref.artifact.id, image_2: ref2.artifact.id, width: 256, height: 256, steps: 2, lora_2: 'watercolor_style.safetensors' }, [ref, ref2]);
+    await executor.run(blend.ctx);
+    posted = promptsPosted().at(-1)?.body as Posted;
+    assert.deepEqual(Object.entries(posted.prompt).filter(([, n]) => n.class_type === 'LoraLoader').map(([id]) => id), ['3']);
+    assert.deepEqual(posted.prompt['3'].inputs.model, ['1', 0]);
+    assert.deepEqual(posted.prompt['28'].inputs.model, ['3', 0]);
+    assert.deepEqual(posted.prompt['26'].inputs.clip, ['3', 1]);
+
+    const missing = await prepare('generate', 'img2img', { reference: ref.artifact.id, width: 256, height: 256, steps: 2, lora_1: 'not_there.safetensors' }, [ref]);
+    await assert.rejects(executor.run(missing.ctx), (e: unknown) => {
+      isCode('PRESET_INVALID')(e);
+      assert.match((e as Error).message, /\[parameter "lora_1"\]: "not_there.safetensors" is not available on this server \(it has: detail_tweaker_xl.safetensors, watercolor_style.safetensors\)/);
+      return true;
+    });
+  });
+
+  it('pixel-blend: two to four images with weights, a real weighted blend', async () => {
     const blueFile = join(files, 'blue.png');
     await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(blueFile);
     const red = artifactFrom(join(FIXTURES, 'red.png'), files);
     const green = artifactFrom(join(FIXTURES, 'bluegreen.png'), files);
     const blue = artifactFrom(blueFile, files);
-    const t = await prepare('blend', null, { image_1: red.artifact.id, image_2: green.artifact.id, image_3: blue.artifact.id, weight_3: 2 }, [red, green, blue]);
+    const t = await prepare('blend', 'pixel-blend', { image_1: red.artifact.id, image_2: green.artifact.id, image_3: blue.artifact.id, weight_3: 2 }, [red, green, blue]);
     await executor.run(t.ctx);
     const [out] = t.outputs;
-    assert.equal((out.artifact.metadata.preset as { name: string }).name, 'blend');
+    assert.equal((out.artifact.metadata.preset as { name: string }).name, 'pixel-blend');
     const { data } = await sharp(out.path).raw().toBuffer({ resolveWithObject: true });
     // red:green:blue = 1:1:2 -> (0.25, 0.25, 0.5) of 255, truncated like SaveImage
     assert.deepEqual([...data.subarray(0, 3)], [63, 63, 127]);
     assert.equal(out.artifact.parentIds.length, 3);
+  });
+
+  it('blend (character-blend, the kind\'s default): inspirations VAE-encoded, latents mixed by weight, sampled at a denoise that keeps the mix', async () => {
+    const blueFile = join(files, 'blue-char.png');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(blueFile);
+    const red = artifactFrom(join(FIXTURES, 'red.png'), files);
+    const blue = artifactFrom(blueFile, files);
+    const run = async (weight_1: number, weight_2: number) => {
+      const t = await prepare('blend', null, { image_1: red.artifact.id, image_2: blue.artifact.id, weight_1, weight_2, width: 256, height: 256, steps: 3, seed: 7 }, [red, blue]);
+      await executor.run(t.ctx);
+      const [out] = t.outputs;
+      assert.equal((out.artifact.metadata.preset as { name: string }).name, 'character-blend');
+      assert.deepEqual([out.artifact.width, out.artifact.height], [256, 256]);
+      assert.equal(out.artifact.parentIds.length, 2);
+      const posted = promptsPosted().at(-1)?.body as { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
+      const classes = Object.values(posted.prompt).map((n) => n.class_type);
+      assert.equal(classes.filter((c) => c === 'VAEEncode').length, 2, 'one encode per inspiration given');
+      assert.equal(classes.filter((c) => c === 'LatentBlend').length, 1, 'the blends of missing inspirations are bypassed');
+      assert.equal(posted.prompt['23'].inputs.blend_factor, weight_1 / (weight_1 + weight_2));
+      assert.equal(posted.prompt['28'].inputs.denoise, 0.6);
+      assert.deepEqual(posted.prompt['28'].inputs.latent_image, ['23', 0]);
+      const { data } = await sharp(out.path).raw().toBuffer({ resolveWithObject: true });
+      return [...data.subarray(0, 3)];
+    };
+    const redHeavy = await run(3, 1);
+    const blueHeavy = await run(1, 3);
+    // Same seed and prompt: only the mix differs. 3:1 vs 1:3 moves half of red into blue, of which
+    // the stand-in sampler keeps 1 - denoise/2 = 70 %: about 0.5 * 0.7 * 255 = 89 levels.
+    assert.ok(Math.abs(redHeavy[0] - blueHeavy[0] - 89) <= 2, `red: ${redHeavy} vs ${blueHeavy}`);
+    assert.ok(Math.abs(blueHeavy[2] - redHeavy[2] - 89) <= 2, `blue: ${redHeavy} vs ${blueHeavy}`);
   });
 
   it('music: FLAC of the requested length, parameters inferred from the workflow', async () => {
@@ -239,6 +312,35 @@ describe('comfy executor', function () {
     assert.deepEqual(comfy.requests.find((r) => r.path === '/interrupt')?.body, { prompt_id: promptId });
     await waitFor(() => comfy.history(promptId), 'the interrupted prompt in history');
     assert.ok(comfy.history(promptId)?.status.messages.some(([type]) => type === 'execution_interrupted'));
+  });
+
+  it('against ComfyUI 0.33.x: the checkpoint and the outputs record the version, and a cancel goes through the jobs API', async () => {
+    const newest = await startFakeComfy({ version: NEWEST_VERSION });
+    try {
+      const o = options([{ name: 'new', url: newest.url }]);
+      const p = new BackendPool(o);
+      pools.push(p);
+      await p.checkHealth();
+      const ex = new ComfyExecutor({ pool: p, registry, options: o });
+      const done = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 4 });
+      await ex.run(done.ctx);
+      assert.equal((done.checkpoints[0] as { comfyVersion: string }).comfyVersion, NEWEST_VERSION);
+      assert.equal(((done.outputs[0].artifact.metadata as { comfy: { version: string } }).comfy).version, NEWEST_VERSION);
+      assert.deepEqual(p.status().map((s) => [s.version, s.jobsApi]), [[NEWEST_VERSION, true]]);
+
+      newest.timing.hold = ['KSampler'];
+      const t = await prepare('generate', 'txt2img', { width: 256, height: 256, steps: 4 });
+      const running = ex.run(t.ctx);
+      await waitFor(() => t.progress.some((pr) => pr.stage === 'running KSampler on new'), 'the sampler running');
+      t.controller.abort();
+      await assert.rejects(running, isCode('CANCELLED'));
+      const { promptId } = t.checkpoints[0] as { promptId: string };
+      assert.ok(newest.requests.some((r) => r.method === 'POST' && r.path === `/jobs/${promptId}/cancel`));
+      assert.equal(newest.requests.some((r) => r.path === '/interrupt'), false);
+      await waitFor(() => newest.history(promptId), 'the cancelled prompt in history');
+    } finally {
+      await newest.close();
+    }
   });
 
   it('cancels a queued job by deleting only its own prompt from the queue', async () => {

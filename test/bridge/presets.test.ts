@@ -75,7 +75,7 @@ describe('presets: inference', () => {
   });
 
   it('infers kinds and the audio parameters of the music and voice workflows', () => {
-    assert.equal(inferKind(shipped('blend').workflow), 'blend');
+    assert.equal(inferKind(shipped('pixel-blend').workflow), 'blend');
     assert.equal(inferKind(shipped('music').workflow), 'music');
     assert.equal(inferKind(shipped('voice').workflow), 'voice');
     const music = byName(inferParameters(shipped('music').workflow));
@@ -153,7 +153,7 @@ describe('presets: compile', () => {
   });
 
   it('computes normalised blend weights and drops the branches of missing images', () => {
-    const { workflow, manifest } = shipped('blend');
+    const { workflow, manifest } = shipped('pixel-blend');
     const { definition } = buildPresetDefinition({ ...manifest, workflow });
     const compile = (input: Record<string, unknown>) => {
       const { params, issues } = resolveParams(definition.manifest.parameters, input);
@@ -177,7 +177,7 @@ describe('presets: compile', () => {
   });
 
   it('refuses a missing required image naming params.<name>', () => {
-    const { workflow, manifest } = shipped('blend');
+    const { workflow, manifest } = shipped('pixel-blend');
     const { definition } = buildPresetDefinition({ ...manifest, workflow });
     const { issues } = resolveParams(definition.manifest.parameters, { image_1: 'a' });
     assert.deepEqual(issues, [{ field: 'params.image_2', message: 'is required (image)' }]);

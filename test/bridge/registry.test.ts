@@ -27,18 +27,19 @@ describe('preset registry (SQLite)', function () {
     await db.destroy();
   });
 
-  it('publishes the shipped presets: one per kind, each a valid version 1', async () => {
+  it('publishes the shipped presets, each a valid version 1', async () => {
     const { loaded, problems } = await registry.syncDirectory(SHIPPED, 'shipped');
     assert.deepEqual(problems, []);
-    assert.deepEqual(loaded.map((p) => `${p.name}:${p.kind}:v${p.version}`).sort(), ['blend:blend:v1', 'img2img:generate:v1', 'music:music:v1', 'txt2img:generate:v1', 'voice:voice:v1']);
+    assert.deepEqual(loaded.map((p) => `${p.name}:${p.kind}:v${p.version}`).sort(), ['character-blend:blend:v1', 'img2img:generate:v1', 'music:music:v1', 'pixel-blend:blend:v1', 'txt2img:generate:v1', 'voice:voice:v1']);
     const rows = (await db.knex('media_presets').select('name', 'source', 'parameters')) as Array<{ name: string; source: string; parameters: string }>;
     assert.ok(rows.every((r) => r.source === 'shipped'));
     const schema = JSON.parse(rows.find((r) => r.name === 'voice')?.parameters ?? '{}') as { required: string[] };
     assert.deepEqual(schema.required, ['voice_sample']);
     // syncing again changes nothing
     await registry.syncDirectory(SHIPPED, 'shipped');
-    assert.equal(Number(((await db.knex('media_presets').count({ n: '*' })) as Array<{ n: number }>)[0].n), 5);
+    assert.equal(Number(((await db.knex('media_presets').count({ n: '*' })) as Array<{ n: number }>)[0].n), 6);
     assert.equal((await registry.defaultFor('generate'))?.name, 'txt2img');
+    assert.equal((await registry.defaultFor('blend'))?.name, 'character-blend');
   });
 
   it('versions are immutable: the same content returns the existing version, new content a new one', async () => {
@@ -104,7 +105,7 @@ describe('preset registry (SQLite)', function () {
 
     // A new folder becomes a new preset.
     mkdirSync(join(dir, 'quick-blend'));
-    cpSync(join(SHIPPED, 'blend', 'workflow.json'), join(dir, 'quick-blend', 'workflow.json'));
+    cpSync(join(SHIPPED, 'pixel-blend', 'workflow.json'), join(dir, 'quick-blend', 'workflow.json'));
     await waitFor(async () => (await registry.get('quick-blend'))?.kind === 'blend', 'a new preset from a new folder (inferred)');
     rmSync(dir, { recursive: true, force: true });
   });

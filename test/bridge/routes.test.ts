@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import express from 'express';
 import type { Knex } from 'knex';
 import { buildPublishRequest, describeResult, guessKind, presetNameFrom, publishToMediaLab } from '../../bridge/comfyui-media-lab/js/publish-core.js';
+import { NodeCatalog } from '../../bridge/client/object-info.js';
 import { createPresetRoutes } from '../../plugin/http/preset-routes.js';
+import { FakeObjectInfo } from '../fake-comfy/object-info.js';
+import { tempDir } from '../support/files.js';
 import { PresetRegistry } from '../../plugin/pipelines/comfy/preset-registry.js';
 import { createTestDb } from '../support/db.js';
 import { REPO_ROOT } from '../support/files.js';
@@ -56,8 +59,9 @@ describe('preset routes and the publish call', function () {
     assert.equal(status, 200);
     const presets = body.presets as Array<{ name: string; kind: string; order?: number; version: number; versions: number; parameters: Array<Record<string, unknown>> }>;
     // Ordered presets by `order`, then the others by name.
-    assert.deepEqual(presets.map((p) => [p.name, p.order]), [['txt2img', 10], ['img2img', 20], ['blend', undefined], ['music', undefined], ['voice', undefined]]);
+    assert.deepEqual(presets.map((p) => [p.name, p.order]), [['txt2img', 10], ['img2img', 20], ['character-blend', 30], ['pixel-blend', 40], ['music', undefined], ['voice', undefined]]);
     assert.equal(presets.find((p) => p.kind === 'generate')?.name, 'txt2img', 'the Generate form opens on the first generate preset');
+    assert.equal(presets.find((p) => p.kind === 'blend')?.name, 'character-blend', 'the Blend form opens on the character blend');
     const txt = presets.find((p) => p.name === 'txt2img');
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'steps'), { name: 'steps', type: 'integer', required: false, default: 25, min: 1, max: 100 });
     assert.deepEqual(txt?.parameters.find((p) => p.name === 'seed'), { name: 'seed', type: 'seed', required: false, description: 'Random per job unless given', default: 156680208700286, randomize: true });
@@ -137,7 +141,7 @@ describe('preset routes and the publish call', function () {
     assert.equal((await post({ name: 'aa-unordered', kind: 'generate', workflow })).status, 201);
     let names = ((await get('/presets')).body.presets as Array<{ name: string }>).map((p) => p.name);
     assert.deepEqual(names.slice(0, 3), ['zz-early', 'txt2img', 'img2img']);
-    assert.ok(names.indexOf('aa-unordered') > names.indexOf('img2img') && names.indexOf('aa-unordered') < names.indexOf('blend'), names.join(' '));
+    assert.ok(names.indexOf('aa-unordered') > names.indexOf('pixel-blend') && names.indexOf('aa-unordered') < names.indexOf('music'), names.join(' '));
 
     const moved = await post({ name: 'zz-early', kind: 'generate', workflow, order: 15 });
     assert.deepEqual([moved.status, moved.body.version, moved.body.order], [201, 2, 15]);
@@ -158,5 +162,52 @@ describe('preset routes and the publish call', function () {
     assert.deepEqual([badVersion.status, badVersion.body.code], [404, 'PRESET_NOT_FOUND']);
     const notNumber = await get('/presets/txt2img/diff?from=abc');
     assert.deepEqual([notNumber.status, (notNumber.body.errors as Array<{ field: string }>)[0].field], [422, 'from']);
+  });
+});
+
+describe('GET /presets offers the backend\'s model lists', function () {
+  this.timeout(20_000);
+  let db: { knex: Knex; destroy(): Promise<void> };
+  let server: ReturnType<express.Express['listen']>;
+  let base: string;
+  let catalog: NodeCatalog | null;
+
+  before(async () => {
+    db = await createTestDb();
+    const registry = new PresetRegistry(db.knex);
+    await registry.syncDirectory(SHIPPED, 'shipped');
+    const app = express();
+    app.use(createPresetRoutes(registry, { catalog: async () => catalog }));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+  });
+
+  type Param = { name: string; type: string; options?: string[]; skippedWhenEmpty?: boolean; default?: unknown };
+  const params = async (preset: string) => {
+    const body = (await (await fetch(`${base}/presets`)).json()) as { presets: Array<{ name: string; parameters: Param[] }> };
+    return Object.fromEntries((body.presets.find((p) => p.name === preset)?.parameters ?? []).map((p) => [p.name, p]));
+  };
+
+  it('LoRA names from LoraLoader, checkpoints from CheckpointLoaderSimple (the default kept); none without a backend', async () => {
+    catalog = new NodeCatalog(new FakeObjectInfo(tempDir(), { checkpoints: ['dreamshaper_8.safetensors'], loras: ['watercolor_style.safetensors', 'ink_lines.safetensors'] }).all());
+    for (const preset of ['img2img', 'character-blend']) {
+      const p = await params(preset);
+      for (const n of [1, 2, 3]) {
+        assert.deepEqual(p[`lora_${n}`].options, ['watercolor_style.safetensors', 'ink_lines.safetensors'], `${preset} lora_${n}`);
+        assert.equal(p[`lora_${n}`].skippedWhenEmpty, true);
+        assert.equal(p[`lora_${n}_model_strength`].default, 1);
+        assert.equal(p[`lora_${n}_clip_strength`].default, 1);
+      }
+      assert.deepEqual(p.checkpoint.options, ['sd_xl_base_1.0.safetensors', 'dreamshaper_8.safetensors']);
+      assert.equal(p.prompt.options, undefined, 'text parameters get no list');
+      assert.equal(p.image_1?.options ?? p.reference?.options, undefined, 'image parameters get no list');
+    }
+    catalog = null;
+    assert.equal((await params('img2img')).lora_1.options, undefined);
   });
 });

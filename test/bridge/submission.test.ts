@@ -31,9 +31,9 @@ describe('comfy submissions and kinds', () => {
   });
 
   it('pins the preset version and hash, defaults params, draws the seed and lists input artifacts', async () => {
-    const resolved = await resolveComfySubmission(registry, 'blend', { name: 'blend' }, { image_1: 'art-a', image_2: 'art-b', image_3: 'art-a', weight_2: 2 });
-    const blend = await registry.get('blend');
-    assert.deepEqual(resolved.preset, { name: 'blend', version: 1, hash: blend?.hash });
+    const resolved = await resolveComfySubmission(registry, 'blend', { name: 'pixel-blend' }, { image_1: 'art-a', image_2: 'art-b', image_3: 'art-a', weight_2: 2 });
+    const blend = await registry.get('pixel-blend');
+    assert.deepEqual(resolved.preset, { name: 'pixel-blend', version: 1, hash: blend?.hash });
     assert.deepEqual(resolved.inputIds, ['art-a', 'art-b']);
     assert.equal(resolved.params.weight_1, 1);
     assert.equal(resolved.params.weight_2, 2);
@@ -85,7 +85,7 @@ describe('comfy submissions and kinds', () => {
     assert.equal(integration.options.presetsDir.endsWith('comfy-workflows/') || integration.options.presetsDir.endsWith('comfy-workflows'), true);
     const resolved = await integration.resolveSubmission('music', undefined, { tags: 'jazz' });
     assert.equal(resolved.preset.name, 'music');
-    const viaKind = await integration.kinds[1].resolveSubmission?.({ preset: { name: 'blend' }, params: { image_1: 'a', image_2: 'b' }, inputIds: [] });
+    const viaKind = await integration.kinds[1].resolveSubmission?.({ preset: { name: 'pixel-blend' }, params: { image_1: 'a', image_2: 'b' }, inputIds: [] });
     assert.deepEqual(viaKind?.inputIds, ['a', 'b']);
     await assert.rejects(
       integration.kinds[0].resolveSubmission?.({ preset: null, params: { steps: 0 }, inputIds: [] }) ?? Promise.resolve(),

@@ -32,6 +32,21 @@ describe('web components: form fields from schemas', () => {
     assert.equal(byName.weights.control, 'number-list');
   });
 
+  it('a LoRA parameter with the backend\'s names becomes a select whose empty choice says "(none)"', () => {
+    const [lora, checkpoint] = fieldsFromPreset({
+      parameters: [
+        { name: 'lora_1', type: 'string', required: false, options: ['a.safetensors', 'b.safetensors'], skippedWhenEmpty: true },
+        { name: 'checkpoint', type: 'string', required: false, default: 'sd_xl_base_1.0.safetensors', options: ['sd_xl_base_1.0.safetensors'] },
+      ],
+    });
+    assert.equal(lora.control, 'select');
+    assert.equal(lora.emptyLabel, '(none)');
+    assert.deepEqual(lora.options?.map((o) => o.value), ['a.safetensors', 'b.safetensors']);
+    assert.deepEqual(parseFieldValue(lora, ''), { ok: true, value: undefined }, 'left empty: the LoRA is skipped');
+    assert.equal(checkpoint.control, 'select');
+    assert.equal(checkpoint.emptyLabel, undefined);
+  });
+
   it('reads a ComfyUI preset\'s parameters: media become uploads, seeds say they randomise', () => {
     const preset: Pick<PresetInfo, 'name' | 'kind' | 'parameters'> = {
       name: 'blend',

@@ -16,6 +16,7 @@ import type { FakeObjectInfo } from './object-info.js';
 import { PromptHeap } from './prompt-heap.js';
 import { PromptValidator } from './validate.js';
 import type { WsHub } from './ws-hub.js';
+import { dialectFor, isCanonicalUuid, type Dialect } from './dialect.js';
 
 export interface EngineTiming {
   /** Added to every node that executes (slow mode). */
@@ -51,6 +52,9 @@ export class FakeEngine {
   private cache = new Map<string, CacheEntry>();
   private interruptFlag = false;
   private generation = 0;
+  /** Pending prompts cancelled through the jobs API (0.33): they never ran, yet the job is known. */
+  private readonly cancelled = new Map<string, { item: QueueItem; at: number }>();
+  private readonly created = new Map<string, number>();
   readonly validator: PromptValidator;
 
   constructor(
@@ -59,8 +63,9 @@ export class FakeEngine {
     private readonly dirs: FakeDirs,
     private readonly nodes: Map<string, NodeImpl>,
     readonly timing: EngineTiming,
+    readonly dialect: Dialect = dialectFor(),
   ) {
-    this.validator = new PromptValidator(catalog, dirs.input);
+    this.validator = new PromptValidator(catalog, dirs.input, dialect.unknownNodeType);
   }
 
   remaining(): number {
@@ -80,6 +85,10 @@ export class FakeEngine {
       return { status: 400, body: { error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, node_errors: {} } };
     }
     const prompt = body.prompt as unknown as ApiWorkflow;
+    if (this.dialect.uuidPromptIds && 'prompt_id' in body && !isCanonicalUuid(String(body.prompt_id))) {
+      const message = `Invalid prompt_id: ${String(body.prompt_id)} is not a canonical UUID`;
+      return { status: 400, body: { error: { type: 'invalid_prompt', message, details: 'prompt_id', extra_info: {} }, node_errors: {} } };
+    }
     const promptId = String(body.prompt_id ?? randomUUID());
     const targets = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : undefined;
     const result = this.validator.validate(prompt, targets);
@@ -89,6 +98,7 @@ export class FakeEngine {
     const extra: JsonObject = typeof body.extra_data === 'object' && body.extra_data && !Array.isArray(body.extra_data) ? { ...body.extra_data } : {};
     if ('client_id' in body) extra.client_id = body.client_id;
     this.heap.push([number, promptId, prompt, extra, result.goodOutputs]);
+    this.created.set(promptId, Date.now());
     this.queueUpdated();
     this.pump();
     return { status: 200, body: { prompt_id: promptId, number, node_errors: result.nodeErrors } as unknown as JsonValue };
@@ -127,6 +137,87 @@ export class FakeEngine {
     this.history.clear();
   }
 
+  // ---- the jobs API (0.33.x) ------------------------------------------------------------------
+
+  /** GET /api/jobs/{id}: one job with its outputs, or undefined (404). */
+  job(id: string): JsonObject | undefined {
+    const entry = this.history.get(id);
+    if (entry) return this.historyJob(id, entry, true);
+    if (this.running?.[1] === id) return this.queueJob(this.running, 'in_progress');
+    const pending = this.heap.items.find((item) => item[1] === id);
+    if (pending) return this.queueJob(pending, 'pending');
+    const gone = this.cancelled.get(id);
+    if (gone) return { ...this.queueJob(gone.item, 'cancelled'), execution_end_time: gone.at, outputs: {} };
+    return undefined;
+  }
+
+  /** GET /api/jobs: running, pending, then finished jobs, newest first, filtered by status. */
+  jobs(query: { status?: string[]; limit?: number; offset?: number }): { jobs: JsonObject[]; total: number } {
+    const all: JsonObject[] = [];
+    if (this.running) all.push(this.queueJob(this.running, 'in_progress'));
+    for (const item of this.heap.items) all.push(this.queueJob(item, 'pending'));
+    for (const [id, entry] of this.history) all.push(this.historyJob(id, entry, false));
+    for (const { item, at } of this.cancelled.values()) all.push({ ...this.queueJob(item, 'cancelled'), execution_end_time: at });
+    const wanted = query.status?.length ? all.filter((job) => query.status?.includes(String(job.status))) : all;
+    wanted.sort((a, b) => Number(b.create_time ?? 0) - Number(a.create_time ?? 0));
+    const offset = query.offset ?? 0;
+    const page = wanted.slice(offset, query.limit !== undefined ? offset + query.limit : undefined);
+    return { jobs: page, total: wanted.length };
+  }
+
+  /**
+   * POST /api/jobs/{id}/cancel: a pending job leaves the queue as `cancelled`, a running one is
+   * interrupted (it ends as `cancelled`). Returns the job as it stands, or undefined (404).
+   */
+  cancelJob(id: string): { status: number; body: JsonObject } {
+    const pending = this.heap.items.find((item) => item[1] === id);
+    if (pending) {
+      this.heap.remove((item) => item[1] === id);
+      this.cancelled.set(id, { item: pending, at: Date.now() });
+      this.queueUpdated();
+      return { status: 200, body: this.job(id) as JsonObject };
+    }
+    if (this.running?.[1] === id) {
+      this.interruptFlag = true;
+      return { status: 200, body: this.queueJob(this.running, 'in_progress') };
+    }
+    const known = this.job(id);
+    if (known) return { status: 409, body: { error: `Job ${id} has already finished`, job: known } };
+    return { status: 404, body: { error: 'Job not found' } };
+  }
+
+  private queueJob(item: QueueItem, status: string): JsonObject {
+    const [priority, id] = item;
+    return { id, status, priority, create_time: this.created.get(id) ?? null, outputs_count: 0 };
+  }
+
+  private historyJob(id: string, entry: HistoryEntry, full: boolean): JsonObject {
+    const messages = entry.status.messages;
+    const at = (type: string) => messages.find(([t]) => t === type)?.[1];
+    const interrupted = at('execution_interrupted');
+    const status = entry.status.status_str === 'success' ? 'completed' : interrupted ? 'cancelled' : 'failed';
+    const end = at('execution_success') ?? at('execution_error') ?? interrupted;
+    let count = 0;
+    for (const out of Object.values(entry.outputs)) for (const items of Object.values(out)) if (Array.isArray(items)) count += items.length;
+    const job: JsonObject = {
+      id,
+      status,
+      priority: entry.prompt[0],
+      create_time: this.created.get(id) ?? null,
+      execution_start_time: (at('execution_start')?.timestamp as number | undefined) ?? null,
+      execution_end_time: (end?.timestamp as number | undefined) ?? null,
+      outputs_count: count,
+    };
+    const error = at('execution_error');
+    if (error) job.execution_error = error;
+    if (full) {
+      job.outputs = entry.outputs as unknown as JsonObject;
+      job.execution_status = entry.status as unknown as JsonObject;
+      job.workflow = { prompt: entry.prompt[2] as unknown as JsonObject, extra_data: entry.prompt[3] };
+    }
+    return job;
+  }
+
   /** A restart: queue, running prompt, history and cache are gone; files on disk stay. */
   reset(): void {
     this.generation += 1;
@@ -134,6 +225,8 @@ export class FakeEngine {
     this.running = null;
     this.history.clear();
     this.cache.clear();
+    this.cancelled.clear();
+    this.created.clear();
     this.number = 0;
     this.interruptFlag = false;
   }

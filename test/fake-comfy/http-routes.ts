@@ -103,7 +103,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
         os: 'posix',
         ram_total: 25276502016,
         ram_free: 24310366208,
-        comfyui_version: '0.3.64',
+        comfyui_version: engine.dialect.version,
         required_frontend_version: '1.27.10',
         installed_templates_version: null,
         required_templates_version: '0.1.95',
@@ -114,6 +114,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       },
       devices: [{ name: 'cpu', type: 'cpu', index: null, vram_total: 0, vram_free: 0, torch_vram_total: 0, torch_vram_free: 0 }],
     });
+  }
+  if (engine.dialect.jobsApi && url.pathname.startsWith('/api/jobs')) {
+    const handled = jobsRoute(method, url, res, engine);
+    if (handled) return;
   }
   if (method === 'GET' && path === '/features') return json(res, 200, SERVER_FEATURES);
   if (method === 'GET' && (path === '/embeddings' || path === '/extensions')) return json(res, 200, []);
@@ -163,6 +167,41 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     return text(res, 400, 'No WebSocket UPGRADE hdr: None\n Can "Upgrade" only to "WebSocket".');
   }
   return text(res, 404, '404: Not Found');
+}
+
+/** The 0.33.x jobs API (only under /api, as ComfyUI registers it). Returns false when no route matched. */
+function jobsRoute(method: string, url: URL, res: ServerResponse, engine: FakeEngine): boolean {
+  const parts = url.pathname.split('/').filter(Boolean); // ['api', 'jobs', id?, 'cancel'?]
+  if (method === 'GET' && parts.length === 2) {
+    const status = url.searchParams.get('status')?.split(',').filter(Boolean);
+    const limitRaw = url.searchParams.get('limit');
+    const offsetRaw = url.searchParams.get('offset');
+    const limit = limitRaw === null ? undefined : Number(limitRaw);
+    const offset = offsetRaw === null ? 0 : Number(offsetRaw);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) {
+      json(res, 400, { error: Number.isInteger(limit) ? 'limit must be a positive integer' : 'limit must be an integer' });
+      return true;
+    }
+    if (!Number.isInteger(offset)) {
+      json(res, 400, { error: 'offset must be an integer' });
+      return true;
+    }
+    const page = engine.jobs({ status, limit, offset: Math.max(0, offset) });
+    json(res, 200, { jobs: page.jobs, pagination: { offset: Math.max(0, offset), limit: limit ?? null, total: page.total, has_more: Math.max(0, offset) + page.jobs.length < page.total } });
+    return true;
+  }
+  if (method === 'GET' && parts.length === 3) {
+    const job = engine.job(decodeURIComponent(parts[2]));
+    if (job) json(res, 200, job);
+    else json(res, 404, { error: 'Job not found' });
+    return true;
+  }
+  if (method === 'POST' && parts.length === 4 && parts[3] === 'cancel') {
+    const result = engine.cancelJob(decodeURIComponent(parts[2]));
+    json(res, result.status, result.body);
+    return true;
+  }
+  return false;
 }
 
 function dirFor(dirs: FakeDirs, type: string | null): string | null {

@@ -11,6 +11,8 @@
 //   comfy.restart()      -> a ComfyUI restart: queue, history, cache and sockets gone, files kept
 //   comfy.stop()/start() -> the backend is down (connection refused) / back
 //   comfy.dropSockets()  -> cut every WebSocket, the server stays up
+//   startFakeComfy({ version: NEWEST_VERSION })            // speak ComfyUI 0.33.x (dialect.ts):
+//                                                          // jobs API, UUID prompt ids, missing_node_type
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -26,10 +28,12 @@ import { standInNodes } from './nodes/stand-ins.js';
 import type { FakeDirs, NodeImpl } from './nodes/types.js';
 import { FakeObjectInfo, type ModelLists } from './object-info.js';
 import { WsHub } from './ws-hub.js';
+import { dialectFor, type Dialect } from './dialect.js';
 
 export type { NodeImpl, NodeRunContext, NodeResult } from './nodes/types.js';
 export { NodeException } from './nodes/types.js';
 export type { RecordedRequest } from './http-routes.js';
+export { NEWEST_VERSION, RECORDED_VERSION, type Dialect } from './dialect.js';
 
 export interface FakeComfyOptions {
   /** 0 (default) picks a free port. */
@@ -57,6 +61,11 @@ export interface FakeComfyOptions {
   objectInfo?: ObjectInfo;
   /** Headers every HTTP and WS request must carry (401 otherwise). */
   requireHeaders?: Record<string, string>;
+  /**
+   * The ComfyUI version to speak (see dialect.ts): '0.3.64' (default, the recorded one) or a
+   * 0.33.x version (jobs API, canonical-UUID prompt ids, `missing_node_type`).
+   */
+  version?: string;
 }
 
 export interface FakeComfy {
@@ -66,6 +75,8 @@ export interface FakeComfy {
   /** Every HTTP request seen (method, path with query, parsed JSON/form body). */
   readonly requests: RecordedRequest[];
   readonly timing: EngineTiming;
+  /** The version and dialect this fake speaks. */
+  readonly dialect: Dialect;
   /** Runs `impl` for `classType`; `info` adds or replaces its /object_info entry. */
   registerNode(classType: string, impl: NodeImpl, info?: NodeClassInfo): void;
   queue(): QueueState;
@@ -111,7 +122,8 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     hold: options.hold ?? [],
   };
   const hub: WsHub = new WsHub((): number => engine.remaining());
-  const engine: FakeEngine = new FakeEngine(hub, catalog, dirs, nodes, timing);
+  const dialect = dialectFor(options.version);
+  const engine: FakeEngine = new FakeEngine(hub, catalog, dirs, nodes, timing, dialect);
   const requests: RecordedRequest[] = [];
   const requireHeaders = options.requireHeaders ?? {};
 
@@ -177,6 +189,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     dirs,
     requests,
     timing,
+    dialect,
     registerNode(classType, impl, info) {
       nodes.set(classType, impl);
       if (info) catalog.add(classType, info);

@@ -1,5 +1,5 @@
 // Runs a fake ComfyUI in its own process (benchmarks, manual checks):
-//   npx tsx test/fake-comfy/serve.ts [--port 8188] [--node-delay-ms 0] [--bench-nodes]
+//   npx tsx test/fake-comfy/serve.ts [--port 8188] [--node-delay-ms 0] [--bench-nodes] [--comfy-version 0.33.1]
 // Prints one JSON line {"url": ...} when listening; stops on SIGTERM/SIGINT.
 // --bench-nodes adds BenchBigFile, an output node that writes an N-megabyte WAV.
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -37,7 +37,7 @@ const bigFile: NodeImpl = (ctx) => {
   return { ui: { audio: [{ filename: name, subfolder: path.subfolder, type: 'output' }] } };
 };
 
-const comfy = await startFakeComfy({ port: Number(arg('--port') ?? 0), nodeDelayMs: Number(arg('--node-delay-ms') ?? 0) });
+const comfy = await startFakeComfy({ port: Number(arg('--port') ?? 0), nodeDelayMs: Number(arg('--node-delay-ms') ?? 0), version: arg('--comfy-version') });
 if (process.argv.includes('--bench-nodes')) {
   comfy.registerNode('BenchBigFile', bigFile, {
     input: { required: { megabytes: ['INT', { default: 200, min: 1, max: 4096 }], filename_prefix: ['STRING', { default: 'big' }] } },

@@ -58,6 +58,8 @@ export class PromptValidator {
   constructor(
     private readonly catalog: FakeObjectInfo,
     private readonly inputDir: string,
+    /** v0.3.64 says `invalid_prompt`; 0.33.x says `missing_node_type`. */
+    private readonly unknownNodeType: string = 'invalid_prompt',
   ) {}
 
   validate(prompt: ApiWorkflow, partialTargets?: string[]): ValidationResult {
@@ -68,7 +70,7 @@ export class PromptValidator {
       }
       const spec = this.catalog.spec(node.class_type);
       if (!spec) {
-        return this.reject('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`);
+        return this.reject(this.unknownNodeType, `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`);
       }
       if (spec.outputNode && (!partialTargets || partialTargets.includes(id))) outputs.push(id);
     }

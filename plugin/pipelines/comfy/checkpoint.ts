@@ -12,6 +12,8 @@ export interface ComfyCheckpoint {
   /** Resubmissions so far (lost prompts, backends gone), across attempts. */
   resubmits: number;
   submittedAt: string;
+  /** The backend's ComfyUI version when the prompt went there (null: not known yet). */
+  comfyVersion?: string | null;
   /**
    * An attempt stopped this prompt on the server (a cancel, a timeout): the next attempt submits
    * afresh instead of looking for it, and does not count it as lost.
@@ -30,6 +32,7 @@ export function readCheckpoint(value: JsonObject | null | undefined): ComfyCheck
     presetHash: typeof presetHash === 'string' ? presetHash : '',
     resubmits: typeof resubmits === 'number' ? resubmits : 0,
     submittedAt: typeof submittedAt === 'string' ? submittedAt : '',
+    ...(typeof value.comfyVersion === 'string' ? { comfyVersion: value.comfyVersion } : {}),
     ...(value.stopped === true ? { stopped: true } : {}),
   };
 }

@@ -251,13 +251,14 @@ export class ComfyExecutor implements Executor {
           presetHash: preset.hash,
           resubmits: plan.lostCount,
           submittedAt: new Date().toISOString(),
+          comfyVersion: backend.client.server?.version ?? null,
         }),
       );
       const submitted = await backend.client.submit(compiled.prompt, { promptId, clientId: watch.clientId }, ctx.signal);
       if (Object.keys(submitted.nodeErrors).length) {
         ctx.log(`ComfyUI ${backend.name} queued only part of the prompt: ${JSON.stringify(submitted.nodeErrors).slice(0, 500)}`, undefined, 'warn');
       }
-      ctx.log(`ComfyUI prompt ${promptId} queued on ${backend.name}`);
+      ctx.log(`ComfyUI prompt ${promptId} queued on ${backend.name}${backend.client.server?.version ? ` (ComfyUI ${backend.client.server.version})` : ''}`);
     } catch (error) {
       watch.close();
       if (ctx.signal.aborted) {
@@ -380,7 +381,7 @@ export class ComfyExecutor implements Executor {
       backend: backend.name,
       promptId,
       params: plan.params,
-      comfy: { cachedNodes: outcome.cachedNodes.length, fullyCached },
+      comfy: { cachedNodes: outcome.cachedNodes.length, fullyCached, version: backend.client.server?.version ?? null },
     };
     this.report(plan, 0.95, `downloading ${refs.length} output${refs.length === 1 ? '' : 's'} from ${backend.name}`, true);
     let artifacts;
@@ -399,7 +400,7 @@ export class ComfyExecutor implements Executor {
     }
     this.report(plan, 1, 'done', true);
     return {
-      summary: { backend: backend.name, promptId, outputs: artifacts.length, preset: metadata.preset, fullyCached, lostResubmits: plan.lostCount },
+      summary: { backend: backend.name, comfyVersion: backend.client.server?.version ?? null, promptId, outputs: artifacts.length, preset: metadata.preset, fullyCached, lostResubmits: plan.lostCount },
     };
   }
 

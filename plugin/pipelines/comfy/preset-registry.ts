@@ -45,7 +45,7 @@ export interface RegistryLogger {
 /** Which preset a kind uses when a job names none. */
 export const DEFAULT_PRESET_BY_KIND: Record<PresetManifest['kind'], string> = {
   generate: 'txt2img',
-  blend: 'blend',
+  blend: 'character-blend',
   music: 'music',
   voice: 'voice',
 };

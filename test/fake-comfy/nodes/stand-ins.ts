@@ -54,6 +54,36 @@ const vaeEncode: NodeImpl = (ctx) => {
   return { outputs: [token('LATENT', { width: first.width - (first.width % 8), height: first.height - (first.height % 8), batch: pixels.frames.length, source: pixels })] };
 };
 
+/**
+ * LatentBlend (comfy_extras/nodes_latent.py): samples1 * blend_factor + samples2 * (1 - blend_factor),
+ * samples2 resized to samples1's size. Latents here carry their source pixels, so the blend is
+ * done on those: a later VAEDecode shows the weighted mix.
+ */
+const latentBlend: NodeImpl = (ctx) => {
+  const a = latentInput(ctx.inputs, 'samples1');
+  const b = latentInput(ctx.inputs, 'samples2');
+  const factor = Number(ctx.inputs.blend_factor ?? 0.5);
+  const sa = a.source as ImageValue | undefined;
+  const sb = b.source as ImageValue | undefined;
+  if (!sa || !sb) return { outputs: [token('LATENT', { ...a })] };
+  const frames = sa.frames.map((fa, i) => {
+    const fb = sb.frames[Math.min(i, sb.frames.length - 1)];
+    const out = solidFrame(fa.width, fa.height, [0, 0, 0]);
+    for (let y = 0; y < fa.height; y++) {
+      const by = Math.min(fb.height - 1, Math.floor((y * fb.height) / fa.height));
+      for (let x = 0; x < fa.width; x++) {
+        const bx = Math.min(fb.width - 1, Math.floor((x * fb.width) / fa.width));
+        for (let c = 0; c < 3; c++) {
+          const i3 = (y * fa.width + x) * 3 + c;
+          out.data[i3] = fa.data[i3] * factor + fb.data[(by * fb.width + bx) * 3 + c] * (1 - factor);
+        }
+      }
+    }
+    return out;
+  });
+  return { outputs: [token('LATENT', { ...a, source: { kind: 'image', frames } satisfies ImageValue })] };
+};
+
 const kSampler: NodeImpl = async (ctx) => {
   const latent = latentInput(ctx.inputs, 'latent_image');
   const steps = Number(ctx.inputs.steps ?? 20);
@@ -127,6 +157,7 @@ export const standInNodes: Record<string, NodeImpl> = {
   ConditioningZeroOut: zeroOut,
   EmptyLatentImage: emptyLatentImage,
   VAEEncode: vaeEncode,
+  LatentBlend: latentBlend,
   KSampler: kSampler,
   VAEDecode: vaeDecode,
   ModelSamplingSD3: modelPassThrough,
