@@ -8,13 +8,12 @@ import { artifactDetailSchema, artifactSchema } from '../../contract/artifact.js
 import { pageSchema } from '../../contract/pages.js';
 import { listArtifactsQuery, thumbnailSizeQuery } from '../../contract/requests.js';
 import { zodIssues } from '../../contract/zod-issues.js';
-import type { Artifact } from '../core/types.js';
 import { ValidationError } from '../core/errors.js';
-import { NotFound } from '../jobs/service.js';
-import { getArtifact, lineageOf, listArtifacts } from '../artifacts/store.js';
+import { lineageOf, listArtifacts } from '../artifacts/store.js';
 import type { LocalStorage } from '../artifacts/storage.js';
 import { thumbnailOf } from '../artifacts/thumbnails.js';
 import { route } from './handle.js';
+import { visibleArtifact } from './visible-artifact.js';
 import { pageOf, parseQuery } from './query.js';
 import { jsonAnswer, pathParam, problemAnswer, queryParameters, type ApiDoc } from './openapi.js';
 import { artifactView, artifactViews } from './views.js';
@@ -30,12 +29,6 @@ export interface ArtifactRouteDeps {
 
 export function createArtifactRoutes({ knex, storage, mount, staleness }: ArtifactRouteDeps): Router {
   const router = express.Router();
-
-  async function visibleArtifact(id: string): Promise<Artifact> {
-    const artifact = await getArtifact(knex, id);
-    if (!artifact || !artifact.published) throw new NotFound(id, 'artifact');
-    return artifact;
-  }
 
   router.get(
     '/artifacts',
@@ -56,7 +49,7 @@ export function createArtifactRoutes({ knex, storage, mount, staleness }: Artifa
   router.get(
     '/artifacts/:id',
     route(async (req, res) => {
-      const artifact = await visibleArtifact(String(req.params.id));
+      const artifact = await visibleArtifact(knex, String(req.params.id));
       const lineage = await lineageOf(knex, artifact);
       const stale = await staleness.ofArtifacts([artifact, ...lineage]);
       res.json({ ...artifactView(mount, artifact, stale.get(artifact.id) ?? null), lineage: artifactViews(mount, lineage, stale) });
@@ -66,7 +59,7 @@ export function createArtifactRoutes({ knex, storage, mount, staleness }: Artifa
   router.get(
     '/artifacts/:id/content',
     route(async (req, res) => {
-      const artifact = await visibleArtifact(String(req.params.id));
+      const artifact = await visibleArtifact(knex, String(req.params.id));
       const etag = `"${artifact.sha256}"`;
       res.setHeader('ETag', etag);
       res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
@@ -81,7 +74,7 @@ export function createArtifactRoutes({ knex, storage, mount, staleness }: Artifa
   router.get(
     '/artifacts/:id/thumbnail',
     route(async (req, res) => {
-      const artifact = await visibleArtifact(String(req.params.id));
+      const artifact = await visibleArtifact(knex, String(req.params.id));
       const size = thumbnailSizeQuery.safeParse(req.query.size);
       if (!size.success) throw new ValidationError(zodIssues(size.error, ['query', 'size']));
       const thumb = await thumbnailOf(knex, storage, artifact, size.data);

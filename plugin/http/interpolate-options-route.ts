@@ -4,11 +4,10 @@
 import express, { type Router } from 'express';
 import type { Knex } from 'knex';
 import { interpolateChoicesSchema } from '../../contract/interpolate.js';
-import { NotFound } from '../jobs/service.js';
-import { getArtifact } from '../artifacts/store.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import { isInterpolateKind } from '../pipelines/interpolate/index.js';
 import { route } from './handle.js';
+import { visibleArtifact } from './visible-artifact.js';
 import { sendProblem } from './problem.js';
 import { jsonAnswer, type ApiDoc } from './openapi.js';
 
@@ -23,8 +22,7 @@ export function createInterpolateOptionsRoute({ knex, kinds }: InterpolateOption
     '/artifacts/:id/interpolate-options',
     route(async (req, res) => {
       const id = String(req.params.id);
-      const artifact = await getArtifact(knex, id);
-      if (!artifact || !artifact.published) throw new NotFound(id, 'artifact');
+      const artifact = await visibleArtifact(knex, id);
       // Looked up per request: a host (or a test) may register its own interpolate kind.
       const kind = kinds.get('interpolate');
       if (!isInterpolateKind(kind)) {

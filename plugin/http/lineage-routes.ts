@@ -5,14 +5,12 @@ import express, { type Router } from 'express';
 import type { Knex } from 'knex';
 import type { SubmitJobResponse } from '../../contract/job.js';
 import { provenanceSchema } from '../../contract/lineage.js';
-import type { Artifact } from '../core/types.js';
-import { getArtifact } from '../artifacts/store.js';
-import { NotFound } from '../jobs/service.js';
 import { provenanceOf } from '../lineage/provenance.js';
 import type { Reruns } from '../lineage/rerun.js';
 import type { Staleness } from '../lineage/staleness.js';
 import { userOf } from './auth.js';
 import { route } from './handle.js';
+import { visibleArtifact } from './visible-artifact.js';
 import { jobView, provenanceView } from './views.js';
 import type { ApiDoc } from './openapi.js';
 
@@ -26,16 +24,10 @@ export interface LineageRouteDeps {
 export function createLineageRoutes({ knex, staleness, reruns, mount }: LineageRouteDeps): Router {
   const router = express.Router();
 
-  async function visibleArtifact(id: string): Promise<Artifact> {
-    const artifact = await getArtifact(knex, id);
-    if (!artifact || !artifact.published) throw new NotFound(id, 'artifact');
-    return artifact;
-  }
-
   router.get(
     '/artifacts/:id/provenance',
     route(async (req, res) => {
-      const artifact = await visibleArtifact(String(req.params.id));
+      const artifact = await visibleArtifact(knex, String(req.params.id));
       res.json(provenanceView(mount, await provenanceOf(knex, staleness, artifact)));
     }),
   );
@@ -44,7 +36,7 @@ export function createLineageRoutes({ knex, staleness, reruns, mount }: LineageR
     router.post(
       `/artifacts/:id/${kind}`,
       route(async (req, res) => {
-        const artifact = await visibleArtifact(String(req.params.id));
+        const artifact = await visibleArtifact(knex, String(req.params.id));
         const { job } = await reruns[kind](userOf(req), artifact);
         const body: SubmitJobResponse = { id: job.id, status: job.status, job: jobView(job) };
         res.status(202).location(`${mount}/jobs/${job.id}`).json(body);
