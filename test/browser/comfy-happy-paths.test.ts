@@ -59,19 +59,22 @@ describe('browser: ComfyUI happy paths (fake ComfyUI)', function () {
     return stats.channels.slice(0, 3).map((c) => Math.round(c.mean));
   }
 
-  it('blend: two uploaded images, weights 3 and 1, "normal" -> the weighted mix', async () => {
+  it('pixel-blend: two uploaded images, weights 3 and 1, "normal" -> the weighted mix', async () => {
     const page = await h.newPage();
     await page.goto(`${h.url}/media-lab`);
     await page.locator('button[data-tab="blend"]').click();
     const form = page.locator('form[data-workflow="blend"]');
-    await form.locator('select[name="preset"]').waitFor();
+    const preset = form.locator('select[name="preset"]');
+    await preset.waitFor();
+    // character-blend (the kind's default) samples with a model; pixel-blend's mix is checkable.
+    await preset.selectOption('pixel-blend');
     await form.locator('input[name="image_1"]').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await solid('#ff0000') });
     await form.locator('input[name="image_2"]').setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: await solid('#0000ff') });
     await form.locator('input[name="weight_1"]').fill('3');
     await form.locator('input[name="weight_2"]').fill('1');
     await form.locator('select[name="mode"]').selectOption('normal');
     const { job } = await submitAndFinish(page, 'blend');
-    assert.equal(job.preset?.name, 'blend');
+    assert.equal(job.preset?.name, 'pixel-blend');
     assert.deepEqual([job.params.weight_1, job.params.weight_2, job.params.mode], [3, 1, 'normal']);
     const output = job.outputs.find((a) => a.role === 'output' && a.kind === 'image');
     assert.ok(output, 'an output image');
