@@ -67,7 +67,7 @@ describe('browser: workbench', function () {
     // blend: the enhanced image with the generated one
     await addStep(page, 'mix', 'blend');
     const mix = page.locator('media-lab-workbench [data-step-editor="mix"]');
-    await mix.locator('select[name="preset"]').selectOption('blend');
+    await mix.locator('select[name="preset"]').selectOption('pixel-blend');
     await mix.locator('select[name="params.image_1"]').selectOption('up.output');
     await mix.locator('select[name="params.image_2"]').selectOption('gen.output');
     await page.locator('media-lab-workbench button[data-action="save-draft"]').click();
