@@ -55,7 +55,7 @@ export function jobPage(id: string, viewer?: Viewer | null): string {
   return shell(
     'Job',
     `<p><a href="/media-lab">← Media Lab</a> · <a href="/media-lab#jobs">All jobs</a></p>
-<media-lab-job api="/api/media-lab" job-id="${safe}"></media-lab-job>
+<media-lab-job api="/api/media-lab" job-id="${safe}" job-href="/media-lab/jobs/{id}"></media-lab-job>
 <media-lab-toasts global></media-lab-toasts>`,
     viewer,
   );

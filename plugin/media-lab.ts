@@ -157,6 +157,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
     options,
     jobs: service,
     kinds,
+    chainStaleness: (checks) => chainRegistry.staleness(checks),
     uiDir: uiBundleDir(),
     presets: { registry: pipelines.presets.registry, corsOrigins: pipelines.presets.corsOrigins, catalog: pipelines.presets.catalog },
     apiDocs: () => [...apiDocs],

@@ -13,6 +13,7 @@ import type { Problem } from '../contract/problem.js';
 import type { PromptArtifacts } from '../contract/prompts.js';
 import type { CreateDraftRequest, Draft, DraftSummary, ExportResult, RunStepRequest, UpdateDraftRequest } from '../contract/workbench.js';
 import type { SourceInfo, SourceList, SourcePage } from '../contract/sources.js';
+import type { ChainPreset } from '../contract/chains.js';
 import type { ArtifactFilters as ArtifactQuery, JobFilters as JobQuery, SubmitJobRequest } from '../contract/requests.js';
 import { LabEventStream } from './event-stream.js';
 
@@ -142,8 +143,24 @@ export class MediaLabClient extends HttpClient {
 
   listJobs(filters: JobFilters = {}): Promise<Page<Job>> {
     return this.json<Page<Job>>('GET', '/jobs', {
-      query: { status: filters.status, workflow: filters.workflow, source: filters.source, submittedBy: filters.submittedBy, limit: filters.limit, cursor: filters.cursor },
+      query: { status: filters.status, workflow: filters.workflow, source: filters.source, submittedBy: filters.submittedBy, parentJobId: filters.parentJobId, limit: filters.limit, cursor: filters.cursor },
     });
+  }
+
+  /** The steps of a chain job (its step jobs, oldest first). */
+  async chainSteps(chainId: string): Promise<Job[]> {
+    const steps: Job[] = [];
+    for (let cursor: string | null = null; ; ) {
+      const page: Page<Job> = await this.listJobs({ parentJobId: chainId, limit: 100, cursor });
+      steps.push(...page.items);
+      if (!page.nextCursor) return steps.reverse();
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Every version of a chain preset (GET /chains/:name/versions). */
+  chainVersions(name: string): Promise<{ name: string; versions: ChainPreset[] }> {
+    return this.json<{ name: string; versions: ChainPreset[] }>('GET', `/chains/${encodeURIComponent(name)}/versions`);
   }
 
   getJob(id: string): Promise<JobDetail> {

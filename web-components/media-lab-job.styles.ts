@@ -28,6 +28,22 @@ export const jobStyles = [
       margin-top: 1rem;
       min-width: 0;
     }
+    .step-card {
+      display: flex;
+      flex-direction: column;
+      gap: 0.35rem;
+      padding: 0.5rem 0.6rem;
+      border: 1px solid var(--_border, #ccc);
+      border-radius: 0.5rem;
+      background: var(--_surface, transparent);
+      font-size: 0.85rem;
+      box-sizing: border-box;
+    }
+    .step-card .workflow,
+    .step-card .step-meta {
+      color: var(--_muted);
+      font-size: 0.8rem;
+    }
     h3 {
       font-size: 1rem;
       margin: 0 0 0.5rem;

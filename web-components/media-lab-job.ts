@@ -1,18 +1,22 @@
 // <media-lab-job job-id="...">: one job in full, kept live over the WebSocket: status, progress
 // and stage, the error with what to do about it, outputs (image previews, video and audio
 // players; a before/after slider on finished enhance jobs), inputs, parameters, lineage and the
-// audit trail. Cancel and retry right there.
+// audit trail. Cancel and retry right there. A chain job shows its steps as a graph
+// (<media-lab-graph>): a card per step (step id, workflow, status, progress, a link to the step's
+// job), edges from the chain definition's refs (its chain preset version), kept live.
 //
-// Attributes: api, token, job-id
+// Attributes: api, token, job-id, job-href (link template for the step cards' jobs, "/jobs/{id}")
 // Events: media-lab-job-change { job }, media-lab-job-action { action, job }, media-lab-toast
 // Parts: header, status, progress, actions, cancel, retry, error, outputs, output, stale-badge, stale-reason, compare,
-//   inputs, input, details, params, lineage, audit, not-found
+//   inputs, input, details, params, lineage, audit, not-found, chain, chain-graph, step-card
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { LabElement, messageOf } from './lab-element.js';
 import { ApiError } from './api-client.js';
 import type { Artifact } from '../contract/artifact.js';
-import type { AuditEvent, JobDetail } from '../contract/job.js';
+import type { AuditEvent, Job, JobDetail } from '../contract/job.js';
+import type { ChainDefinition } from '../contract/chains.js';
+import type { GraphEdge, GraphNode } from './media-lab-graph.js';
 import { isTerminal } from '../contract/jobs.js';
 import type { JsonValue } from '../contract/json.js';
 import { adviceFor } from '../contract/advice.js';
@@ -27,6 +31,7 @@ import './media-lab-progress.js';
 import { EtaEstimator, formatEta } from './eta.js';
 import './media-lab-compare.js';
 import './media-lab-audio.js';
+import './media-lab-graph.js';
 
 /**
  * The job's outputs proper (role "output"), and for each the pipeline's "preview" rendition when
@@ -46,17 +51,48 @@ export function splitOutputs(outputs: Artifact[]): { main: Artifact[]; previewOf
   return { main, previewOf };
 }
 
+/** The step ids a chain step reads from (its inputs' and params' refs `{ from: "<step>.output..." }`). */
+function upstreamSteps(step: ChainDefinition['steps'][number]): string[] {
+  const refs = [...Object.values(step.inputs ?? {}), ...Object.values(step.params ?? {})];
+  const from = refs.flatMap((r) => (r && typeof r === 'object' && !Array.isArray(r) && typeof (r as { from?: unknown }).from === 'string' ? [(r as { from: string }).from] : []));
+  return [...new Set(from.map((f) => f.split('.')[0]!).filter((id) => id !== 'inputs'))];
+}
+
+/**
+ * A chain's graph: a node per step job, edges from the definition when it is known, else from
+ * which step's outputs another step read (its inputIds).
+ */
+export function chainGraph(steps: Job[], definition: ChainDefinition | null, outputsOf: Map<string, string[]>): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const ids = new Set(steps.map((s) => s.stepId ?? s.id));
+  const nodes = steps.map((s) => ({ id: s.stepId ?? s.id, width: 200, height: 104 }));
+  let edges: GraphEdge[];
+  if (definition) {
+    edges = definition.steps.filter((d) => ids.has(d.id)).flatMap((d) => upstreamSteps(d).filter((up) => ids.has(up)).map((up) => ({ from: up, to: d.id })));
+  } else {
+    const producer = new Map<string, string>();
+    for (const s of steps) for (const a of outputsOf.get(s.id) ?? []) producer.set(a, s.stepId ?? s.id);
+    edges = steps.flatMap((s) => [...new Set(s.inputIds.map((i) => producer.get(i)).filter((p): p is string => !!p))].map((from) => ({ from, to: s.stepId ?? s.id })));
+  }
+  const state = new Map(steps.map((s) => [s.stepId ?? s.id, s.status]));
+  return { nodes, edges: edges.map((e) => ({ ...e, state: state.get(e.from) === 'SUCCEEDED' ? 'fresh' : 'missing' })) };
+}
+
 @customElement('media-lab-job')
 export class MediaLabJob extends LabElement {
   static override styles = jobStyles;
 
   @property({ attribute: 'job-id', reflect: true }) jobId = '';
+  @property({ attribute: 'job-href' }) jobHref = '';
 
   @state() private job: JobDetail | null = null;
   /** The time left, from this job's own progress rate. */
   private readonly eta = new EtaEstimator();
   @state() private events: AuditEvent[] = [];
   @state() private lineage: Artifact[] = [];
+  /** A chain job's step jobs, its definition (from its chain preset version) and each step's outputs. */
+  @state() private steps: Job[] = [];
+  @state() private definition: ChainDefinition | null = null;
+  private stepOutputs = new Map<string, string[]>();
   @state() private notFound = false;
   @state() private error: string | null = null;
   @state() private busy = false;
@@ -75,6 +111,9 @@ export class MediaLabJob extends LabElement {
     }
     if (changed.has('jobId') || changed.has('api') || changed.has('token')) {
       this.job = null;
+      this.steps = [];
+      this.definition = null;
+      this.stepOutputs = new Map();
       this.eta.reset();
       this.notFound = false;
       void this.load();
@@ -93,6 +132,7 @@ export class MediaLabJob extends LabElement {
       this.error = null;
       this.notFound = false;
       emit(this, 'media-lab-job-change', { job: this.job });
+      if (job.workflow === 'chain') void this.loadSteps(generation);
       const first = job.outputs[0];
       this.lineage = first ? (await this.client.getArtifact(first.id)).lineage : [];
     } catch (error) {
@@ -102,7 +142,38 @@ export class MediaLabJob extends LabElement {
     }
   }
 
+  /** A chain job's steps (and, once, its definition from its chain preset version). */
+  private async loadSteps(generation = this.loadGeneration): Promise<void> {
+    const job = this.job;
+    if (!job || job.workflow !== 'chain') return;
+    try {
+      const steps = await this.client.chainSteps(job.id);
+      if (!this.definition && job.preset) {
+        const { versions } = await this.client.chainVersions(job.preset.name).catch(() => ({ versions: [] as Array<{ version: number; definition: ChainDefinition }> }));
+        this.definition = versions.find((v) => v.version === job.preset?.version)?.definition ?? null;
+      }
+      if (!this.definition) {
+        // No preset (an inline definition): edges from the outputs each step read.
+        const details = await Promise.all(steps.filter((s) => s.status === 'SUCCEEDED' && !this.stepOutputs.has(s.id)).map((s) => this.client.getJob(s.id)));
+        for (const d of details) this.stepOutputs.set(d.id, d.outputs.map((o) => o.id));
+      }
+      if (generation === this.loadGeneration) this.steps = steps;
+    } catch (error) {
+      if (!this.handleAccessError(error)) this.error = messageOf(error);
+    }
+  }
+
   private onMessage(message: StreamMessage): void {
+    if (this.job?.workflow === 'chain') {
+      // A step's change: its card follows (the step's own progress events carry only its id).
+      if ((message.type === 'job.updated' || message.type === 'job.finished') && message.job.parentJobId === this.job.id) {
+        const at = this.steps.findIndex((s) => s.id === message.job.id);
+        if (at >= 0) this.steps = this.steps.map((s, i) => (i === at ? newerJob(s, message.job) : s));
+        else void this.loadSteps();
+      } else if (message.type === 'job.progress' && this.steps.some((s) => s.id === message.id)) {
+        this.steps = this.steps.map((s) => (s.id === message.id ? { ...s, progress: message.progress, stage: message.stage, status: s.status === 'QUEUED' ? 'RUNNING' : s.status } : s));
+      }
+    }
     if (!this.job) {
       // Still loading: the answer on its way may have been read before this change, and no later
       // event would correct it (a quick job finishes while its page loads). Read again.
@@ -203,6 +274,26 @@ export class MediaLabJob extends LabElement {
     return html`<dl>${entries.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`;
   }
 
+  private renderChain(job: JobDetail) {
+    if (job.workflow !== 'chain') return nothing;
+    if (!this.steps.length) return html`<section part="chain" aria-label="Steps"><h3>Steps</h3><p aria-busy="true">Loading steps…</p></section>`;
+    const { nodes, edges } = chainGraph(this.steps, this.definition, this.stepOutputs);
+    return html`<section part="chain" aria-label="Steps">
+      <h3>Steps</h3>
+      <media-lab-graph part="chain-graph" .nodes=${nodes} .edges=${edges}>
+        ${this.steps.map((s) => {
+          const id = s.stepId ?? s.id;
+          return html`<article slot="node-${id}" part="step-card" class="step-card" data-step=${id} data-job-id=${s.id} data-status=${s.status} aria-label="Step ${id}">
+            <header><strong>${id}</strong> <span class="workflow">${s.workflow}</span></header>
+            <media-lab-status-badge status=${s.status}></media-lab-status-badge>
+            ${isTerminal(s.status) ? nothing : html`<media-lab-progress .value=${s.progress} .stage=${s.stage ?? ''}></media-lab-progress>`}
+            <div class="step-meta">${s.reusedFromJobId ? html`reused ${shortId(s.reusedFromJobId)} · ` : nothing}${this.jobHref ? html`<a href=${this.jobHref.replace('{id}', encodeURIComponent(s.id))} data-role="step-link">job ${shortId(s.id)}</a>` : html`job <code>${shortId(s.id)}</code>`}</div>
+          </article>`;
+        })}
+      </media-lab-graph>
+    </section>`;
+  }
+
   override render() {
     if (this.accessProblem) return accessNotice(this.accessProblem);
     if (this.notFound) {
@@ -240,7 +331,7 @@ export class MediaLabJob extends LabElement {
             <p><strong>What to do:</strong> ${adviceFor(job.errorCode)}</p>
           </section>`
         : nothing}
-      ${this.renderCompare(job)}
+      ${this.renderCompare(job)} ${this.renderChain(job)}
       <section part="outputs" aria-label="Outputs">
         <h3>Outputs</h3>
         ${job.outputs.length

@@ -8,6 +8,21 @@ export const provenanceStyles = [
       display: block;
       min-width: 0;
     }
+    [part='graph'] {
+      margin-block: 0.5rem;
+    }
+    .node {
+      box-sizing: border-box;
+      padding: 0.4rem 0.5rem;
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      background: var(--_surface);
+      font-size: 0.78rem;
+      overflow: hidden;
+    }
+    .node[data-stale='true'] {
+      border-color: color-mix(in srgb, var(--_warning) 60%, var(--_border));
+    }
     [part='stale-notice'] {
       border: 1px solid color-mix(in srgb, var(--_warning) 60%, var(--_border));
       border-radius: var(--_radius);

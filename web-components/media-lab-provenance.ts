@@ -1,12 +1,13 @@
 // <media-lab-provenance>: where an artifact came from, step by step back to the uploads (GET
 // /artifacts/:id/provenance): each step's job, who ran it, workflow, preset version and hash,
 // models, seed, params, inputs with their hashes, backend, timings, reused or ran, and whether it
-// is stale (with why). Offers Refresh (a stale artifact, with the current preset and model) and
+// is stale (with why), drawn as a graph (<media-lab-graph>: a card per step and per upload, an
+// edge for each input a step read) above the full list. Offers Refresh (a stale artifact, with the current preset and model) and
 // Reproduce (the recorded job again).
 //
 // Attributes: api, token, artifact-id, job-href ("/jobs/{id}")
 // Events: media-lab-job-queued { job } (after refresh or reproduce), media-lab-toast
-// Parts: stale-notice, actions, refresh, reproduce, steps, step, step-stale, stale-badge, uploads
+// Parts: stale-notice, actions, refresh, reproduce, graph, graph-node, steps, step, step-stale, stale-badge, uploads
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Provenance, ProvenanceStep } from '../contract/lineage.js';
@@ -14,9 +15,35 @@ import { LabElement, messageOf } from './lab-element.js';
 import { emit } from './events.js';
 import { formatTime, shortId } from './format.js';
 import { provenanceStyles } from './media-lab-provenance.styles.js';
+import type { GraphEdge, GraphNode } from './media-lab-graph.js';
+import './media-lab-graph.js';
 
 const ms = (value: number | null) => (value === null ? '—' : value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
 const text = (value: unknown) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+
+/**
+ * The provenance as a graph: a node per step (job) and per upload, an edge from what made each
+ * input (its step, or the upload) to the step that read it; stale steps' edges are "stale".
+ */
+export function provenanceGraph(graph: Provenance): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const made = new Map(graph.artifacts.map((a) => [a.id, a.jobId ? `job-${a.jobId}` : `upload-${a.id}`]));
+  const steps = new Set(graph.steps.map((s) => s.jobId));
+  const nodes: GraphNode[] = [
+    ...graph.artifacts.filter((a) => a.jobId === null).map((a) => ({ id: `upload-${a.id}`, width: 150, height: 64 })),
+    ...graph.steps.map((s) => ({ id: `job-${s.jobId}`, width: 190, height: 76 })),
+  ];
+  const ids = new Set(nodes.map((n) => n.id));
+  const edges: GraphEdge[] = [];
+  for (const step of graph.steps) {
+    for (const input of step.inputs) {
+      const from = made.get(input.artifactId);
+      if (!from || !ids.has(from) || edges.some((e) => e.from === from && e.to === `job-${step.jobId}`)) continue;
+      const upstream = from.startsWith('job-') && steps.has(from.slice(4)) ? graph.steps.find((s) => `job-${s.jobId}` === from) : undefined;
+      edges.push({ from, to: `job-${step.jobId}`, state: upstream?.stale || step.stale ? 'stale' : 'fresh' });
+    }
+  }
+  return { nodes, edges };
+}
 
 @customElement('media-lab-provenance')
 export class MediaLabProvenance extends LabElement {
@@ -84,6 +111,23 @@ export class MediaLabProvenance extends LabElement {
     </li>`;
   }
 
+  private renderGraph(graph: Provenance) {
+    const { nodes, edges } = provenanceGraph(graph);
+    return html`<media-lab-graph part="graph" .nodes=${nodes} .edges=${edges}>
+      ${graph.artifacts
+        .filter((a) => a.jobId === null)
+        .map((a) => html`<div slot="node-upload-${a.id}" part="graph-node" class="node upload" data-artifact-id=${a.id}><strong>upload</strong> ${a.kind} ${shortId(a.id)}<br /><code>${a.sha256.slice(0, 12)}</code></div>`)}
+      ${graph.steps.map((s) => {
+        const preset = s.preset ? `${s.preset.name}${s.preset.version !== null ? ` v${s.preset.version}` : ''}` : '';
+        return html`<div slot="node-job-${s.jobId}" part="graph-node" class="node step" data-job-id=${s.jobId} data-stale=${s.stale ? 'true' : 'false'}>
+          <strong>${s.stepId ? `${s.stepId} · ` : ''}${s.workflow}</strong>${preset ? ` · ${preset}` : ''}<br />
+          ${s.status.toLowerCase()} · ${s.run}${s.stale ? html` · <span part="stale-badge">stale</span>` : nothing}<br />
+          job ${this.jobLink(s.jobId)}
+        </div>`;
+      })}
+    </media-lab-graph>`;
+  }
+
   override render() {
     if (this.accessProblem) return nothing;
     if (this.error) return html`<p role="alert">${this.error}</p>`;
@@ -103,6 +147,7 @@ export class MediaLabProvenance extends LabElement {
           </div>`
         : nothing}
       <strong>Provenance</strong>
+      ${graph.steps.length ? this.renderGraph(graph) : nothing}
       ${graph.steps.length ? html`<ol part="steps" aria-label="Steps">${graph.steps.map((s) => this.renderStep(s))}</ol>` : html`<p>An upload: no steps made it.</p>`}
       ${uploads.length
         ? html`<p part="uploads" data-role="uploads">From ${uploads.length === 1 ? 'upload' : 'uploads'} ${uploads.map((u, i) => html`${i ? ', ' : ''}${shortId(u.id)} <code>${u.sha256.slice(0, 12)}</code>`)}</p>`

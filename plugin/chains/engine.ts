@@ -13,6 +13,7 @@
 //   jobs.useChains(engine); engine.start();
 //   await engine.run(user, { preset: { name: 'turnaround' }, params: { photo: artifactId } });
 //   await engine.run(user, { definition, params }, { lane: 'workbench' });   // a draft, run once
+//   await engine.run(user, { preset: { name: 'turnaround', version: 2 }, params }, { reuse: false });  // every step again
 //   await engine.advance(chainId); await engine.steps(chainId); engine.stop();
 import type { Knex } from 'knex';
 import { chainDefinitionSchema, isChainRef, refSource, STEP_WEIGHT, type ChainDefinition, type ChainRef, type ChainStep } from '../../contract/chains.js';
@@ -58,6 +59,8 @@ export interface ChainState {
   values: Record<string, JsonValue>;
   /** The chain preset it came from (null: a definition given inline, e.g. a workbench draft). */
   preset: PresetRef | null;
+  /** false: no step is finished with an earlier identical run's outputs (reproduce runs them all). */
+  reuse?: false;
 }
 
 /** engine.run's request: a chain preset or an inline definition, and the chain inputs' values. */
@@ -195,7 +198,7 @@ export class ChainEngine implements CompositeJobs {
       order = order.filter((id) => needed.has(id));
     }
     const definition = checked.definition;
-    const state: ChainState = { definition, values, preset };
+    const state: ChainState = { definition, values, preset, ...(options.reuse === false ? { reuse: false as const } : {}) };
     const byId = new Map(definition.steps.map((s) => [s.id, s]));
     const priority = request.priority ?? 0;
     const maxAttempts = request.maxAttempts ?? this.deps.maxAttempts;
@@ -423,7 +426,7 @@ export class ChainEngine implements CompositeJobs {
       const message = `step "${step.id}" cannot run with what its upstream made: ${error.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
       return failWaitingStep(knex, row, ACTOR, message);
     }
-    const reusable = await findReusableRun(knex, run.runKey, row.id);
+    const reusable = state.reuse === false ? null : await findReusableRun(knex, run.runKey, row.id);
     if (reusable) {
       const reused = await completeReused(knex, row, run, reusable, ACTOR);
       if (reused) return reused.job;

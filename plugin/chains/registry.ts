@@ -13,7 +13,7 @@ import { publishChainSchema, type ChainDefinition, type ChainDiff, type ChainPre
 import { zodIssues } from '../../contract/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
 import { toIso } from '../core/time.js';
-import type { JsonObject } from '../core/types.js';
+import type { JsonObject, StaleCheck, StaleReason } from '../core/types.js';
 import { CHAIN_KIND, PRESETS_TABLE } from '../pipelines/comfy/preset-registry.js';
 import { checkChain, type ChainCheckDeps } from './validate.js';
 
@@ -125,6 +125,28 @@ export class ChainRegistry {
     }
     const row = (await this.knex<ChainRow>(PRESETS_TABLE).where({ name, kind: CHAIN_KIND }).orderBy('version', 'desc').first()) as ChainRow | undefined;
     return row ? fromRow(row) : null;
+  }
+
+  /**
+   * The staleness rule of chain jobs: a chain that ran a chain preset version that a newer one
+   * has superseded is stale (CHAIN_SUPERSEDED; its steps' outputs with it, see
+   * plugin/lineage/staleness.ts). The newest versions are read from the table when asked, so a
+   * version published by any process counts at once.
+   */
+  async staleness(checks: StaleCheck[]): Promise<Map<string, StaleReason>> {
+    const stale = new Map<string, StaleReason>();
+    const pinned = checks.map((c) => c.job).filter((j) => j.workflow === 'chain' && j.preset && j.preset.version !== null);
+    if (pinned.length === 0) return stale;
+    const names = [...new Set(pinned.map((j) => j.preset!.name))];
+    const rows = (await this.knex<ChainRow>(PRESETS_TABLE).select('name').max({ version: 'version' }).whereIn('name', names).where({ kind: CHAIN_KIND }).groupBy('name')) as Array<{ name: string; version: number | string }>;
+    const newest = new Map(rows.map((r) => [r.name, Number(r.version)]));
+    for (const job of pinned) {
+      const { name, version } = job.preset!;
+      const current = newest.get(name);
+      if (current === undefined || version === null || current <= version) continue;
+      stale.set(job.id, { code: 'CHAIN_SUPERSEDED', message: `chain "${name}" v${version} was superseded by v${current}`, jobId: job.id, recorded: `v${version}`, current: `v${current}` });
+    }
+    return stale;
   }
 
   async versions(name: string): Promise<ChainPreset[]> {

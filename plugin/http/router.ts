@@ -14,7 +14,7 @@ import type { HealthDeps } from './health.js';
 import { createJobRoutes } from './job-routes.js';
 import { createArtifactRoutes } from './artifact-routes.js';
 import { createLineageRoutes } from './lineage-routes.js';
-import { Staleness } from '../lineage/staleness.js';
+import { Staleness, type ChainStalenessRule } from '../lineage/staleness.js';
 import { Reruns } from '../lineage/rerun.js';
 import { createUploadRoutes } from './upload-routes.js';
 import { createMetaRoutes } from './meta-routes.js';
@@ -34,6 +34,8 @@ export interface RouterDeps {
   jobs: JobService;
   kinds: KindRegistry;
   health: HealthDeps;
+  /** The chain jobs' staleness rule (the chain preset registry's): CHAIN_SUPERSEDED. */
+  chainStaleness?: ChainStalenessRule;
   /** The ComfyUI preset registry: /presets, and per-preset parameter schemas in the OpenAPI document. */
   presets?: { registry: PresetRegistry; corsOrigins?: string[]; catalog?: PresetRouteDeps['catalog'] };
   /** Extra routers mounted behind the admin gate. */
@@ -64,7 +66,7 @@ export function createRouter(deps: RouterDeps): Router {
   // So do errors of the routes before it that carry a status (a missing /ui file: 404).
   router.use(problemHandler({ jsonBodyLimit: '2 MB' }));
 
-  const staleness = new Staleness(knex, deps.kinds);
+  const staleness = new Staleness(knex, deps.kinds, deps.chainStaleness ?? null);
   router.use(createUploadRoutes({ knex, storage, limits: options.uploads, mount }));
   router.use(createJobRoutes({ knex, jobs, mount, staleness }));
   router.use(createArtifactRoutes({ knex, storage, mount, staleness }));

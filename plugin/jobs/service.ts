@@ -46,6 +46,11 @@ export interface SubmitOptions {
   lane?: string | null;
   /** The draft or chain step the job runs. */
   stepId?: string | null;
+  /**
+   * false: a chain runs every step again instead of finishing a step with an identical earlier
+   * run's outputs (reproduce: the point is to make the bytes again).
+   */
+  reuse?: boolean;
 }
 
 /** A job of one kind, resolved and checked: what its row records. */

@@ -5,7 +5,8 @@
 //              their seed, the same input artifacts). Deterministic kinds give the same bytes.
 // Both start from the artifact's root job: the job that made it, or, for a chain step, the chain
 // job above it (parent_job_id), so a chain artifact refreshes or reproduces its whole chain and
-// the chain's reuse rule skips the steps that are still current.
+// on refresh the chain's reuse rule skips the steps that are still current; reproduce runs every
+// step again (reuse: false) so the bytes are really made a second time.
 import type { Knex } from 'knex';
 import { MediaLabError } from '../core/errors.js';
 import type { Artifact, Job, JsonObject, StaleReason, User } from '../core/types.js';
@@ -70,16 +71,20 @@ export class Reruns {
 
   private async submit(user: User, from: Job, kind: RerunKind, artifact: Artifact, reason: StaleReason | null): Promise<Job> {
     const preset = from.preset ? { name: from.preset.name, ...versionFor(kind, from, reason) } : undefined;
+    // A chain job records its media inputs twice: by name in params (when given so) and in
+    // inputIds; only those not named go back as `inputs`, or the chain would find one too many.
+    const named = new Set(Object.values(from.params).filter((v): v is string => typeof v === 'string'));
     const body = {
       workflow: from.workflow,
       ...(preset ? { preset } : {}),
       params: from.params,
-      inputs: from.inputIds,
+      inputs: from.workflow === 'chain' ? from.inputIds.filter((id) => !named.has(id)) : from.inputIds,
       priority: from.priority,
       maxAttempts: from.maxAttempts,
     };
     // Preset versions are immutable (name + version -> one hash), so a pinned version is the recorded one.
-    const { job } = await this.jobs.submit(user, body);
+    // Reproduce makes every step again (a chain would otherwise reuse the recorded outputs).
+    const { job } = await this.jobs.submit(user, body, kind === 'reproduce' ? { reuse: false } : {});
     const details: JsonObject = { artifactId: artifact.id, fromJobId: from.id, ...(reason ? { reason: reason.message, code: reason.code } : {}) };
     await insertEvent(this.knex, { jobId: job.id, actor: user.id, type: kind === 'refresh' ? 'refresh-of' : 'reproduce-of', from: null, to: null, details });
     return job;

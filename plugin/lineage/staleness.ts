@@ -14,10 +14,14 @@ import type { KindRegistry } from '../kinds/registry.js';
 import { chainPlaces, getJobs, getJobsWithPlaces, stepsOfChains, type ChainPlace } from '../jobs/store.js';
 import { listArtifacts, publishedOutputsOfJobs, type ArtifactFilters } from '../artifacts/store.js';
 
+/** The chain jobs' own rule (ChainRegistry.staleness: a superseded chain preset version). */
+export type ChainStalenessRule = (checks: StaleCheck[]) => Promise<Map<string, StaleReason>>;
+
 export class Staleness {
   constructor(
     private readonly knex: Knex,
     private readonly kinds: KindRegistry,
+    private readonly chainRule: ChainStalenessRule | null = null,
   ) {}
 
   /**
@@ -104,6 +108,8 @@ export class Staleness {
     const stale = new Map<string, StaleReason>();
     const byWorkflow = new Map<string, Job[]>();
     for (const job of jobs) if (job.status === 'SUCCEEDED') byWorkflow.set(job.workflow, [...(byWorkflow.get(job.workflow) ?? []), job]);
+    const chains = byWorkflow.get('chain');
+    if (chains && this.chainRule) for (const [id, reason] of await this.chainRule(chains.map((job) => ({ job, outputs: [] })))) stale.set(id, reason);
     const checkable = [...byWorkflow.entries()].filter(([workflow]) => this.kinds.all().find((k) => k.kind === workflow)?.staleness);
     if (checkable.length === 0) return stale;
     const outputs = await publishedOutputsOfJobs(this.knex, checkable.flatMap(([, list]) => list.map((j) => j.id)));

@@ -1,6 +1,6 @@
 // The workbench API on each database: drafts per admin, a three-step draft run to the end, a
 // rerun of the middle step that leaves the downstream step stale, run to here, selecting an
-// older result, the export, deleting a draft (artifacts stay), a failing step that fails only
+// older result, the export (run as a chain through POST /jobs), deleting a draft (artifacts stay), a failing step that fails only
 // its run, and the bad paths (422 naming the path, another admin's draft, unknown step, 409).
 import assert from 'node:assert/strict';
 import { DATABASES } from '../support/db.js';
@@ -107,6 +107,24 @@ for (const target of DATABASES) {
       assert.match(exported.body.hash, /^[0-9a-f]{64}$/);
       const again = await t.json<{ version: number; created: boolean }>(`/workbench/drafts/${id}/export`, { method: 'POST', body: JSON.stringify({ name: 'turnaround' }) });
       assert.deepEqual([again.status, again.body.version, again.body.created], [200, 1, false]);
+
+      // The exported preset runs in production as a chain through POST /jobs.
+      const submitted = await t.json<Job>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'chain', preset: { name: exported.body.name } }) });
+      assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+      const chain = await waitForStatus(t, submitted.body.id, ['SUCCEEDED', 'FAILED', 'CANCELLED']);
+      assert.equal(chain.status, 'SUCCEEDED', `${chain.errorCode}: ${chain.errorMessage}`);
+      assert.deepEqual(chain.preset && [chain.preset.name, chain.preset.version], ['turnaround', 1]);
+      const chainSteps = (await t.json<{ items: Job[] }>(`/jobs?parentJobId=${chain.id}`)).body.items;
+      assert.deepEqual(chainSteps.map((s) => [s.stepId, s.workflow, s.status]).sort(), [['clip', 'interpolate', 'SUCCEEDED'], ['gen', 'generate', 'SUCCEEDED'], ['up', 'enhance', 'SUCCEEDED']]);
+      assert.ok(chainSteps.every((s) => s.lane === null), 'production steps run in their kinds\' lanes, not the workbench\'s');
+      const intermediates = (await t.json<{ items: Array<{ id: string; jobId: string; role: string }> }>('/artifacts?role=intermediate&limit=100')).body.items;
+      for (const stepId of ['gen', 'up']) {
+        const stepJob = chainSteps.find((s) => s.stepId === stepId)!;
+        assert.ok(intermediates.some((a) => a.jobId === stepJob.id), `step ${stepId} made an intermediate`);
+      }
+      const clipJob = chainSteps.find((s) => s.stepId === 'clip')!;
+      assert.ok(chain.outputs.length > 0, 'the chain has outputs');
+      assert.ok(chain.outputs.every((o) => o.role === 'output' && o.jobId === clipJob.id), "the chain's outputs are its last step's");
 
       // Deleting the draft keeps the runs' artifacts (a production job may read them).
       const artifactId = step(toHere, 'clip').selected!.outputs[0]!.id;
