@@ -30,15 +30,17 @@ describe('interpolate: the analysis reports progress as it reads the video', fun
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  /** Two shots of `seconds` each at 60 fps: the cut is at frame 60 * seconds. */
-  async function makeClip(seconds: number): Promise<string> {
-    const path = join(dir, `two-shots-${seconds}.mp4`);
+  /** Two shots of 5 s at 60 fps, repeated `repeats` times by stream copy: a cut every 300 frames. */
+  async function makeClip(repeats: number): Promise<string> {
+    const shots = join(dir, 'two-shots.mp4');
     await ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc2=s=480x270:r=60,trim=end_frame=${60 * seconds}`,
-      '-f', 'lavfi', '-i', `smptebars=s=480x270:r=60,hue=h=t*90,trim=end_frame=${60 * seconds}`,
+      '-f', 'lavfi', '-i', 'testsrc2=s=480x270:r=60,trim=end_frame=300',
+      '-f', 'lavfi', '-i', 'smptebars=s=480x270:r=60,hue=h=t*90,trim=end_frame=300',
       '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]',
-      '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '120', path,
+      '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '120', shots,
     ]);
+    const path = join(dir, `repeated-${repeats}.mp4`);
+    await ffmpeg(['-stream_loop', String(repeats - 1), '-i', shots, '-c', 'copy', path]);
     return path;
   }
 
@@ -61,16 +63,17 @@ describe('interpolate: the analysis reports progress as it reads the video', fun
     return { startedAt, finishedAt: Date.now(), cuts, frameCount: index.frameCount, updates };
   }
 
-  it('moves at least every 2 s with rising numbers that end near 1, and finds the same cut', async () => {
-    let seconds = 10;
+  it('moves at least every 2 s with rising numbers that end near 1, and finds every cut', async () => {
+    let repeats = 2;
     let recorded: Recorded;
     for (let attempt = 1; ; attempt++) {
-      recorded = await analyze(await makeClip(seconds));
-      assert.equal(recorded.frameCount, 120 * seconds);
-      assert.deepEqual(recorded.cuts, [60 * seconds], 'the one cut, between the two shots');
+      recorded = await analyze(await makeClip(repeats));
+      assert.equal(recorded.frameCount, 600 * repeats);
+      const cuts = Array.from({ length: 2 * repeats - 1 }, (_, i) => 300 * (i + 1));
+      assert.deepEqual(recorded.cuts, cuts, 'a cut at every shot change');
       const duration = recorded.finishedAt - recorded.startedAt;
       if (duration > LONG_ANALYSIS_MS || attempt === 4) break;
-      seconds *= Math.min(8, Math.ceil((LONG_ANALYSIS_MS * 1.5) / Math.max(duration, 100)));
+      repeats *= Math.min(8, Math.ceil((LONG_ANALYSIS_MS * 1.5) / Math.max(duration, 100)));
     }
     const duration = recorded.finishedAt - recorded.startedAt;
     assert.ok(duration > LONG_ANALYSIS_MS, `the analysis ran ${duration} ms: the test needs one longer than 3 s`);
