@@ -81,7 +81,7 @@ export async function indexFrames(
   let pending = '';
   const size = onProgress ? (await stat(path)).size : 0;
   const proc = startProcess(
-    ['-v', 'error', '-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,dts_time,flags,pos', '-of', 'compact', path],
+    ['-v', 'error', '-select_streams', String(streamIndex), '-show_entries', `packet=pts_time,dts_time,flags${onProgress ? ',pos' : ''}`, '-of', 'compact', path],
     { label: 'indexing frames', signal, binary: ffprobePath, stdout: true },
   );
   proc.stdout?.setEncoding('utf8');
