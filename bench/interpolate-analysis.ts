@@ -3,8 +3,10 @@
 //
 // Makes a 720p 60 fps clip (two 5 s shots, repeated by stream copy), then times the frame index
 // and the scene scan (2 parts, as a lane of 2 runs it) with and without progress callbacks,
-// alternating the two on the same clip in the same run. Prints medians and the ratio with/without.
+// alternating the two on the same clip in the same run. Prints medians and the ratio with/without,
+// of wall time and of the CPU time ffmpeg/ffprobe used (steadier on a loaded machine).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +31,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function time<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/** CPU time (user + system, ms) of this process's finished children (Linux: /proc/self/stat cutime + cstime). */
+function childCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ", field 3 (state) is index 0: cutime and cstime are fields 16 and 17, in 1/100 s.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** Wall time and the children's CPU time: on a loaded machine the CPU time is the steadier figure. */
+async function time<T>(run: () => Promise<T>): Promise<{ ms: number; cpu: number; value: T }> {
   const start = performance.now();
+  const cpuStart = childCpuMs();
   const value = await run();
-  return { ms: performance.now() - start, value };
+  return { ms: performance.now() - start, cpu: childCpuMs() - cpuStart, value };
 }
 
 async function main(): Promise<void> {
@@ -57,6 +68,7 @@ async function main(): Promise<void> {
       detectSceneCuts(clip, { threshold: 0.3, streamIndex: 0, rate, frameCount: index.frameCount, startOffset: 0, parts: 2, signal, onProgress });
 
     const times = { indexOff: [] as number[], indexOn: [] as number[], scanOff: [] as number[], scanOn: [] as number[] };
+    const cpu = { off: [] as number[], on: [] as number[] };
     let updates = 0;
     for (let round = 0; round < rounds; round++) {
       // Alternate which goes first, so a warming cache or a neighbour's load falls on both.
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
         if (indexed.value.frameCount !== index.frameCount) throw new Error('frame index differs');
         (on ? times.indexOn : times.indexOff).push(indexed.ms);
         (on ? times.scanOn : times.scanOff).push(scanned.ms);
+        (on ? cpu.on : cpu.off).push(indexed.cpu + scanned.cpu);
         if (JSON.stringify(scanned.value) !== JSON.stringify(await scan())) throw new Error('scene cuts differ');
       }
     }
@@ -79,6 +92,7 @@ async function main(): Promise<void> {
     const off = times.indexOff.map((ms, i) => ms + times.scanOff[i]!);
     const on = times.indexOn.map((ms, i) => ms + times.scanOn[i]!);
     row('analysis', off, on);
+    row('ffmpeg CPU', cpu.off, cpu.on);
     console.log(`progress callbacks: ${(updates / rounds).toFixed(0)} per analysis`);
   } finally {
     await rm(dir, { recursive: true, force: true });
