@@ -135,5 +135,9 @@ describe('progress cadence of long local jobs', function () {
       return recordJob(t, () => submit({ workflow: 'interpolate', inputs: [id], params: { targetFps: 120, mode: 'quality' } }), 300_000);
     });
     assertCadence(recorded, 'interpolate');
+    const trail = recorded.progress.map((p) => `${p.progress.toFixed(3)} ${p.stage}`).join('\n  ');
+    assert.ok(recorded.progress.some((p) => /^analyzing \((frame index|scene cuts)\) \d+%$/.test(p.stage ?? '')), `the analysis reports its own progress:\n  ${trail}`);
+    const firstInterpolating = recorded.progress.find((p) => p.stage === 'interpolating');
+    assert.ok(firstInterpolating && firstInterpolating.progress >= 0.05, `interpolating starts where the analysis part ends:\n  ${trail}`);
   });
 });

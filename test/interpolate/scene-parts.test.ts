@@ -46,6 +46,19 @@ describe('interpolate: scene cuts scanned in parallel parts', function () {
     assert.deepEqual(split, whole);
   });
 
+  it('finds the same cuts while it reports progress, which rises to 1', async () => {
+    const signal = new AbortController().signal;
+    for (const path of [clip, offsetClip]) {
+      for (const parts of [1, 2]) {
+        const fractions: number[] = [];
+        const cuts = await detectSceneCuts(path, { ...base, parts, signal, onProgress: (f) => fractions.push(f) });
+        assert.deepEqual(cuts, [150, 200], `${path}, ${parts} part(s)`);
+        assert.deepEqual([...fractions].sort((a, b) => a - b), fractions, 'never goes back');
+        assert.equal(fractions.at(-1), 1, 'every frame of every part counted');
+      }
+    }
+  });
+
   it('numbers frames the same in every part when the file does not start at zero', async () => {
     const signal = new AbortController().signal;
     const { format } = await ffprobeJson<{ format: { start_time: string } }>(['-show_format', offsetClip]);

@@ -15,7 +15,7 @@ import { analyzeAndPlan, resolveTarget, workFingerprint } from './work-plan.js';
 import { createEngine } from './engines/index.js';
 import { removePartials, segmentsDir, stillFinished } from './segment-files.js';
 import { renderPendingSegments } from './render-segments.js';
-import { FrameProgress } from './progress.js';
+import { analysisShare, FrameProgress } from './progress.js';
 import { planMux, type MuxPlan } from './mux-plan.js';
 import { joinSegments } from './join.js';
 import { probeWritten } from './output-probe.js';
@@ -80,8 +80,14 @@ async function keepFinishedSegments(segmentDir: string, state: InterpolateCheckp
 }
 
 /** Progress over all output frames, the kept segments already counted. */
+/** Where a fraction of the interpolating part lands on the job's bar (after the analysis part). */
+function jobFraction(ctx: Ctx, interpolated: number): number {
+  const share = analysisShare(ctx.params.mode);
+  return share + (1 - share) * interpolated;
+}
+
 function frameProgress(ctx: Ctx, work: Work): FrameProgress {
-  const progress = new FrameProgress(work.totalFrames, (fraction) => ctx.progress({ fraction, stage: 'interpolating' }));
+  const progress = new FrameProgress(work.totalFrames, (fraction) => ctx.progress({ fraction: jobFraction(ctx, fraction), stage: 'interpolating' }));
   const keptIndexes = new Set(work.state.finished.map((f) => f.index));
   progress.addFinished(work.state.segments.filter((s) => keptIndexes.has(s.index)).reduce((n, s) => n + s.outCount, 0));
   return progress;
@@ -160,7 +166,7 @@ async function interpolate(ctx: Ctx, options: InterpolateOptions): Promise<Execu
     const video = streams.video;
     const { engineDescription, parallelSegments } = await renderSegments(ctx, options, work, { segmentDir, inputPath, video, progress, save });
 
-    ctx.progress({ fraction: progress.fraction(), stage: 'joining' });
+    ctx.progress({ fraction: jobFraction(ctx, progress.fraction()), stage: 'joining' });
     const mux = planMux(streams);
     const outputPath = join(ctx.tempDir, `interpolated.${mux.extension}`);
     const posterPath = join(ctx.tempDir, 'poster.jpg');

@@ -44,3 +44,46 @@ export class FrameProgress {
     this.report(fraction);
   }
 }
+
+/**
+ * How much of a job's progress bar the analysis (frame index + scene scan) takes; interpolating
+ * fills the rest. Both analysis passes decode or read the whole input once, which costs little
+ * next to minterpolate or the model, and a fair part of frame blending (`fast`).
+ */
+export function analysisShare(mode: string): number {
+  return mode === 'fast' ? 0.2 : 0.05;
+}
+
+/** The frame index reads packets without decoding: a small part of the analysis next to the scene scan. */
+const FRAME_INDEX_WEIGHT = 0.1;
+
+export type AnalysisStep = 'frame index' | 'scene cuts';
+
+/**
+ * Progress of the analysis as a part [0, share) of the job: `analyzing (scene cuts) 40%`.
+ * Steps report their own fraction 0..1; updates come at most every `minIntervalMs` and never go back.
+ */
+export class AnalysisProgress {
+  private lastSent = -1;
+  private lastAt = 0;
+
+  constructor(
+    private readonly share: number,
+    private readonly report: (update: { fraction: number; stage: string }) => void,
+    private readonly minIntervalMs = 250,
+  ) {}
+
+  /** A callback for one step's own fraction (0..1). */
+  step(step: AnalysisStep): (fraction: number) => void {
+    const [from, to] = step === 'frame index' ? [0, FRAME_INDEX_WEIGHT] : [FRAME_INDEX_WEIGHT, 1];
+    return (stepFraction) => {
+      const clamped = Math.min(1, Math.max(0, stepFraction));
+      const fraction = this.share * (from + (to - from) * clamped);
+      const now = Date.now();
+      if (fraction <= this.lastSent || now - this.lastAt < this.minIntervalMs) return;
+      this.lastSent = fraction;
+      this.lastAt = now;
+      this.report({ fraction, stage: `analyzing (${step}) ${Math.floor(clamped * 100)}%` });
+    };
+  }
+}

@@ -9,6 +9,7 @@ import { modelModeIssues, targetFpsMessage } from './validate.js';
 import type { SourceStreams } from './analysis/probe-source.js';
 import { indexFrames } from './analysis/frame-index.js';
 import { detectSceneCuts } from './analysis/scene-cuts.js';
+import { AnalysisProgress, analysisShare } from './progress.js';
 import { planSegments, preferredSegmentFrames } from './segment-plan.js';
 import { CHECKPOINT_VERSION, fingerprintOf, newCheckpoint, type InterpolateCheckpoint } from './checkpoint.js';
 
@@ -45,8 +46,10 @@ export function resolveTarget(rate: Rational, ctx: Ctx, options: InterpolateOpti
 /** Indexes frames, finds scene cuts and plans segments: the state a new job starts from. */
 export async function analyzeAndPlan(ctx: Ctx, options: InterpolateOptions, inputPath: string, streams: SourceStreams, fingerprint: string): Promise<InterpolateCheckpoint> {
   ctx.progress({ fraction: 0, stage: 'analyzing' });
+  // The analysis fills the first part of the bar; interpolating starts where it ends.
+  const progress = new AnalysisProgress(analysisShare(ctx.params.mode), (update) => ctx.progress(update));
   const video = streams.video;
-  const index = await indexFrames(inputPath, video.index, [video.nominalRate, video.averageRate], ctx.signal);
+  const index = await indexFrames(inputPath, video.index, [video.nominalRate, video.averageRate], ctx.signal, progress.step('frame index'));
   const target = resolveTarget(index.rate, ctx, options);
   const cuts = await detectSceneCuts(inputPath, {
     threshold: options.sceneCutThreshold,
@@ -56,6 +59,7 @@ export async function analyzeAndPlan(ctx: Ctx, options: InterpolateOptions, inpu
     startOffset: video.startOffset,
     parts: ctx.laneConcurrency,
     signal: ctx.signal,
+    onProgress: progress.step('scene cuts'),
   });
   // minterpolate costs about the same per frame everywhere and far more than decoding: four
   // equal pieces per lane keep both lanes busy to the end (keyframe-aligned pieces of 30 to 45

@@ -1,5 +1,6 @@
 // Frame count, keyframe positions and the constant frame rate, read from packet timestamps
 // (no decoding, so it is quick even for long files).
+import { stat } from 'node:fs/promises';
 import { ffprobePath } from '../../../media/binaries.js';
 import { MediaLabError } from '../../../core/errors.js';
 import { startProcess } from '../ffmpeg/process.js';
@@ -48,6 +49,12 @@ export function parsePacketLine(line: string): Packet | null {
   return Number.isFinite(time) ? { time, key } : null;
 }
 
+/** The byte position a packet line reports (`pos=1234`); null when it has none (N/A). */
+export function packetPosition(line: string): number | null {
+  const match = /\|pos=(\d+)/.exec(line);
+  return match ? Number(match[1]) : null;
+}
+
 /** Largest distance, in frames, between a timestamp and where a constant rate puts it. */
 export function constantRateError(times: number[], rate: Rational): number {
   const fps = rateToNumber(rate);
@@ -67,11 +74,14 @@ export async function indexFrames(
   streamIndex: number,
   candidates: (Rational | null)[],
   signal: AbortSignal,
+  /** How far the read is, 0..1: the last packet's byte position over the file size. */
+  onProgress?: (fraction: number) => void,
 ): Promise<FrameIndex> {
   const packets: Packet[] = [];
   let pending = '';
+  const size = onProgress ? (await stat(path)).size : 0;
   const proc = startProcess(
-    ['-v', 'error', '-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'compact', path],
+    ['-v', 'error', '-select_streams', String(streamIndex), '-show_entries', `packet=pts_time,dts_time,flags${onProgress ? ',pos' : ''}`, '-of', 'compact', path],
     { label: 'indexing frames', signal, binary: ffprobePath, stdout: true },
   );
   proc.stdout?.setEncoding('utf8');
@@ -82,8 +92,11 @@ export async function indexFrames(
       const packet = parsePacketLine(line);
       if (packet) packets.push(packet);
     }
+    const position = size > 0 && lines.length > 0 ? packetPosition(lines[lines.length - 1]) : null;
+    if (position !== null) onProgress?.(position / size);
   });
   await proc.done;
+  onProgress?.(1);
   const tail = parsePacketLine(pending);
   if (tail) packets.push(tail);
   const damage = findCorruption(proc.stderr());

@@ -18,6 +18,12 @@ export interface SceneCutOptions {
   /** Parts scanned at once (the lane's concurrency); short inputs use fewer. */
   parts?: number;
   signal: AbortSignal;
+  /**
+   * How far the scan is, 0..1 (frames decoded over frames to decode, summed over the parts), from
+   * ffmpeg's `-progress` every half second. `select` drops the frames it does not pick, so the
+   * frames are counted on a second branch of the graph that receives every one of them.
+   */
+  onProgress?: (fraction: number) => void;
 }
 
 /** Below this many frames per part, a second ffmpeg costs more than it saves. */
@@ -45,9 +51,18 @@ export async function detectSceneCuts(path: string, options: SceneCutOptions): P
   const local = new AbortController();
   const signal = AbortSignal.any([options.signal, local.signal]);
   const parts = scanParts(options.frameCount, options.parts ?? 1);
+  const decoded = parts.map(() => 0);
+  const toDecode = parts.reduce((n, part) => n + part.end - Math.max(0, part.start - 1), 0);
+  const report = options.onProgress;
+  const onFrames = report
+    ? (index: number, frames: number) => {
+        decoded[index] = frames;
+        report(decoded.reduce((a, b) => a + b, 0) / toDecode);
+      }
+    : undefined;
   const results = await Promise.allSettled(
-    parts.map((part) =>
-      scanPart(path, part, { ...options, signal }).catch((error: unknown) => {
+    parts.map((part, index) =>
+      scanPart(path, part, { ...options, signal }, onFrames && ((frames) => onFrames(index, frames))).catch((error: unknown) => {
         local.abort(error);
         throw error;
       }),
@@ -60,7 +75,18 @@ export async function detectSceneCuts(path: string, options: SceneCutOptions): P
   return [...new Set(cuts)].sort((a, b) => a - b);
 }
 
-async function scanPart(path: string, part: { start: number; end: number }, options: SceneCutOptions): Promise<number[]> {
+/** Reads `frame=N` from ffmpeg's `-progress` output; null for other lines. */
+export function progressFrame(line: string): number | null {
+  const match = /^frame=(\d+)\s*$/.exec(line);
+  return match ? Number(match[1]) : null;
+}
+
+async function scanPart(
+  path: string,
+  part: { start: number; end: number },
+  options: SceneCutOptions,
+  onFrames?: (frames: number) => void,
+): Promise<number[]> {
   const fps = rateToNumber(options.rate);
   // Part k > 0 starts at the frame before its range, so the pair (start - 1, start) is scored here.
   const first = Math.max(0, part.start - 1);
@@ -69,13 +95,20 @@ async function scanPart(path: string, part: { start: number; end: number }, opti
   // -ss counts from the file's start; -copyts -start_at_zero keeps every part on that same
   // timeline (time 0 = the file's start), so frame numbers agree across parts.
   const seek = first > 0 ? ['-ss', (options.startOffset + (first - 0.5) / fps).toFixed(6)] : [];
-  const filter = `trim=end_frame=${part.end - first},scale=160:-2:flags=fast_bilinear,select='gt(scene,${options.threshold})',showinfo`;
+  const scaled = `trim=end_frame=${part.end - first},scale=160:-2:flags=fast_bilinear`;
+  const select = `select='gt(scene,${options.threshold})',showinfo`;
+  // With progress: the scaled frames split in two, every frame to a first (counted) output, the
+  // scene branch to a second; the scene branch sees exactly the frames it sees without the split.
+  const graph = onFrames
+    ? ['-progress', 'pipe:1', '-filter_complex', `[0:${options.streamIndex}]${scaled},split[all][scene];[scene]${select}[cuts]`, '-map', '[all]', '-f', 'null', '-', '-map', '[cuts]', '-f', 'null', '-']
+    : ['-map', `0:${options.streamIndex}`, '-an', '-sn', '-dn', '-vf', `${scaled},${select}`, '-f', 'null', '-'];
   const proc = startProcess(
     // Skipping the deblocking filter makes decoding about a third cheaper and barely moves scene scores.
-    ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-skip_loop_filter', 'all', '-noautorotate', '-copyts', '-start_at_zero', ...seek, '-i', path, '-map', `0:${options.streamIndex}`, '-an', '-sn', '-dn', '-vf', filter, '-f', 'null', '-'],
+    ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-skip_loop_filter', 'all', '-noautorotate', '-copyts', '-start_at_zero', ...seek, '-i', path, ...graph],
     {
       label: 'detecting scene cuts',
       signal: options.signal,
+      stdout: Boolean(onFrames),
       onStderrLine: (line) => {
         const time = showinfoTime(line);
         if (time === null) {
@@ -87,6 +120,18 @@ async function scanPart(path: string, part: { start: number; end: number }, opti
       },
     },
   );
+  if (onFrames && proc.stdout) {
+    let pending = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const frames = progressFrame(line);
+        if (frames !== null) onFrames(Math.min(frames, part.end - first));
+      }
+    });
+  }
   await proc.done;
   if (damage) throw new MediaLabError('CORRUPT_INPUT', `The input video is damaged and cannot be decoded: ${damage}`);
   return cuts;
