@@ -80,7 +80,8 @@ export class AnalysisProgress {
       const clamped = Math.min(1, Math.max(0, stepFraction));
       const fraction = this.share * (from + (to - from) * clamped);
       const now = Date.now();
-      if (fraction <= this.lastSent || now - this.lastAt < this.minIntervalMs) return;
+      // The end of a step always gets through; updates in between at most every minIntervalMs.
+      if (fraction <= this.lastSent || (clamped < 1 && now - this.lastAt < this.minIntervalMs)) return;
       this.lastSent = fraction;
       this.lastAt = now;
       this.report({ fraction, stage: `analyzing (${step}) ${Math.floor(clamped * 100)}%` });

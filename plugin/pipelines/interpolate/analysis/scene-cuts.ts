@@ -72,6 +72,7 @@ export async function detectSceneCuts(path: string, options: SceneCutOptions): P
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   const cuts = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  report?.(1); // ffmpeg's last progress block may come before its last frames: the scan is done
   return [...new Set(cuts)].sort((a, b) => a - b);
 }
 
