@@ -66,11 +66,13 @@ export interface WorkbenchDeps {
 /** How long one server may go on with a draft's run before another may take over (a pass takes far less). */
 const RUN_LEASE_MS = 15_000;
 const RUN_LEASE_RETRY_MS = 250;
+const RUN_SWEEP_MS = 3_000;
 
 export class WorkbenchService {
   /** This service's name in run leases. */
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private stopped = false;
+  private sweeper: NodeJS.Timeout | null = null;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onFinished = (job: Job) => {
     if (job.lane !== WORKBENCH_LANE) return;
@@ -86,12 +88,28 @@ export class WorkbenchService {
   async start(): Promise<void> {
     this.stopped = false;
     this.deps.bus.on('job.finished', this.onFinished);
-    for (const draft of await store.draftsRunning(this.deps.knex)) await this.advance(draft.id).catch(() => undefined);
+    await this.sweepRunning();
+    // A job can finish before its result row names its draft (a fast step, a busy loop), and then
+    // its event finds no draft: a sweep goes on with every running draft now and then, so no run
+    // waits on an event it missed (advance is idempotent and leased).
+    this.sweeper = setInterval(() => void this.sweepRunning(), RUN_SWEEP_MS);
+    this.sweeper.unref();
   }
 
   stop(): void {
     this.stopped = true;
     this.deps.bus.off('job.finished', this.onFinished);
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  private async sweepRunning(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      for (const draft of await store.draftsRunning(this.deps.knex)) await this.advance(draft.id).catch(() => undefined);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, `workbench: could not look at running drafts: ${(error as Error).message}`);
+    }
   }
 
   /** One change at a time per draft (in this process). */
