@@ -42,7 +42,18 @@ describe('browser: workbench', function () {
     const ids = ['gen', 'up', 'mix'];
     return Promise.all(ids.map((id) => card(page, id).getAttribute('data-freshness')));
   };
-  const runStatus = (page: Page, status: string) => page.locator(`media-lab-workbench [data-role="run-status"][data-status="${status}"]`).waitFor({ timeout: 240_000 });
+  /** Waits for the draft's run to end, then checks how (a failed run says why, at once). */
+  const runStatus = async (page: Page, status: string) => {
+    const ended = page.locator('media-lab-workbench [data-role="run-status"]:is([data-status="succeeded"], [data-status="failed"])');
+    await ended.waitFor({ timeout: 240_000 }).catch(async (error: Error) => {
+      // Still running: say where each step stands, so that a hang can be read from the log.
+      const id = await page.locator('media-lab-workbench').getAttribute('draft-id');
+      const draft = (await h.apiJson<Draft>(`/workbench/drafts/${id}`)).body;
+      const steps = draft.steps.map((s) => `${s.stepId}: ${s.freshness} ${s.selected ? `${s.selected.status} ${s.selected.job.stage ?? ''}` : 'no result'}`);
+      throw new Error(`${error.message}\nrun: ${JSON.stringify(draft.run)}\n${steps.join('\n')}`);
+    });
+    assert.equal(await ended.getAttribute('data-status'), status, `the run ended: ${await ended.textContent()}`);
+  };
 
   it('builds generate -> enhance -> blend, runs it, reruns the middle step, sees stale, runs to here, restores, exports', async () => {
     const page = await h.newPage({ width: 1400, height: 1000 });
@@ -88,8 +99,19 @@ describe('browser: workbench', function () {
     // edge from "gen" stays fresh: that value is still the selected one).
     await up.locator('select[name="params.scale"]').selectOption('3');
     await card(page, 'up').locator('button[data-action="run-step"]').click();
-    await waitFor(async () => (await card(page, 'up').locator('media-lab-status-badge').getAttribute('status')) === 'SUCCEEDED', 'the rerun of "up" to succeed', 120_000);
-    await waitFor(async () => (await card(page, 'mix').getAttribute('data-freshness')) === 'stale', 'the blend to go stale');
+    // (saving the edit first shows "up" stale with its old, succeeded result selected, so the
+    // wait is on the draft: a second result of "up", selected and finished)
+    const draftId = await page.locator('media-lab-workbench').getAttribute('draft-id');
+    await waitFor(
+      async () => {
+        const step = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body.steps[1]!;
+        return step.results.length === 2 && step.selected?.jobId === step.results[0]!.jobId && step.selected.status === 'SUCCEEDED';
+      },
+      'the rerun of "up" to succeed',
+      120_000,
+    );
+    await waitFor(async () => (await card(page, 'up').locator('media-lab-status-badge').getAttribute('status')) === 'SUCCEEDED' && (await card(page, 'mix').getAttribute('data-freshness')) === 'stale', 'the page to show it and the blend stale');
+    await waitFor(async () => (await card(page, 'up').getAttribute('data-freshness')) === 'fresh', 'the page to show "up" fresh');
     assert.deepEqual(await freshness(page), ['fresh', 'fresh', 'stale']);
     assert.equal(await page.locator('media-lab-workbench media-lab-graph path[data-from="up"][data-to="mix"]').getAttribute('data-state'), 'stale');
     assert.equal(await page.locator('media-lab-workbench media-lab-graph path[data-from="gen"][data-to="mix"]').getAttribute('data-state'), 'fresh', 'what the blend read from "gen" is still current');
@@ -99,7 +121,6 @@ describe('browser: workbench', function () {
     await card(page, 'mix').locator('button[data-action="run-to-here"]').click();
     await waitFor(async () => (await freshness(page)).every((f) => f === 'fresh') && (await card(page, 'mix').locator('media-lab-status-badge').getAttribute('status')) === 'SUCCEEDED', 'every step fresh again', 120_000);
     await runStatus(page, 'succeeded');
-    const draftId = await page.locator('media-lab-workbench').getAttribute('draft-id');
     const draft = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body;
     assert.deepEqual(draft.steps.map((s) => s.results.length), [1, 2, 2]);
     assert.equal(draft.steps[1]!.selected!.job.params.scale, 3);
