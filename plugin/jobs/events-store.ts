@@ -35,6 +35,20 @@ export async function insertEvent(db: Knex | Knex.Transaction, event: NewAuditEv
   });
 }
 
+/**
+ * PostgreSQL: a guarded UPDATE of one row (built with `returning('id')`) and its audit event in
+ * one statement (one round trip instead of a transaction's four). False when the UPDATE matched
+ * nothing (then no event is written either).
+ */
+export async function updateWithEventPg(db: Knex | Knex.Transaction, update: Knex.QueryBuilder, event: Omit<NewAuditEvent, 'jobId'>): Promise<boolean> {
+  const result = (await db.raw(
+    `WITH changed AS (?) INSERT INTO media_job_events (job_id, at, actor, type, from_status, to_status, details)
+     SELECT id, ?::timestamptz, ?, ?, ?, ?, ? FROM changed RETURNING job_id`,
+    [update, nowIso(), event.actor, event.type, event.from, event.to, JSON.stringify(event.details ?? {})],
+  )) as { rows: unknown[] };
+  return result.rows.length === 1;
+}
+
 export async function listEvents(db: Knex | Knex.Transaction, jobId: string): Promise<AuditEvent[]> {
   const rows = (await db('media_job_events').where({ job_id: jobId }).orderBy('id', 'asc')) as Record<string, unknown>[];
   return rows.map((r) => ({

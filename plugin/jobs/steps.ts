@@ -8,7 +8,8 @@ import { jobFromRow, type Row } from '../core/rows.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
 import { insertArtifact, publishedArtifactsOfJobs } from '../artifacts/store.js';
-import { insertEvent } from './events-store.js';
+import { clientName } from '../db/connect.js';
+import { insertEvent, updateWithEventPg } from './events-store.js';
 import { transition } from './transition.js';
 import { JOBS, WAITING_FROM, WAITING_RUN_AFTER, type Db } from './table.js';
 
@@ -53,16 +54,20 @@ function runColumns(run: StepRun): Record<string, unknown> {
 
 /** Releases a waiting step to the workers (run_after = now); null when it no longer waits. */
 export async function releaseStep(knex: Knex, step: Job, run: StepRun, actor: string): Promise<Job | null> {
+  const now = nowIso();
+  const guarded = (db: Db) => db(JOBS).where({ id: step.id, status: 'QUEUED' }).where('run_after', '>=', WAITING_FROM);
+  const columns = { ...runColumns(run), run_after: now, stage: null, updated_at: now };
+  const event = { actor, type: 'released', from: 'QUEUED', to: 'QUEUED', details: { inputs: run.inputIds, runKey: run.runKey } } as const;
+  // The row as written (no read back: one round trip less per step).
+  const released: Job = { ...step, preset: run.preset, params: run.params, inputIds: run.inputIds, runKey: run.runKey, outputRole: run.outputRole, runAfter: now, stage: null, updatedAt: now };
+  if (clientName(knex) === 'pg') {
+    // The guarded update and its audit event in one statement (one round trip, not four).
+    return (await updateWithEventPg(knex, guarded(knex).update(columns, ['id']), event)) ? released : null;
+  }
   return knex.transaction(async (trx) => {
-    const now = nowIso();
-    const updated = await trx(JOBS)
-      .where({ id: step.id, status: 'QUEUED' })
-      .where('run_after', '>=', WAITING_FROM)
-      .update({ ...runColumns(run), run_after: now, stage: null, updated_at: now });
+    const updated = await guarded(trx).update(columns);
     if (updated !== 1) return null;
-    await insertEvent(trx, { jobId: step.id, actor, type: 'released', from: 'QUEUED', to: 'QUEUED', details: { inputs: run.inputIds, runKey: run.runKey } });
-    // The row as written (no read back: one round trip less per step).
-    const released: Job = { ...step, preset: run.preset, params: run.params, inputIds: run.inputIds, runKey: run.runKey, outputRole: run.outputRole, runAfter: now, stage: null, updatedAt: now };
+    await insertEvent(trx, { jobId: step.id, ...event });
     return released;
   });
 }
