@@ -21,27 +21,35 @@ const ARTIFACTS = 'media_artifacts';
 
 /** `attempt`: the attempt of its job that recorded an output (null for uploads). */
 export async function insertArtifact(db: Db, artifact: Artifact, attempt: number | null = null): Promise<void> {
-  await db(ARTIFACTS).insert({
-    attempt,
-    id: artifact.id,
-    job_id: artifact.jobId,
-    role: artifact.role,
-    kind: artifact.kind,
-    storage_key: artifact.storageKey,
-    sha256: artifact.sha256,
-    bytes: artifact.bytes,
-    mime: artifact.mime,
-    width: artifact.width,
-    height: artifact.height,
-    duration: artifact.duration,
-    fps: artifact.fps,
-    sample_rate: artifact.sampleRate,
-    metadata: JSON.stringify(artifact.metadata),
-    parent_ids: JSON.stringify(artifact.parentIds),
-    published: artifact.published,
-    created_by: artifact.createdBy,
-    created_at: artifact.createdAt,
-  });
+  await insertArtifacts(db, [artifact], attempt);
+}
+
+/** Several artifact rows in one statement. */
+export async function insertArtifacts(db: Db, artifacts: Artifact[], attempt: number | null = null): Promise<void> {
+  if (artifacts.length === 0) return;
+  await db(ARTIFACTS).insert(
+    artifacts.map((artifact) => ({
+      attempt,
+      id: artifact.id,
+      job_id: artifact.jobId,
+      role: artifact.role,
+      kind: artifact.kind,
+      storage_key: artifact.storageKey,
+      sha256: artifact.sha256,
+      bytes: artifact.bytes,
+      mime: artifact.mime,
+      width: artifact.width,
+      height: artifact.height,
+      duration: artifact.duration,
+      fps: artifact.fps,
+      sample_rate: artifact.sampleRate,
+      metadata: JSON.stringify(artifact.metadata),
+      parent_ids: JSON.stringify(artifact.parentIds),
+      published: artifact.published,
+      created_by: artifact.createdBy,
+      created_at: artifact.createdAt,
+    })),
+  );
 }
 
 export async function getArtifact(db: Db, id: string): Promise<Artifact | null> {

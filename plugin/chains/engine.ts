@@ -27,7 +27,8 @@ import type { Logger } from '../core/logger.js';
 import { getArtifacts } from '../artifacts/store.js';
 import type { LabEventBus, JobProgressEvent } from '../events/bus.js';
 import { insertEvent } from '../jobs/events-store.js';
-import { getJob, insertJobIn, markCancelRequested } from '../jobs/store.js';
+import { getJob, insertJobsIn, markCancelRequested } from '../jobs/store.js';
+import { newId } from '../core/ids.js';
 import { transition } from '../jobs/transition.js';
 import { TransitionConflict, type CompositeJobs, type JobService, type ParsedSubmission, type SubmitOptions } from '../jobs/service.js';
 import {
@@ -210,38 +211,39 @@ export class ChainEngine implements CompositeJobs {
       sourceRef: options.sourceRef ?? null,
       lane: options.lane ?? null,
     } as const;
+    const chainId = newId();
     const written = await knex.transaction(async (trx) => {
-      const chain = await insertJobIn(trx, {
-        ...common,
-        workflow: 'chain',
-        preset,
-        params: (request.params ?? {}) as JsonObject,
-        inputIds,
-        idempotencyKey: options.idempotencyKey ?? null,
-        idempotencyFingerprint: options.fingerprint ?? null,
-        checkpoint: { chain: state as unknown as JsonValue },
-        stage: 'starting',
-      });
-      const steps: Job[] = [];
-      for (const id of order) {
-        const step = byId.get(id) as ChainStep;
-        steps.push(
-          await insertJobIn(trx, {
+      const [chain, ...steps] = await insertJobsIn(trx, [
+        {
+          ...common,
+          id: chainId,
+          workflow: 'chain',
+          preset,
+          params: (request.params ?? {}) as JsonObject,
+          inputIds,
+          idempotencyKey: options.idempotencyKey ?? null,
+          idempotencyFingerprint: options.fingerprint ?? null,
+          checkpoint: { chain: state as unknown as JsonValue },
+          stage: 'starting',
+        },
+        ...order.map((id) => {
+          const step = byId.get(id) as ChainStep;
+          return {
             ...common,
             idempotencyKey: null,
             workflow: step.workflow,
             preset: checked.presets.get(id) ?? null,
             params: step.params as JsonObject,
             inputIds: [],
-            parentJobId: chain.id,
+            parentJobId: chainId,
             stepId: id,
             waiting: true,
             stage: 'waiting for upstream steps',
-            outputRole: checked.outputSteps.has(id) ? 'output' : 'intermediate',
-          }),
-        );
-      }
-      return { chain, steps };
+            outputRole: checked.outputSteps.has(id) ? ('output' as const) : ('intermediate' as const),
+          };
+        }),
+      ]);
+      return { chain: chain as Job, steps };
     });
     for (const step of written.steps) this.chainOfStep.set(step.id, written.chain.id);
     // job.updated only: nothing here is due yet, so no worker needs waking (job.queued would).
@@ -419,7 +421,7 @@ export class ChainEngine implements CompositeJobs {
       if (problems.length) throw new ValidationError(problems.map((p) => ({ field: p.split(':')[0], message: p.slice(p.indexOf(':') + 2) })));
       if (!isWorkflowKind(step.workflow)) throw new ValidationError([{ field: 'workflow', message: 'is not a kind' }]);
       const preset = row.preset ? { name: row.preset.name, ...(row.preset.version ? { version: row.preset.version } : {}) } : null;
-      const prepared = await jobs.prepare(step.workflow, preset, params, inputIds);
+      const prepared = await jobs.prepare(step.workflow, preset, params, inputIds, [...outputs.values()].flat());
       run = { preset: prepared.preset, params: prepared.params, inputIds: prepared.inputIds, runKey: prepared.runKey, outputRole: row.outputRole ?? 'intermediate' };
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -28,45 +28,51 @@ function laneCondition(lane: ClaimLane = 'production'): { sql: string; bindings:
 
 /**
  * Claims the next runnable job of one of `kinds`: QUEUED -> RUNNING with a lease.
- * PostgreSQL: one statement with FOR UPDATE SKIP LOCKED. SQLite: a guarded UPDATE inside
- * a write transaction (SQLite serialises writers, the guard keeps it correct anyway).
+ * PostgreSQL: one statement with FOR UPDATE SKIP LOCKED that also writes the audit event.
+ * SQLite: a guarded UPDATE and the event in a write transaction (SQLite serialises writers,
+ * the guard keeps it correct anyway).
  */
 export async function claimNextJob(knex: Knex, claim: Claim): Promise<KindJob | null> {
   if (claim.kinds.length === 0) return null;
   const now = nowIso();
   const lease = isoAfter(claim.leaseMs);
   const lane = laneCondition(claim.lane);
-  const claimed = await knex.transaction(async (trx) => {
-    let row: Row | undefined;
-    if (clientName(knex) === 'pg') {
-      const result = await trx.raw(
-        `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+  if (clientName(knex) === 'pg') {
+    // The claim and its audit event in one statement: one round trip, claimed or not.
+    const result = await knex.raw(
+      `WITH claimed AS (
+         UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
            started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
          WHERE id = (
            SELECT id FROM ${JOBS}
            WHERE status = 'QUEUED' AND run_after <= ? AND workflow = ANY(?) AND ${lane.sql}
            ORDER BY priority DESC, run_after ASC, id ASC
            LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [claim.owner, lease, now, now, now, claim.kinds, ...lane.bindings],
-      );
-      row = (result as { rows: Row[] }).rows[0];
-    } else {
-      // One statement, so SQLite takes the write lock up front (its busy timeout then waits for
-      // other processes) instead of failing to upgrade a read transaction.
-      const rows = (await trx.raw(
-        `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
-           started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
-         WHERE status = 'QUEUED' AND id = (
-           SELECT id FROM ${JOBS}
-           WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')}) AND ${lane.sql}
-           ORDER BY priority DESC, run_after ASC, id ASC
-           LIMIT 1)
-         RETURNING *`,
-        [claim.owner, lease, now, now, now, ...claim.kinds, ...lane.bindings],
-      )) as Row[];
-      row = rows[0];
-    }
+         RETURNING *),
+       event AS (
+         INSERT INTO media_job_events (job_id, at, actor, type, from_status, to_status, details)
+         SELECT id, ?::timestamptz, ?, 'claimed', 'QUEUED', 'RUNNING', json_build_object('attempt', attempts)::text FROM claimed)
+       SELECT * FROM claimed`,
+      [claim.owner, lease, now, now, now, claim.kinds, ...lane.bindings, now, `worker:${claim.owner}`],
+    );
+    const row = (result as { rows: Row[] }).rows[0];
+    return row ? (jobFromRow(row) as KindJob) : null; // the query takes only `claim.kinds`
+  }
+  return knex.transaction(async (trx) => {
+    // One statement, so SQLite takes the write lock up front (its busy timeout then waits for
+    // other processes) instead of failing to upgrade a read transaction.
+    const rows = (await trx.raw(
+      `UPDATE ${JOBS} SET status = 'RUNNING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+         started_at = COALESCE(started_at, ?), updated_at = ?, stage = 'starting', error_code = NULL, error_message = NULL
+       WHERE status = 'QUEUED' AND id = (
+         SELECT id FROM ${JOBS}
+         WHERE status = 'QUEUED' AND run_after <= ? AND workflow IN (${claim.kinds.map(() => '?').join(', ')}) AND ${lane.sql}
+         ORDER BY priority DESC, run_after ASC, id ASC
+         LIMIT 1)
+       RETURNING *`,
+      [claim.owner, lease, now, now, now, ...claim.kinds, ...lane.bindings],
+    )) as Row[];
+    const row = rows[0];
     if (!row) return null;
     const job = jobFromRow(row) as KindJob; // the query takes only `claim.kinds`
     await insertEvent(trx, {
@@ -79,7 +85,6 @@ export async function claimNextJob(knex: Knex, claim: Claim): Promise<KindJob | 
     });
     return job;
   });
-  return claimed;
 }
 
 /**

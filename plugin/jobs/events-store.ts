@@ -23,16 +23,27 @@ export interface NewAuditEvent {
   details?: JsonObject;
 }
 
-export async function insertEvent(db: Knex | Knex.Transaction, event: NewAuditEvent): Promise<void> {
-  await db('media_job_events').insert({
+function eventRowOf(event: NewAuditEvent, at: string) {
+  return {
     job_id: event.jobId,
-    at: nowIso(),
+    at,
     actor: event.actor,
     type: event.type,
     from_status: event.from,
     to_status: event.to,
     details: JSON.stringify(event.details ?? {}),
-  });
+  };
+}
+
+export async function insertEvent(db: Knex | Knex.Transaction, event: NewAuditEvent): Promise<void> {
+  await db('media_job_events').insert(eventRowOf(event, nowIso()));
+}
+
+/** Several events in one statement. */
+export async function insertEvents(db: Knex | Knex.Transaction, events: NewAuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const at = nowIso();
+  await db('media_job_events').insert(events.map((e) => eventRowOf(e, at)));
 }
 
 /**

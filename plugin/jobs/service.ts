@@ -141,7 +141,14 @@ export class JobService {
    * and random seeds drawn, input artifacts), without writing anything. Field names in the
    * issues are as in a submit body (`params.scale`, `inputs[0]`, `preset.name`).
    */
-  async prepare(workflow: WorkflowKind, presetRequest: string | { name: string; version?: number } | null, rawParams: JsonObject, requestInputs: string[]): Promise<PreparedRun> {
+  async prepare(
+    workflow: WorkflowKind,
+    presetRequest: string | { name: string; version?: number } | null,
+    rawParams: JsonObject,
+    requestInputs: string[],
+    /** Artifacts the caller has just read (a chain step's upstream outputs): not read again. */
+    known: Artifact[] = [],
+  ): Promise<PreparedRun> {
     const definition = this.kinds.get(workflow);
     const presetRef = typeof presetRequest === 'string' ? { name: presetRequest } : presetRequest ?? null;
     let params: JsonObject;
@@ -157,7 +164,7 @@ export class JobService {
       if (!result.success) throw new ValidationError(zodIssues(result.error, ['params'], rawParams ?? {}));
       params = result.data as JsonObject;
     }
-    const inputs = await this.checkInputs(workflow, inputIds);
+    const inputs = await this.checkInputs(workflow, inputIds, known);
     await definition.validate?.(params, inputs);
     const runKey = runKeyOf({ workflow, presetHash: preset?.hash ?? null, params, inputIds, inputs });
     return { preset, params, inputIds, inputs, runKey };
@@ -197,14 +204,14 @@ export class JobService {
     }
   }
 
-  private async checkInputs(workflow: WorkflowKind, ids: string[]): Promise<Artifact[]> {
+  private async checkInputs(workflow: WorkflowKind, ids: string[], known: Artifact[] = []): Promise<Artifact[]> {
     const rule = this.kinds.get(workflow).inputs;
     const issues: FieldIssue[] = [];
     if (ids.length < rule.min) {
       issues.push({ field: 'inputs', message: `${workflow} needs at least ${rule.min} input artifact${rule.min === 1 ? '' : 's'} (${rule.kinds.join(' or ')}); upload it first with POST /uploads.` });
     }
     if (ids.length > rule.max) issues.push({ field: 'inputs', message: `${workflow} takes at most ${rule.max} input artifacts.` });
-    const found = await getArtifacts(this.knex, ids);
+    const found = await this.artifactsOf(ids, known);
     ids.forEach((id, index) => {
       const artifact = found.find((a) => a.id === id);
       if (!artifact) issues.push({ field: `inputs[${index}]`, message: `Artifact ${id} does not exist.` });
@@ -214,6 +221,15 @@ export class JobService {
     });
     if (issues.length) throw new ValidationError(issues);
     return found;
+  }
+
+  /** Artifacts by id in the order asked (as getArtifacts), reading only those not in `known`. */
+  private async artifactsOf(ids: string[], known: Artifact[]): Promise<Artifact[]> {
+    if (known.length === 0) return getArtifacts(this.knex, ids);
+    const byId = new Map(known.map((a) => [a.id, a]));
+    const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
+    for (const artifact of await getArtifacts(this.knex, missing)) byId.set(artifact.id, artifact);
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async get(id: string): Promise<Job | null> {

@@ -7,7 +7,7 @@ import type { ArtifactRole, Artifact, Job, JsonObject, PresetRef } from '../core
 import { jobFromRow, type Row } from '../core/rows.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
-import { insertArtifact, publishedArtifactsOfJobs } from '../artifacts/store.js';
+import { insertArtifacts, publishedArtifactsOfJobs } from '../artifacts/store.js';
 import { clientName } from '../db/connect.js';
 import { insertEvent, updateWithEventPg } from './events-store.js';
 import { transition } from './transition.js';
@@ -120,9 +120,7 @@ export async function completeReused(
     waiting: true,
     patch: { ...runColumns(run), reused_from_job_id: original, progress: 1, stage: 'reused', started_at: now, run_after: now },
     details: { reusedFrom: original, runKey: run.runKey, outputs: outputs.map((a) => a.id) },
-    alongside: async (trx) => {
-      for (const artifact of outputs) await insertArtifact(trx, artifact, 0);
-    },
+    alongside: async (trx) => insertArtifacts(trx, outputs, 0),
   });
   return result ? { job: result.job, outputs } : null;
 }

@@ -7,7 +7,7 @@ import { TERMINAL_STATUSES } from '../core/types.js';
 import { jobFromRow, jsonList, type Row } from '../core/rows.js';
 import { newId } from '../core/ids.js';
 import { nowIso } from '../core/time.js';
-import { insertEvent } from './events-store.js';
+import { insertEvents } from './events-store.js';
 import { JOBS, WAITING_RUN_AFTER, type Db } from './table.js';
 
 export type { Db } from './table.js';
@@ -15,6 +15,8 @@ export { WAITING_RUN_AFTER } from './table.js';
 
 
 export interface NewJob {
+  /** Chosen by the caller when other rows name it before it exists (a chain's steps); else new. */
+  id?: string;
   workflow: JobWorkflow;
   preset: PresetRef | null;
   params: JsonObject;
@@ -49,11 +51,42 @@ export async function insertJob(knex: Knex, job: NewJob): Promise<Job> {
   return inserted as unknown as Job;
 }
 
-/** insertJob inside the caller's transaction (a chain and its steps go in one). */
+/** insertJob inside the caller's transaction. */
 export async function insertJobIn(trx: Knex.Transaction, job: NewJob): Promise<Job> {
+  return (await insertJobsIn(trx, [job]))[0] as Job;
+}
+
+/**
+ * Several jobs and their 'submitted' events in the caller's transaction, two statements in all
+ * (a chain and its steps go in one; a step may name a parent earlier in the list).
+ */
+export async function insertJobsIn(trx: Knex.Transaction, jobs: NewJob[]): Promise<Job[]> {
+  if (jobs.length === 0) return [];
+  const rows = jobs.map(jobRowOf);
+  await trx(JOBS).insert(rows);
+  await insertEvents(
+    trx,
+    jobs.map((job, i) => ({
+      jobId: rows[i]!.id,
+      actor: job.submittedBy,
+      type: 'submitted',
+      from: null,
+      to: 'QUEUED' as const,
+      details: {
+        workflow: job.workflow,
+        preset: job.preset?.name ?? null,
+        inputs: job.inputIds,
+        ...(job.parentJobId ? { chain: job.parentJobId, step: job.stepId ?? null } : {}),
+      },
+    })),
+  );
+  return rows.map(jobFromRow);
+}
+
+function jobRowOf(job: NewJob) {
   const now = nowIso();
   const row = {
-    id: newId(),
+    id: job.id ?? newId(),
     workflow: job.workflow,
     preset_name: job.preset?.name ?? null,
     preset_version: job.preset?.version ?? null,
@@ -81,21 +114,7 @@ export async function insertJobIn(trx: Knex.Transaction, job: NewJob): Promise<J
     created_at: now,
     updated_at: now,
   };
-  await trx(JOBS).insert(row);
-  await insertEvent(trx, {
-    jobId: row.id,
-    actor: job.submittedBy,
-    type: 'submitted',
-    from: null,
-    to: 'QUEUED',
-    details: {
-      workflow: job.workflow,
-      preset: job.preset?.name ?? null,
-      inputs: job.inputIds,
-      ...(job.parentJobId ? { chain: job.parentJobId, step: job.stepId ?? null } : {}),
-    },
-  });
-  return jobFromRow(row);
+  return row;
 }
 
 export async function getJob(db: Db, id: string): Promise<Job | null> {

@@ -55,6 +55,12 @@ export class Worker {
   private wakePending = false;
   private lastLeaseSweep = 0;
   private readonly onQueued = () => this.wake();
+  /** Kinds with a QUEUED job seen since their waiting jobs were last marked (see markWaitingOf). */
+  private readonly waitingUnmarked = new Set<WorkflowKind>();
+  private readonly waitingMarkedAt = new Map<WorkflowKind, number>();
+  private readonly onUpdated = (job: Job) => {
+    if (job.status === 'QUEUED' && isWorkflowKind(job.workflow)) this.waitingUnmarked.add(job.workflow);
+  };
   private readonly onCancel = (id: string) => {
     const running = this.running.get(id);
     if (running) stopJob(running.controller, 'cancelled');
@@ -88,6 +94,7 @@ export class Worker {
     if (this.active) return;
     this.active = true;
     this.deps.bus.on('job.queued', this.onQueued);
+    this.deps.bus.on('job.updated', this.onUpdated);
     this.deps.bus.on('job.cancel-requested', this.onCancel);
     this.loopPromise = this.loop();
   }
@@ -102,6 +109,7 @@ export class Worker {
     if (!this.active) return;
     this.active = false;
     this.deps.bus.off('job.queued', this.onQueued);
+    this.deps.bus.off('job.updated', this.onUpdated);
     this.deps.bus.off('job.cancel-requested', this.onCancel);
     this.wake();
     await this.loopPromise;
@@ -120,11 +128,12 @@ export class Worker {
     }
   }
 
+  // Lane occupancy is counted from `running` (a job leaves it just before the wake that follows
+  // its end), not from Bottleneck's counts, which can still hold a finished job at that wake: the
+  // loop then saw the lane full and slept a whole poll interval.
   private freeKinds(): WorkflowKind[] {
-    return WORKFLOW_KINDS.filter((k) => {
-      const counts = this.lanes[k].counts();
-      return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING < this.deps.options.lanes[k];
-    });
+    const running = this.runningByKind();
+    return WORKFLOW_KINDS.filter((k) => running[k] < this.deps.options.lanes[k]);
   }
 
   /** The kinds workbench runs are claimed for: those not waiting for their backend. */
@@ -133,8 +142,7 @@ export class Worker {
   }
 
   private workbenchFree(): boolean {
-    const counts = this.workbenchLane.counts();
-    return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING < this.deps.options.lanes.workbench;
+    return this.runningWorkbench() < this.deps.options.lanes.workbench;
   }
 
   private async loop(): Promise<void> {
@@ -150,7 +158,7 @@ export class Worker {
           // no attempt spent, their stage says what they wait for.
           const waitStage = this.waitStageOf(kind);
           if (waitStage) {
-            for (const waiting of await claims.markWaiting(this.deps.knex, kind, waitStage)) this.deps.bus.jobChanged(waiting);
+            await this.markWaitingOf(kind, waitStage);
             continue;
           }
           const job = await claims.claimNextJob(this.deps.knex, { owner: this.id, kinds: [kind], leaseMs: options.lease.durationMs });
@@ -176,6 +184,20 @@ export class Worker {
       if (claimedAny || this.wakePending || !this.active) continue;
       await this.idle();
     }
+  }
+
+  /**
+   * Gives the QUEUED jobs of a waiting kind its wait stage: at once for a job of that kind this
+   * process saw queued (its own or relayed by the change watcher), else once per poll interval
+   * (a kind that just lost its backend), not on every turn of the loop (a busy queue of other
+   * kinds turns it often).
+   */
+  private async markWaitingOf(kind: WorkflowKind, waitStage: string): Promise<void> {
+    const now = Date.now();
+    if (!this.waitingUnmarked.has(kind) && now - (this.waitingMarkedAt.get(kind) ?? 0) < this.deps.options.worker.pollIntervalMs) return;
+    this.waitingUnmarked.delete(kind);
+    this.waitingMarkedAt.set(kind, now);
+    for (const waiting of await claims.markWaiting(this.deps.knex, kind, waitStage)) this.deps.bus.jobChanged(waiting);
   }
 
   /** The stage QUEUED jobs of `kind` show while the kind waits for its backend; null when it can run. */
