@@ -52,6 +52,8 @@ export const runStepSchema = z
   .object({
     params: z.record(z.string(), z.unknown()).optional(),
     preset: chainStepSchema.shape.preset,
+    /** false: run it again even when an identical earlier run (same recipe, fixed seed, same input bytes) succeeded. */
+    reuse: z.boolean().optional(),
   })
   .strict();
 export type RunStepRequest = z.input<typeof runStepSchema>;

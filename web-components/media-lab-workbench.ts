@@ -29,6 +29,8 @@ import './media-lab-status-badge.js';
 
 type Step = DraftDefinition['steps'][number];
 
+/** How often a page looks at its draft again while a run goes on (the run's end has no event). */
+const RUN_POLL_MS = 2_000;
 /** What a step of each kind makes (contract/chains.ts STEP_OUTPUT_KIND, kept zod-free here). */
 const OUTPUT_KIND: Record<WorkflowKind, 'image' | 'video' | 'audio'> = { generate: 'image', blend: 'image', enhance: 'image', interpolate: 'video', music: 'audio', voice: 'audio' };
 
@@ -55,6 +57,7 @@ export class MediaLabWorkbench extends LabElement {
   @state() private progress: Record<string, number> = {};
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private runPollTimer: ReturnType<typeof setTimeout> | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -63,7 +66,10 @@ export class MediaLabWorkbench extends LabElement {
       if (!this.draft) return;
       const id = message.type === 'job.progress' ? message.id : message.type === 'job.updated' || message.type === 'job.finished' ? message.job.id : null;
       if (message.type === 'reconnected') return this.scheduleRefresh();
-      if (!id || !this.jobIds().has(id)) return;
+      // A workbench job this page does not know yet may be one of its draft's (a fast or reused
+      // step can end before the answer that names it arrives): look again.
+      const workbenchJob = (message.type === 'job.updated' || message.type === 'job.finished') && message.job.lane === 'workbench';
+      if (!id || (!this.jobIds().has(id) && !workbenchJob)) return;
       if (message.type === 'job.progress') this.progress = { ...this.progress, [id]: message.progress };
       else this.scheduleRefresh();
     });
@@ -72,6 +78,21 @@ export class MediaLabWorkbench extends LabElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.runPollTimer) clearTimeout(this.runPollTimer);
+  }
+
+  /**
+   * While the draft's run goes on, look again every few seconds: a run ends on the server after
+   * its last job's event, and that end has no event of its own.
+   */
+  private pollWhileRunning(): void {
+    if (this.runPollTimer) clearTimeout(this.runPollTimer);
+    this.runPollTimer = null;
+    if (this.draft?.run?.status !== 'running' || !this.isConnected) return;
+    this.runPollTimer = setTimeout(() => {
+      this.runPollTimer = null;
+      void this.refresh();
+    }, RUN_POLL_MS);
   }
 
   private jobIds(): Set<string> {
@@ -112,6 +133,7 @@ export class MediaLabWorkbench extends LabElement {
   private show(draft: Draft, replaceDefinition: boolean): void {
     this.draft = draft;
     this.draftId = draft.id;
+    this.pollWhileRunning();
     if (replaceDefinition || !this.dirty) {
       this.definition = structuredClone(draft.definition) as unknown as DraftDefinition;
       this.inputValues = { ...draft.inputValues };
@@ -434,6 +456,9 @@ export class MediaLabWorkbench extends LabElement {
       </header>
       <div class="muted">${step.workflow}${step.preset ? html` · ${typeof step.preset === 'string' ? step.preset : step.preset.name}` : nothing}</div>
       ${selected ? html`<media-lab-status-badge status=${selected.status}></media-lab-status-badge>` : nothing}
+      ${selected?.job.reusedFromJobId
+        ? html`<span class="muted" data-role="reused" title="An identical earlier run (job ${selected.job.reusedFromJobId}) stands in: nothing ran again">reused</span>`
+        : nothing}
       ${running ? html`<progress max="1" value=${progress} aria-label="Progress of ${step.id}"></progress>` : nothing}
       ${selected?.status === 'FAILED' ? html`<div class="field-error" data-role="step-error">${selected.errorMessage ?? selected.errorCode}</div>` : nothing}
       <div class="preview">${selected ? this.renderPreview(selected.outputs) : html`<span class="muted">not run yet</span>`}</div>
@@ -460,7 +485,7 @@ export class MediaLabWorkbench extends LabElement {
                 const isSelected = state.selected?.jobId === r.jobId;
                 return html`<tr data-job-id=${r.jobId} data-selected=${isSelected ? 'true' : 'false'}>
                   <td>${new Date(r.createdAt).toLocaleTimeString()}</td>
-                  <td><media-lab-status-badge status=${r.status}></media-lab-status-badge></td>
+                  <td><media-lab-status-badge status=${r.status}></media-lab-status-badge>${r.job.reusedFromJobId ? html` <span class="muted" data-role="reused">reused</span>` : nothing}</td>
                   <td><code>${JSON.stringify(r.job.params)}</code></td>
                   <td><code>${Object.entries(r.snapshot.artifacts).map(([at, id]) => `${at}=${id.slice(-8)}`).join(', ') || '–'}</code></td>
                   <td data-role="result-freshness">${r.freshness}</td>

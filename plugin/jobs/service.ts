@@ -15,6 +15,7 @@ import { submitJobSchema, type SubmitJobRequest } from '../../contract/requests.
 import { isoAfter } from '../core/time.js';
 import { requestFingerprint } from './fingerprint.js';
 import { runKeyOf } from './run-key.js';
+import { findReusableRun, insertReusedJob } from './steps.js';
 import type { z } from 'zod';
 
 export type SubmitJobBody = SubmitJobRequest;
@@ -47,8 +48,9 @@ export interface SubmitOptions {
   /** The draft or chain step the job runs. */
   stepId?: string | null;
   /**
-   * false: a chain runs every step again instead of finishing a step with an identical earlier
-   * run's outputs (reproduce: the point is to make the bytes again).
+   * Whether a run with the same key that already succeeded stands in for this one (its outputs,
+   * recorded as reused). A chain reuses unless false (reproduce: the point is to make the bytes
+   * again); a single job only when true (a workbench step run again with the same recipe).
    */
   reuse?: boolean;
 }
@@ -108,7 +110,7 @@ export class JobService {
         return { job, replayed: false };
       }
       const { preset, params, inputIds, runKey } = await this.prepare(request.workflow, request.preset ?? null, request.params as JsonObject, request.inputs);
-      const job = await store.insertJob(this.knex, {
+      const row: store.NewJob = {
         workflow: request.workflow,
         preset,
         params,
@@ -123,7 +125,12 @@ export class JobService {
         source: submit.source ?? 'lab',
         sourceRef: submit.sourceRef ?? null,
         stepId: submit.stepId ?? null,
-      });
+      };
+      if (submit.reuse === true) {
+        const reused = await this.reuseEarlierRun(user, row, runKey);
+        if (reused) return { job: reused, replayed: false };
+      }
+      const job = await store.insertJob(this.knex, row);
       this.bus.jobChanged(job);
       return { job, replayed: false };
     } catch (error) {
@@ -168,6 +175,17 @@ export class JobService {
     await definition.validate?.(params, inputs);
     const runKey = runKeyOf({ workflow, presetHash: preset?.hash ?? null, params, inputIds, inputs });
     return { preset, params, inputIds, inputs, runKey };
+  }
+
+  /** A job finished at once with the outputs of an earlier successful run with the same key (null: none). */
+  private async reuseEarlierRun(user: User, row: store.NewJob, runKey: string): Promise<Job | null> {
+    const source = await findReusableRun(this.knex, runKey, '');
+    if (!source) return null;
+    const run = { preset: row.preset ?? null, params: row.params, inputIds: row.inputIds, runKey, outputRole: 'output' as const };
+    const reused = await insertReusedJob(this.knex, row, run, source, user.id);
+    if (!reused) return null;
+    this.bus.jobChanged(reused.job);
+    return reused.job;
   }
 
   /** The job already submitted under this key, if its body was the same; a different body is

@@ -11,6 +11,7 @@ import { insertArtifacts, publishedArtifactsOfJobs } from '../artifacts/store.js
 import { clientName } from '../db/connect.js';
 import { insertEvent, updateWithEventPg } from './events-store.js';
 import { transition } from './transition.js';
+import { insertJobsIn, type NewJob } from './store.js';
 import { JOBS, WAITING_FROM, WAITING_RUN_AFTER, type Db } from './table.js';
 
 /** A chain's steps, in the order they were created (the definition's order). */
@@ -92,7 +93,7 @@ export async function findReusableRun(db: Db, runKey: string, except: string): P
  * run pointing at the same file (no new file), linked to this step and its chain.
  */
 export async function completeReused(
-  knex: Knex,
+  knex: Knex | Knex.Transaction,
   step: Job,
   run: StepRun,
   source: { job: Job; outputs: Artifact[] },
@@ -123,6 +124,24 @@ export async function completeReused(
     alongside: async (trx) => insertArtifacts(trx, outputs, 0),
   });
   return result ? { job: result.job, outputs } : null;
+}
+
+/**
+ * A new job that is at once an earlier identical run's result (a workbench step run again with
+ * the same recipe): written and finished with that run's outputs in one transaction, so no
+ * worker ever sees it. Null when the source went away meanwhile (then the caller submits).
+ */
+export async function insertReusedJob(
+  knex: Knex,
+  job: NewJob,
+  run: StepRun,
+  source: { job: Job; outputs: Artifact[] },
+  actor: string,
+): Promise<{ job: Job; outputs: Artifact[] } | null> {
+  return knex.transaction(async (trx) => {
+    const [written] = await insertJobsIn(trx, [{ ...job, waiting: true }]);
+    return completeReused(trx, written as Job, run, source, actor);
+  });
 }
 
 /** Ends a waiting or queued step without running it (the chain was cancelled or failed upstream). */

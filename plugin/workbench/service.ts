@@ -192,7 +192,7 @@ export class WorkbenchService {
       }
       const context = await this.contextOf(draft);
       const states = draftFreshness(context);
-      const job = await this.submitStep(user, draft, context, states, stepId);
+      const job = await this.submitStep(user, draft, context, states, stepId, parsed.data.reuse !== false);
       return { state: await this.state((await store.getDraft(this.deps.knex, id)) as store.DraftRow), job };
     });
   }
@@ -263,12 +263,13 @@ export class WorkbenchService {
         continue;
       }
       try {
-        const submitted = await this.submitStep(user, draft, context, states, step.id);
+        const submitted = await this.submitStep(user, draft, context, states, step.id, true);
         run.jobIds.push(submitted.id);
         draft.selections = context.selections;
         await store.updateDraft(this.deps.knex, id, { run });
         states = draftFreshness(context);
-        waiting = true;
+        // A reused result is finished already: the steps after it go on in this same pass.
+        if (!isTerminal(submitted.status)) waiting = true;
       } catch (error) {
         const message = error instanceof ValidationError ? error.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : (error as Error).message;
         return void (await finish('failed', `step "${step.id}" could not start: ${message}`));
@@ -277,8 +278,11 @@ export class WorkbenchService {
     if (!waiting) await finish('succeeded', null);
   }
 
-  /** Submits one step's job (the draft lock is held) and selects it. */
-  private async submitStep(user: User, draft: store.DraftRow, context: DraftContext, states: Map<string, StepFreshness>, stepId: string): Promise<Job> {
+  /**
+   * Submits one step's job (the draft lock is held) and selects it. With `reuse`, an identical
+   * earlier run that succeeded (same recipe, fixed seed, same input bytes) is the result at once.
+   */
+  private async submitStep(user: User, draft: store.DraftRow, context: DraftContext, states: Map<string, StepFreshness>, stepId: string, reuse: boolean): Promise<Job> {
     const index = stepIndex(draft.definition, stepId);
     const step = draft.definition.steps[index]!;
     const notReady = upstreamOf(step).filter((up) => !isReady(states.get(up)));
@@ -333,7 +337,7 @@ export class WorkbenchService {
       ({ job } = await this.deps.jobs.submit(
         user,
         { workflow: step.workflow, preset: step.preset, params, inputs, priority: WORKBENCH_PRIORITY },
-        { lane: WORKBENCH_LANE, stepId },
+        { lane: WORKBENCH_LANE, stepId, reuse },
       ));
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(error.issues.map((i) => ({ ...i, field: stepField(index, step, i.field) })), { code: error.code });

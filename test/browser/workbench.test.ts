@@ -173,5 +173,21 @@ describe('browser: workbench', function () {
     assert.deepEqual(draft.steps.map((s) => [s.selected!.outputs[0]!.width, s.selected!.outputs[0]!.height]), [[64, 48], [128, 96]]);
     assert.deepEqual(Object.keys(draft.steps[0]!.selected!.snapshot.inputValues), ['face']);
     await h.screenshot(page, 'workbench-chain-input');
+
+    // Run the first step again as it is: the identical earlier run stands in (nothing runs) and
+    // the card says so. The step after it read the other result, so it is stale; running to it
+    // reuses too (the same bytes came out of "first").
+    assert.equal(await card(page, 'first').locator('[data-role="reused"]').count(), 0);
+    await card(page, 'first').locator('button[data-action="run-step"]').click();
+    await card(page, 'first').locator('[data-role="reused"]').waitFor();
+    const again = (await h.apiJson<Draft>(`/workbench/drafts/${draftId}`)).body.steps[0]!;
+    assert.deepEqual([again.results.length, again.selected!.job.reusedFromJobId], [2, draft.steps[0]!.selected!.jobId]);
+    assert.equal(await card(page, 'first').locator('media-lab-status-badge').getAttribute('status'), 'SUCCEEDED');
+    await waitFor(async () => (await card(page, 'second').getAttribute('data-freshness')) === 'stale', 'the second step to read "first" anew');
+    await card(page, 'second').locator('button[data-action="run-to-here"]').click();
+    await card(page, 'second').locator('[data-role="reused"]').waitFor();
+    await waitFor(async () => (await card(page, 'second').getAttribute('data-freshness')) === 'fresh', 'the second step fresh again');
+    await runStatus(page, 'succeeded');
+    await h.screenshot(page, 'workbench-reused');
   });
 });

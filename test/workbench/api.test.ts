@@ -138,6 +138,35 @@ for (const target of DATABASES) {
       await waitForStatus(t, production.body.id, ['SUCCEEDED']);
     });
 
+    it('runs a step again with the same recipe: the earlier result stands in at once (reused); reuse: false or other params run it', async () => {
+      const { body } = await create({ steps: [{ id: 'solo', workflow: 'generate', params: { steps: 2, outputs: 2 } }] }, 'reuse');
+      const run = (request: unknown = {}) => t.json<{ job: Job; draft: Draft }>(`/workbench/drafts/${body.id}/steps/solo/run`, { method: 'POST', body: JSON.stringify(request) });
+      const first = (await run()).body.job;
+      assert.equal(first.reusedFromJobId, null);
+      await waitForStatus(t, first.id, ['SUCCEEDED']);
+
+      const again = await run();
+      assert.equal(again.status, 202);
+      assert.equal(again.body.job.status, 'SUCCEEDED', 'finished in the answer: nothing ran');
+      assert.equal(again.body.job.reusedFromJobId, first.id);
+      const solo = step(again.body.draft, 'solo');
+      assert.deepEqual([solo.results.length, solo.selected!.jobId, solo.freshness], [2, again.body.job.id, 'fresh']);
+      const original = solo.results.find((r) => r.jobId === first.id)!;
+      assert.deepEqual(solo.selected!.outputs.map((a) => a.sha256), original.outputs.map((a) => a.sha256));
+      assert.ok(solo.selected!.outputs.every((a) => a.jobId === again.body.job.id), 'the reused outputs belong to the new result');
+      const events = (await t.knex('media_job_events').where({ job_id: again.body.job.id }).orderBy('id')) as Array<{ type: string }>;
+      assert.deepEqual(events.map((e) => e.type), ['submitted', 'reused'], 'no worker claimed it');
+
+      // reuse: false runs it anyway; so does a recipe that differs.
+      const forced = (await run({ reuse: false })).body.job;
+      assert.deepEqual([forced.status, forced.reusedFromJobId], ['QUEUED', null]);
+      assert.equal((await waitForStatus(t, forced.id, ['SUCCEEDED'])).reusedFromJobId, null);
+      const other = (await run({ params: { steps: 3, outputs: 2 } })).body.job;
+      assert.deepEqual([other.status, other.reusedFromJobId], ['QUEUED', null]);
+      await waitForStatus(t, other.id, ['SUCCEEDED']);
+      assert.equal(step(await draft(body.id), 'solo').results.length, 4);
+    });
+
     it('a failing step fails only its run; the steps before it keep their results', async () => {
       const definition = {
         steps: [

@@ -18,7 +18,9 @@ for (const target of DATABASES) {
     });
     after(async () => t.close());
 
-    const runStep = async (draftId: string, stepId: string) => (await t.json<{ job: Job }>(`/workbench/drafts/${draftId}/steps/${stepId}/run`, { method: 'POST' })).body.job;
+    // (reuse: false, so that a run identical to an earlier one really runs: these tests are about lanes)
+    const runStep = async (draftId: string, stepId: string) =>
+      (await t.json<{ job: Job }>(`/workbench/drafts/${draftId}/steps/${stepId}/run`, { method: 'POST', body: JSON.stringify({ reuse: false }) })).body.job;
     const status = async (id: string) => (await t.json<Job>(`/jobs/${id}`)).body.status;
 
     it('with the workbench lane full, a production job of the same kind still runs; the next workbench run waits for its lane', async () => {
