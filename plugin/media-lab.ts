@@ -138,7 +138,7 @@ export async function createMediaLab(input: MediaLabOptionsInput): Promise<Media
   const metrics = createLabMetrics({
     knex,
     bus,
-    lanes: () => worker?.runningByKind() ?? null,
+    lanes: () => (worker ? { ...worker.runningByKind(), workbench: worker.runningWorkbench() } : null),
     laneLimits: options.lanes,
     backends: pipelines.backends,
     streaks,

@@ -94,6 +94,19 @@ function resolvePaths(file: ConfigFile, base: string): ConfigFile {
     };
   }
   if (file.promptQueue?.mediaRoot !== undefined) out.promptQueue = { ...file.promptQueue, mediaRoot: at(file.promptQueue.mediaRoot) };
+  if (file.chains?.dir !== undefined) out.chains = { ...file.chains, dir: at(file.chains.dir) };
+  // Pipeline options are checked by their pipelines; their model and cache paths resolve here.
+  const path = (value: unknown) => (typeof value === 'string' ? at(value) : value);
+  const withFile = (value: unknown) => (value && typeof value === 'object' && 'file' in value ? { ...value, file: path((value as { file: unknown }).file) } : value);
+  if (file.enhance) {
+    const { modelCacheDir, customModels } = file.enhance as { modelCacheDir?: unknown; customModels?: unknown };
+    out.enhance = {
+      ...file.enhance,
+      ...(modelCacheDir !== undefined ? { modelCacheDir: path(modelCacheDir) } : {}),
+      ...(Array.isArray(customModels) ? { customModels: customModels.map(withFile) } : {}),
+    };
+  }
+  if (file.interpolate && 'model' in file.interpolate) out.interpolate = { ...file.interpolate, model: withFile(file.interpolate.model) };
   return out;
 }
 

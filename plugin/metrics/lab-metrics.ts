@@ -12,6 +12,9 @@ import { countByKindAndStatus, queuedByKind } from '../jobs/counts.js';
 import type { FailureStreaks } from './failure-streaks.js';
 import { onEachFinish } from './finished-once.js';
 
+/** The worker's lanes: one per workflow kind (production), and the workbench's. */
+const LANES = [...WORKFLOW_KINDS, 'workbench'] as const;
+
 /** What the metrics read of a ComfyUI backend (the pool's `status()` rows). */
 export interface BackendReading {
   name: string;
@@ -25,8 +28,9 @@ export interface LabMetricsDeps {
   knex: Knex;
   bus: LabEventBus;
   /** Jobs the in-process worker runs now, by kind (null: no worker in this process). */
-  lanes: () => Record<WorkflowKind, number> | null;
-  laneLimits: Record<WorkflowKind, number>;
+  /** Jobs the in-process worker runs now by lane: each kind's production lane, and the workbench's. */
+  lanes: () => Record<WorkflowKind | 'workbench', number> | null;
+  laneLimits: Record<WorkflowKind | 'workbench', number>;
   backends?: () => BackendReading[];
   streaks: FailureStreaks;
   log: Pick<Console, 'warn'>;
@@ -131,23 +135,23 @@ export function createLabMetrics(deps: LabMetricsDeps): LabMetrics {
   });
   new Gauge({
     name: 'media_lab_lane_running',
-    help: 'Jobs the in-process worker runs now, by workflow kind (lane occupancy; absent without a worker in this process).',
+    help: 'Jobs the in-process worker runs now, by lane: each workflow kind, and workbench (lane occupancy; absent without a worker in this process).',
     labelNames: ['kind'] as const,
     registers,
     collect() {
       this.reset();
       const running = deps.lanes();
-      if (running) for (const kind of WORKFLOW_KINDS) this.labels(kind).set(running[kind]);
+      if (running) for (const lane of LANES) this.labels(lane).set(running[lane]);
     },
   });
   new Gauge({
     name: 'media_lab_lane_limit',
-    help: 'Each lane\'s concurrency limit (option lanes.<kind>); occupancy = media_lab_lane_running / media_lab_lane_limit.',
+    help: 'Each lane\'s concurrency limit (option lanes.<kind>, lanes.workbench); occupancy = media_lab_lane_running / media_lab_lane_limit.',
     labelNames: ['kind'] as const,
     registers,
     collect() {
       this.reset();
-      if (deps.lanes()) for (const kind of WORKFLOW_KINDS) this.labels(kind).set(deps.laneLimits[kind]);
+      if (deps.lanes()) for (const lane of LANES) this.labels(lane).set(deps.laneLimits[lane]);
     },
   });
   const backendReadings = () => deps.backends?.() ?? [];

@@ -63,6 +63,21 @@ describe('config file (--config)', () => {
     assert.deepEqual(configProblems({ scripts: { pyhton: 'x' } }), ['scripts.pyhton: unknown key']);
   });
 
+  it('reads the chains folder and the pipelines\' model and cache paths relative to the file; absolute paths stay', () => {
+    const { dir, file } = writeConfig({
+      chains: { dir: 'chains', watch: true },
+      enhance: { modelCacheDir: 'cache/models', customModels: [{ name: 'face', file: 'models/face.onnx' }, { name: 'abs', file: '/opt/models/abs.onnx' }] },
+      interpolate: { model: { file: 'models/rife.onnx', name: 'rife' } },
+    });
+    const options = labOptionsOf(parseArgs(['serve', '--config', file]));
+    assert.deepEqual(options.chains, { dir: join(dir, 'chains'), watch: true });
+    assert.deepEqual(options.enhance, {
+      modelCacheDir: join(dir, 'cache/models'),
+      customModels: [{ name: 'face', file: join(dir, 'models/face.onnx') }, { name: 'abs', file: '/opt/models/abs.onnx' }],
+    });
+    assert.deepEqual(options.interpolate, { model: { file: join(dir, 'models/rife.onnx'), name: 'rife' } });
+  });
+
   it('names the key path of every problem, unknown keys at any depth included', () => {
     const problems = configProblems({
       lanes: { enhance: 'two', enahnce: 2 },

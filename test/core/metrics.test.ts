@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { ADMIN, USER, silentLogger, startTestLab, waitFor, type TestLab } from '../support/lab.js';
 import { steppingKind } from '../support/kinds.js';
+import { ADMIN_USER } from '../support/auth.js';
 import { DATABASES } from '../support/db.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import type { Job } from '../../plugin/core/types.js';
@@ -133,21 +134,27 @@ describe('metrics: GET /metrics', function () {
     });
     await started;
     const waiting = await submit(t, 'enhance');
+    // A workbench run of the same kind takes the workbench lane, not enhance's.
+    const { job: bench } = await t.lab.jobs.submit(ADMIN_USER, { workflow: 'enhance', params: { steps: 1000, stepMs: 20 } }, { lane: 'workbench' });
+    await waitFor(async () => (await t.lab.jobs.get(bench.id))?.status === 'RUNNING', 'the workbench run to start');
     try {
       const samples = await scrape(t);
       assert.equal(valueOf(samples, 'media_lab_lane_running', { kind: 'enhance' }), 1);
       assert.equal(valueOf(samples, 'media_lab_lane_limit', { kind: 'enhance' }), 1);
       assert.equal(valueOf(samples, 'media_lab_lane_running', { kind: 'voice' }), 0);
+      assert.equal(valueOf(samples, 'media_lab_lane_running', { kind: 'workbench' }), 1);
+      assert.equal(valueOf(samples, 'media_lab_lane_limit', { kind: 'workbench' }), 1);
       assert.equal(valueOf(samples, 'media_lab_queue_depth', { kind: 'enhance', state: 'ready' }), 1);
       assert.equal(valueOf(samples, 'media_lab_queue_depth', { kind: 'enhance', state: 'backoff' }), 0);
-      assert.equal(valueOf(samples, 'media_lab_jobs', { kind: 'enhance', status: 'RUNNING' }), 1);
+      assert.equal(valueOf(samples, 'media_lab_jobs', { kind: 'enhance', status: 'RUNNING' }), 2, 'the production job and the workbench run');
     } finally {
+      await t.json(`/jobs/${bench.id}/cancel`, { method: 'POST' });
       await t.json(`/jobs/${waiting}/cancel`, { method: 'POST' });
       await t.json(`/jobs/${running}/cancel`, { method: 'POST' });
-      await Promise.all([finished(running), finished(waiting)]);
+      await Promise.all([finished(running), finished(waiting), finished(bench.id)]);
     }
     const after = await scrape(t);
-    assert.equal(valueOf(after, 'media_lab_jobs_finished_total', { kind: 'enhance', status: 'CANCELLED' }), 2);
+    assert.equal(valueOf(after, 'media_lab_jobs_finished_total', { kind: 'enhance', status: 'CANCELLED' }), 3);
     assert.equal(valueOf(after, 'media_lab_queue_depth', { kind: 'enhance', state: 'ready' }), 0);
   });
 
