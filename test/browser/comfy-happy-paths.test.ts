@@ -3,8 +3,8 @@
 // the img2img preset from an uploaded reference. Each ends SUCCEEDED with its output on screen.
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import type { FakeComfy } from '../fake-comfy/index.js';
+import { withFakeComfyHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 import { ADMIN } from '../support/auth.js';
 import type { Page } from 'playwright-core';
@@ -27,15 +27,7 @@ describe('browser: ComfyUI happy paths (fake ComfyUI)', function () {
   this.timeout(120_000);
   let h: Harness;
   let comfy: FakeComfy;
-  before(async () => {
-    comfy = await startFakeComfy();
-    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
-  });
-  after(async () => {
-    await h?.close();
-    await comfy?.close();
-  });
-  afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
+  withFakeComfyHarness((started) => ({ h, comfy } = started));
 
   /** Submits the open form, waits for the toast and the job's end; the job and its panel. */
   async function submitAndFinish(page: Page, workflow: string): Promise<{ job: JobBody; panel: ReturnType<Page['locator']> }> {

@@ -2,8 +2,7 @@
 // preset gets a newer version shows "stale" in the gallery and on its job page; its details list
 // the steps (preset version, seed, models, inputs, timings) and Refresh makes it again.
 import assert from 'node:assert/strict';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { withFakeComfyHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 
 interface Output {
@@ -14,16 +13,7 @@ interface Output {
 describe('browser: provenance and stale badges', function () {
   this.timeout(120_000);
   let h: Harness;
-  let comfy: FakeComfy;
-  before(async () => {
-    comfy = await startFakeComfy();
-    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
-  });
-  after(async () => {
-    await h?.close();
-    await comfy?.close();
-  });
-  afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
+  withFakeComfyHarness((started) => ({ h } = started));
 
   it('shows a stale image with why, its provenance steps, and refreshes it from the artifact page', async () => {
     const submitted = await h.apiJson<{ id: string }>('/jobs', {

@@ -3,22 +3,12 @@
 // searches them, picks inspirations, and submits; the job takes the imported artifacts, stored
 // once each, with the screenshot they came from in their metadata.
 import assert from 'node:assert/strict';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
+import { withFakeComfyHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 
 describe('browser: picking references from a host media source', function () {
   let h: Harness;
-  let comfy: FakeComfy;
-  before(async () => {
-    comfy = await startFakeComfy();
-    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
-  });
-  after(async () => {
-    await h?.close();
-    await comfy?.close();
-  });
-  afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
+  withFakeComfyHarness((started) => ({ h } = started));
 
   it('browses, searches and picks wiki screenshots as blend inspirations; the job gets the imported artifacts', async () => {
     const page = await h.newPage();

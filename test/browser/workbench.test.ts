@@ -5,24 +5,14 @@
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
-import { startHarness, waitForText, type Harness } from '../support/browser.js';
+import { withFakeComfyHarness, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 import type { Draft } from '../../contract/workbench.js';
 
 describe('browser: workbench', function () {
   this.timeout(300_000);
   let h: Harness;
-  let comfy: FakeComfy;
-  before(async () => {
-    comfy = await startFakeComfy();
-    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
-  });
-  after(async () => {
-    await h?.close();
-    await comfy?.close();
-  });
-  afterEach(() => assert.deepEqual(h.pageErrors.splice(0), []));
+  withFakeComfyHarness((started) => ({ h } = started));
 
   /** Types a value and leaves the field, as a person does (the change event). */
   async function setField(field: Locator, value: string): Promise<void> {

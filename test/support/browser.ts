@@ -1,6 +1,7 @@
 // A browser on top of a lab: the UI bundle built, the demo host (the pages under test: the wiki
 // section and the prompt-queue page, over a Media Lab) started in-process on a free port with
 // a fresh data dir and the test users of auth.ts, and Debian's Chromium driven by playwright-core.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startDemoHost, type DemoHost, type DemoHostOptions } from '../../examples/demo-host.js';
 import type { KindDefinition } from '../../plugin/core/types.js';
+import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { ADMIN, USER } from './auth.js';
 import { nextEvent, waitFor } from './wait.js';
 export const CHROMIUM = process.env.MEDIA_LAB_CHROMIUM || '/usr/bin/chromium';
@@ -186,4 +188,25 @@ export function socketFrames(page: Page): { frames: string[]; next(accept: (payl
       );
     },
   };
+}
+
+/**
+ * The hooks of a browser suite on the demo host with a fake ComfyUI: both started before the
+ * suite (handed to `use`), closed after it, and no page error left after each test.
+ *   let h: Harness; let comfy: FakeComfy;
+ *   withFakeComfyHarness((started) => ({ h, comfy } = started));
+ */
+export function withFakeComfyHarness(use: (started: { h: Harness; comfy: FakeComfy }) => void): void {
+  let h: Harness | undefined;
+  let comfy: FakeComfy | undefined;
+  before(async () => {
+    comfy = await startFakeComfy();
+    h = await startHarness({ demo: { comfyUrls: [comfy.url] } });
+    use({ h, comfy });
+  });
+  after(async () => {
+    await h?.close();
+    await comfy?.close();
+  });
+  afterEach(() => assert.deepEqual(h?.pageErrors.splice(0) ?? [], []));
 }
