@@ -27,7 +27,7 @@ export type StaleReason = z.infer<typeof staleReasonSchema>;
 
 /** A model a step loaded. ComfyUI reports only file names; sizes and hashes are null there. */
 export const modelRefSchema = z.strictObject({
-  /** checkpoint, lora, vae, clip, upscaler, tts, model */
+  /** checkpoint, lora, vae, clip, upscaler, interpolator, tts, model */
   role: z.string(),
   name: z.string(),
   /** Where it came from: an npm package and version, a custom file, a ComfyUI loader node. */

@@ -125,15 +125,15 @@ export function modelRole(classType: string, name: string): string {
 }
 
 /**
- * Enhance records its model with source and sha256; ComfyUI jobs record the files their loaders
- * read (`modelFiles`; older jobs only `models`, the names). ComfyUI reports no file sizes or
- * hashes, so those are null.
+ * Enhance and interpolate's model mode record their model with source, sha256 and size; ComfyUI
+ * jobs record the files their loaders read (`modelFiles`; older jobs only `models`, the names).
+ * ComfyUI reports no file sizes or hashes, so those are null.
  */
 function modelsOf(metadata: JsonObject): ModelRef[] {
   const models: ModelRef[] = [];
   const model = metadata.model;
   if (isObject(model) && typeof model.name === 'string') {
-    models.push({ role: 'upscaler', name: model.name, source: typeof model.source === 'string' ? model.source : null, sha256: typeof model.sha256 === 'string' ? model.sha256 : null, bytes: typeof model.bytes === 'number' ? model.bytes : null });
+    models.push({ role: typeof model.role === 'string' ? model.role : 'upscaler', name: model.name, source: typeof model.source === 'string' ? model.source : null, sha256: typeof model.sha256 === 'string' ? model.sha256 : null, bytes: typeof model.bytes === 'number' ? model.bytes : null });
   }
   const files = Array.isArray(metadata.modelFiles) ? metadata.modelFiles.filter(isObject) : [];
   for (const file of files) {

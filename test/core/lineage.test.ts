@@ -144,7 +144,7 @@ for (const target of DATABASES) {
       const model = await run({ workflow: 'enhance', inputs: [source.id], params: { qualityPreset: 'max', scale: 2 } });
       const modelStep = (await provenance(output(model).id)).steps[0]!;
       assert.deepEqual(modelStep.models, [
-        { role: 'upscaler', name: 'test-upscaler', source: `custom:${modelFile}`, sha256: createHash('sha256').update(upscalerModel('nearest')).digest('hex'), bytes: null },
+        { role: 'upscaler', name: 'test-upscaler', source: `custom:${modelFile}`, sha256: createHash('sha256').update(upscalerModel('nearest')).digest('hex'), bytes: upscalerModel('nearest').length },
       ]);
       assert.match(modelStep.backend ?? '', /^onnxruntime:/);
       const modelAgain = await rerun(output(model).id, 'reproduce');

@@ -77,7 +77,7 @@ describe('enhance tiled upscale', function () {
     const session = await ort.InferenceSession.create(converted.onnxPath, { intraOpNumThreads: 2 });
     try {
       const pooled: PooledSession = { session, executionProvider: 'cpu', inputName: 'input', outputName: 'output' };
-      const model: PreparedModel = { name: 'esrgan-slim', source: 'test', sha256: converted.sourceHash, onnxPath: converted.onnxPath, scale: 2, range: '0-255', tileContext: converted.receptiveRadius, bytesPerInputPixel: 2000 };
+      const model: PreparedModel = { name: 'esrgan-slim', source: 'test', sha256: converted.sourceHash, bytes: 0, onnxPath: converted.onnxPath, scale: 2, range: '0-255', tileContext: converted.receptiveRadius, bytesPerInputPixel: 2000 };
       const borderPad = Math.min(model.tileContext, BORDER_PAD);
       const upscaleWindow = onnxWindowUpscaler(pooled, model, borderPad);
       const untiled = await runToFloats(image, upscaleWindow, 2, 256, model.tileContext, borderPad);

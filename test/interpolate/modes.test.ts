@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +32,10 @@ describe('interpolate: engines end to end', function () {
     describe(`mode ${mode}: 60 -> 120 fps`, () => {
       let job: JobRun;
       let sourceHash: string;
+      let modelHash: string;
       before(async () => {
         sourceHash = await sha256File(clips.motion);
+        modelHash = await sha256File(join(modelDir, 'blend.onnx'));
         job = await runToSuccess(clips.motion, { targetFps: 120, mode }, options());
       });
       after(() => removeJob(job));
@@ -71,6 +74,11 @@ describe('interpolate: engines end to end', function () {
         assert.deepEqual(meta.audioCodecs, ['aac']);
         assert.deepEqual(meta.subtitleCodecs, ['mov_text']);
         assert.equal((meta.source as { frameCount: number }).frameCount, 120);
+        // The model mode records which model made it (provenance shows it, staleness compares it).
+        if (mode === 'model') {
+          const file = join(modelDir, 'blend.onnx');
+          assert.deepEqual(meta.model, { role: 'interpolator', name: 'blend.onnx', source: `file:${file}`, sha256: modelHash, bytes: statSync(file).size });
+        } else assert.equal(meta.model, undefined);
         const poster = outputOf(job, 'preview').artifact;
         assert.equal(poster.mime, 'image/jpeg');
         assert.deepEqual(poster.parentIds, [output.id]);

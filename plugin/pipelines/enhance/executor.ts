@@ -165,7 +165,7 @@ async function runModel(job: EngineJob, preset: ModelPreset): Promise<EngineResu
       preview: result.preview,
       details: {
         engine: 'onnxruntime',
-        model: { name: model.name, source: model.source, sha256: model.sha256 },
+        model: { name: model.name, source: model.source, sha256: model.sha256, bytes: model.bytes },
         modelScale: model.scale,
         tileWidth: result.plan.tileWidth,
         tileHeight: result.plan.tileHeight,

@@ -1,13 +1,13 @@
 // Turns "preset + wanted scale" into a model ready to run: converts npm weights to ONNX on
 // first use (cached on disk), checks custom ONNX models and detects their scale. Each model
 // is prepared once per process.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { MediaLabError } from '../../core/errors.js';
 import { convertWithCache } from './converter/converted-model-cache.js';
 import { hashLayersModelSource } from './converter/tfjs-layers-model.js';
+import { FileHashes, fileSignature } from '../../media/file-hashes.js';
 import type { PreparedModel } from './model-types.js';
 import type { NpmModelFamily, PackageLocator } from './npm-model-packages.js';
 import { scalesInPackage } from './npm-model-packages.js';
@@ -32,7 +32,7 @@ export class ModelStore {
   /** The size and mtime a custom model file had when it was prepared: a changed file is prepared again. */
   private readonly customSignatures = new Map<string, string>();
   /** File hashes by path, valid while size and mtime stay the same. */
-  private readonly hashes = new Map<string, { signature: string; sha256: string }>();
+  private readonly hashes = new FileHashes();
   /** Sources being converted now, and who wants to hear when a conversion starts. */
   private readonly converting = new Set<string>();
   private readonly convertListeners = new Map<string, Set<() => void>>();
@@ -93,7 +93,7 @@ export class ModelStore {
       const same = custom.find((model) => `custom:${model.file}` === recordedSource);
       if (!same) return { source: custom.map((model) => `custom:${model.file}`).join(', '), sha256: null };
       if (!existsSync(same.file)) return null;
-      return { source: recordedSource, sha256: await this.hashOf(same.file, hashFile) };
+      return { source: recordedSource, sha256: (await this.hashes.of(same.file)).sha256 };
     }
     const family = NPM_MODEL_FAMILIES[preset];
     const located = this.locate(family.packageName);
@@ -102,26 +102,17 @@ export class ModelStore {
     const chosen = scales.reduce((best, entry) => (isNearer(entry.scale, best.scale, targetScale) ? entry : best));
     const source = `${family.packageName}@${located.version} x${chosen.scale}`;
     if (source !== recordedSource) return { source, sha256: null };
-    return { source, sha256: await this.hashOf(chosen.modelJsonPath, hashLayersModelSource) };
+    return { source, sha256: (await this.hashes.of(chosen.modelJsonPath, hashLayersModelSource)).sha256 };
   }
 
   /** A custom model file changed on disk since it was prepared: prepare it again, with a fresh session. */
   private async forgetIfChanged(file: string): Promise<void> {
-    const signature = await signatureOf(file);
+    const signature = await fileSignature(file);
     const before = this.customSignatures.get(file);
     this.customSignatures.set(file, signature);
     if (before === undefined || before === signature) return;
     this.prepared.delete(`custom:${file}`);
     this.pool.forget(file);
-  }
-
-  private async hashOf(file: string, hash: (file: string) => Promise<string>): Promise<string> {
-    const signature = await signatureOf(file);
-    const known = this.hashes.get(file);
-    if (known?.signature === signature) return known.sha256;
-    const sha256 = await hash(file);
-    this.hashes.set(file, { signature, sha256 });
-    return sha256;
   }
 
   private once(key: string, prepare: () => Promise<PreparedModel>): Promise<PreparedModel> {
@@ -145,6 +136,7 @@ export class ModelStore {
         name: family.name,
         source,
         sha256: converted.sourceHash,
+        bytes: (await stat(converted.onnxPath)).size,
         onnxPath: converted.onnxPath,
         scale: converted.scale,
         range: family.range,
@@ -157,11 +149,12 @@ export class ModelStore {
   }
 
   private async prepareCustom(model: CustomModelOption): Promise<PreparedModel> {
-    const [sha256, scale] = await Promise.all([hashFile(model.file), this.detectScale(model)]);
+    const [{ sha256, bytes }, scale] = await Promise.all([this.hashes.of(model.file), this.detectScale(model)]);
     return {
       name: model.name,
       source: `custom:${model.file}`,
       sha256,
+      bytes,
       onnxPath: model.file,
       scale,
       range: model.range,
@@ -197,15 +190,4 @@ function isNearer(candidate: number, current: number, target: number): boolean {
 
 function unavailable(detail: string, cause?: unknown): MediaLabError {
   return new MediaLabError('MODEL_UNAVAILABLE', `The upscaling model is unavailable: ${detail}.`, { cause });
-}
-
-async function signatureOf(file: string): Promise<string> {
-  const facts = await stat(file);
-  return `${facts.size}:${facts.mtimeMs}`;
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -10,6 +10,8 @@ export interface PreparedModel {
   source: string;
   /** sha256 of the source weights (npm) or of the ONNX file (custom). */
   sha256: string;
+  /** Size of the ONNX file it runs. */
+  bytes: number;
   onnxPath: string;
   scale: number;
   range: ModelRange;

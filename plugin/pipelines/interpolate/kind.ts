@@ -6,6 +6,7 @@ import { interpolateParamsSchema, type InterpolateParams } from './params.js';
 import { createInterpolateValidator } from './validate.js';
 import { createInterpolateExecutor } from './executor.js';
 import { describeModes, interpolateChoices } from './choices.js';
+import { interpolateStaleness } from './model-identity.js';
 
 export interface InterpolateKind extends KindDefinition<InterpolateParams> {
   /** Which modes this server runs, and why not (GET /kinds). */
@@ -29,5 +30,6 @@ export function createInterpolateKind(options: InterpolateOptionsInput = {}): In
     inputs: { min: 1, max: 1, kinds: ['video'] },
     validate: createInterpolateValidator(resolved),
     executor: createInterpolateExecutor(resolved),
+    staleness: (steps) => interpolateStaleness(resolved, steps),
   };
 }

@@ -8,6 +8,7 @@ import type { InterpolateCheckpoint } from './checkpoint.js';
 import type { MuxPlan } from './mux-plan.js';
 import { OUTPUT_PIX_FMT, x264Args } from './engines/encoder.js';
 import { outputFacts } from './output-facts.js';
+import { modelIdentity } from './model-identity.js';
 
 export interface FinishedVideo {
   path: string;
@@ -42,6 +43,7 @@ export async function recordOutputs(
     audioCodecs: video.mux.audioCodecs,
     subtitleCodecs: video.mux.subtitleCodecs,
     engine: { mode: ctx.params.mode, description: video.engineDescription },
+    ...(ctx.params.mode === 'model' && options.model ? { model: await modelIdentity(options.model) } : {}),
     encoder: { codec: 'libx264', crf: options.encoder.crf, preset: options.encoder.preset, pixFmt: OUTPUT_PIX_FMT, args: x264Args(options.encoder, video.target) },
     source: {
       artifactId: ctx.inputs[0].id,
