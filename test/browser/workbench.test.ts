@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { withFakeComfyHarness, waitForText, type Harness } from '../support/browser.js';
+import { withFakeComfyHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 import type { Draft } from '../../contract/workbench.js';
 
@@ -136,6 +136,33 @@ describe('browser: workbench', function () {
     await page.locator('media-lab-workbench button[data-action="export"]').click();
     await waitForText(page.locator('media-lab-workbench [data-role="exported"]'), /chain preset "turnaround" version 1/);
     await h.screenshot(page, 'workbench-exported');
+
+    // The exported chain runs in production through the submit API: its job page draws the
+    // steps, the inner steps' outputs are intermediates, and the output's provenance goes back
+    // through the blend to both of its inputs.
+    const submitted = await h.apiJson<{ id: string }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'chain', preset: { name: 'turnaround' } }) });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    await page.goto(`${h.url}/media-lab/jobs/${submitted.body.id}`);
+    const chainGraph = page.locator('media-lab-job [part="chain-graph"]');
+    await chainGraph.waitFor();
+    const chain = await waitForJobStatus(h, submitted.body.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 120_000);
+    assert.equal(chain.status, 'SUCCEEDED', `${String(chain.errorCode)}: ${String(chain.errorMessage)}`);
+    const steps = (await h.apiJson<{ items: Array<{ id: string; stepId: string }> }>(`/jobs?parentJobId=${submitted.body.id}`)).body.items;
+    const stepJob = (id: string) => steps.find((s) => s.stepId === id)!.id;
+    for (const id of ['gen', 'up', 'mix']) {
+      await waitFor(async () => (await chainGraph.locator(`[part="step-card"][data-step="${id}"]`).getAttribute('data-status')) === 'SUCCEEDED', `step ${id} SUCCEEDED on the chain's page`);
+    }
+    const intermediates = (await h.apiJson<{ items: Array<{ jobId: string }> }>('/artifacts?role=intermediate&limit=100')).body.items;
+    for (const id of ['gen', 'up']) assert.ok(intermediates.some((a) => a.jobId === stepJob(id)), `step ${id} made an intermediate`);
+    const output = (chain.outputs as Array<{ id: string; role: string; jobId: string }>).find((o) => o.role === 'output')!;
+    assert.equal(output.jobId, stepJob('mix'));
+    await h.screenshot(page, 'workbench-exported-chain');
+    await page.goto(`${h.url}/media-lab#gallery`);
+    await page.locator(`media-lab-gallery [part~="item"][data-artifact-id="${output.id}"]`).click();
+    const provenance = page.locator('media-lab-gallery [part="detail"] media-lab-provenance');
+    await provenance.locator('[part="graph"]').waitFor();
+    for (const id of ['gen', 'up', 'mix']) await provenance.locator(`[part="graph-node"][data-job-id="${stepJob(id)}"]`).waitFor();
+    await h.screenshot(page, 'workbench-exported-chain-provenance');
   });
 
   it('runs a draft from an uploaded chain input: image -> enhance -> enhance', async () => {
