@@ -65,6 +65,8 @@ function isUniqueViolation(error: unknown): boolean {
 export class ChainRegistry {
   private readonly problems = new Map<string, ChainProblem>();
   private readonly cache = new Map<string, ChainPreset>();
+  /** Names whose current version comes from a file this process loaded (a reverted file wins over the newest, as for ComfyUI presets). */
+  private readonly activeFromFiles = new Map<string, number>();
   private watchers: Array<{ close(): Promise<void> }> = [];
 
   constructor(
@@ -82,7 +84,7 @@ export class ChainRegistry {
     const hash = chainHash(definition);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.knex.transaction(async (trx) => {
+        const published = await this.knex.transaction(async (trx) => {
           const same = (await trx<ChainRow>(PRESETS_TABLE).where({ name, hash }).first()) as ChainRow | undefined;
           if (same && same.kind === CHAIN_KIND) return { chain: fromRow(same), created: false };
           const last = (await trx<ChainRow>(PRESETS_TABLE).where({ name }).orderBy('version', 'desc').first()) as ChainRow | undefined;
@@ -103,6 +105,10 @@ export class ChainRegistry {
           await trx(PRESETS_TABLE).insert(row);
           return { chain: fromRow(row), created: true };
         });
+        // What the API publishes is current; a file's version is current while its file is.
+        if (source === 'api') this.activeFromFiles.delete(name);
+        else this.activeFromFiles.set(name, published.chain.version);
+        return published;
       } catch (error) {
         // Another process published the same name at the same moment: read again.
         if (attempt < 3 && isUniqueViolation(error)) continue;
@@ -111,8 +117,13 @@ export class ChainRegistry {
     }
   }
 
-  /** A version (the latest when `version` is null); null when there is none. */
+  /**
+   * A version; with `version` null the current one: the version of the chain file this process
+   * loaded last when there is one (a file reverted to older content makes that version current
+   * again), else the newest. null when there is none.
+   */
   async get(name: string, version: number | null = null): Promise<ChainPreset | null> {
+    version ??= this.activeFromFiles.get(name) ?? null;
     if (version !== null) {
       const key = `${name}@${version}`;
       const cached = this.cache.get(key);
@@ -154,12 +165,16 @@ export class ChainRegistry {
     return rows.map(fromRow);
   }
 
-  /** The latest version of every chain preset, by name, with how many versions each has. */
+  /** The current version of every chain preset (see get), by name, with how many versions each has. */
   async list(): Promise<Array<{ chain: ChainPreset; versions: number }>> {
     const rows = (await this.knex<ChainRow>(PRESETS_TABLE).where({ kind: CHAIN_KIND }).orderBy([{ column: 'name' }, { column: 'version' }])) as ChainRow[];
     const byName = new Map<string, ChainRow[]>();
     for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
-    return [...byName.values()].map((list) => ({ chain: fromRow(list[list.length - 1]), versions: list.length }));
+    return [...byName.entries()].map(([name, list]) => {
+      const active = this.activeFromFiles.get(name);
+      const current = list.find((row) => Number(row.version) === active) ?? list[list.length - 1]!;
+      return { chain: fromRow(current), versions: list.length };
+    });
   }
 
   async diff(name: string, from: number, to: number): Promise<{ from: ChainPreset; to: ChainPreset; diff: Omit<ChainDiff, 'name' | 'from' | 'to'> } | null> {

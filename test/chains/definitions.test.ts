@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { DATABASES } from '../support/db.js';
 import { REPO_ROOT } from '../support/files.js';
-import { startTestLab, waitFor, type TestLab } from '../support/lab.js';
+import { startTestLab, uploadBytes, waitFor, waitForStatus, type TestLab } from '../support/lab.js';
 
 interface Problem {
   status: number;
@@ -95,6 +96,22 @@ for (const target of DATABASES) {
     it('hot-reloads a chain file: a changed file is a new version', async () => {
       writeFileSync(join(chainsDir, 'from-file.json'), JSON.stringify({ ...upscaleTwice, steps: [upscaleTwice.steps[0]] }));
       await waitFor(async () => (await t.json<{ versions: unknown[] }>('/chains/from-file/versions')).body.versions.length === 2, 'the changed file to be published');
+      const current = async () => (await t.json<{ chains: Array<{ name: string; version: number; versions: number }> }>('/chains')).body.chains.find((c) => c.name === 'from-file')!;
+      assert.deepEqual(await current().then((c) => [c.version, c.versions]), [2, 2]);
+      // The file reverted: its first version is current again (no new version), and a chain
+      // submitted by name runs it.
+      writeFileSync(join(chainsDir, 'from-file.json'), JSON.stringify(upscaleTwice));
+      await waitFor(async () => (await current()).version === 1, 'the reverted file to make version 1 current');
+      assert.equal((await current()).versions, 2);
+      const photo = await uploadBytes(t, await sharp({ create: { width: 8, height: 6, channels: 3, background: '#123456' } }).png().toBuffer(), 'photo.png');
+      const submitted = await t.json<{ id: string; job: { preset: { version: number } } }>('/jobs', { method: 'POST', body: JSON.stringify({ workflow: 'chain', preset: { name: 'from-file' }, params: { photo } }) });
+      assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.job.preset.version, 1);
+      await waitForStatus(t, submitted.body.id, ['SUCCEEDED']);
+      // What the API publishes is current, whatever the file says.
+      const published = await publish(t, { name: 'from-file', ...upscaleTwice, description: 'from the API', steps: [upscaleTwice.steps[0]!, { ...upscaleTwice.steps[1]!, params: { qualityPreset: 'fast', scale: 3 } }] });
+      assert.equal(published.body.version, 3);
+      assert.equal((await current()).version, 3);
       writeFileSync(join(chainsDir, 'broken.json'), JSON.stringify(upscaleTwice));
       await waitFor(async () => (await t.json<{ problems: unknown[] }>('/chains')).body.problems.length === 0, 'the fixed file to drop out of the problems');
     });

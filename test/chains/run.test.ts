@@ -12,20 +12,12 @@ import { DATABASES } from '../support/db.js';
 import { ffmpeg } from '../support/ffmpeg.js';
 import { tempDir } from '../support/files.js';
 import { steppingKind } from '../support/kinds.js';
-import { ADMIN, startTestLab, waitFor, type TestLab } from '../support/lab.js';
+import { ADMIN, startTestLab, uploadBytes, waitFor, type TestLab } from '../support/lab.js';
 
 interface Problem {
   status: number;
   code: string;
   errors: Array<{ field: string; message: string }>;
-}
-
-async function uploadBytes(t: TestLab, bytes: Buffer, name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)]), name);
-  const res = await t.json<{ id: string }>('/uploads', { method: 'POST', body: form });
-  assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
-  return res.body.id;
 }
 
 async function uploadPng(t: TestLab, shade: number): Promise<string> {

@@ -145,3 +145,12 @@ export async function waitForStatus(t: TestLab, id: string, statuses: string[], 
     return statuses.includes(body.status) ? body : null;
   }, `job ${id} to reach ${statuses.join('/')}`, timeoutMs);
 }
+
+/** Uploads bytes through POST /uploads as a client does; the artifact id. */
+export async function uploadBytes(t: TestLab, bytes: Buffer, name: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)]), name);
+  const res = await t.json<{ id: string }>('/uploads', { method: 'POST', body: form });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`upload of ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
