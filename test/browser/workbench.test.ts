@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { withFakeComfyHarness, waitForJobStatus, waitForText, type Harness } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
 import type { Draft } from '../../contract/workbench.js';
+import { releaseRunLease, takeRunLease, updateDraft } from '../../plugin/workbench/store.js';
 
 describe('browser: workbench', function () {
   this.timeout(300_000);
@@ -163,6 +164,31 @@ describe('browser: workbench', function () {
     await provenance.locator('[part="graph"]').waitFor();
     for (const id of ['gen', 'up', 'mix']) await provenance.locator(`[part="graph-node"][data-job-id="${stepJob(id)}"]`).waitFor();
     await h.screenshot(page, 'workbench-exported-chain-provenance');
+  });
+
+  it('shows a run that another server ended with no job event: the page looks again while a run goes on', async () => {
+    const photo = await h.upload(await sharp({ create: { width: 16, height: 12, channels: 3, background: '#3a7' } }).png().toBuffer(), 'still.png');
+    const created = await h.apiJson<Draft>('/workbench/drafts', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Quiet end', definition: { steps: [{ id: 'up', workflow: 'enhance', params: { qualityPreset: 'fast' }, inputs: { image: { from: 'inputs.photo' } } }], inputs: [{ name: 'photo', type: 'image' }] }, inputValues: { photo: photo.id } }),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const ran = await h.apiJson<{ job: { id: string } }>(`/workbench/drafts/${created.body.id}/steps/up/run`, { method: 'POST' });
+    await waitForJobStatus(h, ran.body.job.id, ['SUCCEEDED']);
+    // A run whose last job ended before the page knew of it, held by another server (its lease)
+    // so that this server's sweep leaves it alone until the test lets go.
+    const { knex } = h.host.lab;
+    const run = { target: null, status: 'running' as const, actor: 'demo-admin', error: null, jobIds: [ran.body.job.id], startedAt: new Date().toISOString(), finishedAt: null };
+    await updateDraft(knex, created.body.id, { run });
+    assert.ok(await takeRunLease(knex, created.body.id, 'another-server', 120_000));
+    const page = await h.newPage();
+    await page.goto(`${h.url}/media-lab#workbench`);
+    await page.locator('media-lab-workbench select[name="draft"]').selectOption(created.body.id);
+    await page.locator('media-lab-workbench [data-role="run-status"][data-status="running"]').waitFor();
+    // The other server ends the run: no job event, nothing on the socket. The page still sees it.
+    await updateDraft(knex, created.body.id, { run: { ...run, status: 'succeeded', finishedAt: new Date().toISOString() } });
+    await releaseRunLease(knex, created.body.id, 'another-server');
+    await runStatus(page, 'succeeded');
   });
 
   it('runs a draft from an uploaded chain input: image -> enhance -> enhance', async () => {
