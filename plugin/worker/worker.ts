@@ -219,7 +219,8 @@ export class Worker {
       this.workbenchFree() ? claims.nextRunAfter(this.deps.knex, this.workbenchKinds(), 'workbench').catch(() => null) : null,
     ]);
     for (const next of nexts) if (next !== null) timeout = Math.max(0, Math.min(timeout, next - Date.now()));
-    if (timeout === 0) return;
+    // A wake that came while the queries above ran found no sleeper to wake: do not sleep past it.
+    if (timeout === 0 || this.wakePending) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeout);
       function done() {
