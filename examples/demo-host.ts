@@ -13,6 +13,8 @@ export interface DemoHostOptions {
   port?: number;
   dataDir?: string;
   comfyUrls?: string[];
+  /** How often the ComfyUI backends are health-checked (default: the lab's, 15 s). */
+  comfyHealthIntervalMs?: number;
   adminToken?: string;
   userToken?: string;
   quiet?: boolean;
@@ -67,7 +69,10 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
   const lab = await createMediaLab({
     dataDir,
     authenticate: demoAuthenticate(tokens),
-    comfy: { backends: comfyUrls.map((url, i) => ({ name: `comfy-${i + 1}`, url })) },
+    comfy: {
+      backends: comfyUrls.map((url, i) => ({ name: `comfy-${i + 1}`, url })),
+      ...(options.comfyHealthIntervalMs ? { healthIntervalMs: options.comfyHealthIntervalMs } : {}),
+    },
     // The wiki's own screenshots, offered beside "upload" in the reference pickers.
     sources: [await demoScreenshotsSource(dataDir)],
     logger: options.logger ?? (options.quiet ? { info: () => undefined, warn: console.warn, error: console.error } : console),

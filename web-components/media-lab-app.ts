@@ -38,6 +38,8 @@ import './media-lab-toasts.js';
 export const APP_TABS = ['generate', 'enhance', 'interpolate', 'blend', 'music', 'voice', 'workbench', 'jobs', 'gallery'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
+/** How often the kinds are read again while one is unavailable (a ComfyUI backend may come up). */
+const KINDS_RECHECK_MS = 5_000;
 const isWorkflow = (tab: string): tab is WorkflowKind => (WORKFLOW_KINDS as readonly string[]).includes(tab);
 
 @customElement('media-lab-app')
@@ -89,6 +91,30 @@ export class MediaLabApp extends LabElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.onHashChange);
+    if (this.kindsRecheck) clearTimeout(this.kindsRecheck);
+    this.kindsRecheck = null;
+  }
+
+  private kindsRecheck: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * While a kind is unavailable, reads the kinds again now and then: the tab's notice goes away
+   * by itself once a ComfyUI backend answers (its queued jobs start by themselves already).
+   */
+  private recheckKindsWhileUnavailable(): void {
+    if (this.kindsRecheck) clearTimeout(this.kindsRecheck);
+    this.kindsRecheck = null;
+    if (!this.isConnected || !this.kinds?.some((k) => !k.available)) return;
+    this.kindsRecheck = setTimeout(() => {
+      this.kindsRecheck = null;
+      void this.client
+        .kinds()
+        .then((kinds) => {
+          this.kinds = kinds;
+        })
+        .catch(() => undefined) // a failed read is tried again at the next turn
+        .finally(() => this.recheckKindsWhileUnavailable());
+    }, KINDS_RECHECK_MS);
   }
 
   private get tabList(): AppTab[] {
@@ -106,6 +132,7 @@ export class MediaLabApp extends LabElement {
       const [kinds, presets] = await Promise.all([this.client.kinds(), this.client.presets()]);
       this.kinds = kinds;
       this.presets = presets;
+      this.recheckKindsWhileUnavailable();
     } catch (error) {
       if (!this.handleAccessError(error)) this.loadError = messageOf(error);
     }
