@@ -11,6 +11,7 @@ import { startDemoHost, type DemoHost, type DemoHostOptions } from '../../exampl
 import type { KindDefinition } from '../../plugin/core/types.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { ADMIN, USER } from './auth.js';
+import { OpenApiContract, type OpenApiDocument } from './openapi.js';
 import { nextEvent, waitFor } from './wait.js';
 export const CHROMIUM = process.env.MEDIA_LAB_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = resolve('test-output/screenshots');
@@ -86,12 +87,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const api = `${host.url}/api/media-lab`;
   mkdirSync(SCREENSHOTS, { recursive: true });
 
+  // Every answer the tests read is checked against the lab's OpenAPI document, as TestLab does.
+  let contract: Promise<OpenApiContract> | null = null;
+  const openApi = () => {
+    contract ??= fetch(`${api}/openapi.json`)
+      .then((res) => res.json() as Promise<OpenApiDocument>)
+      .then((doc) => new OpenApiContract(doc));
+    return contract;
+  };
   const apiJson = async <T>(path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = ADMIN, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (token) headers.set('Authorization', `Bearer ${token}`);
     if (typeof rest.body === 'string') headers.set('Content-Type', 'application/json');
     const res = await fetch(`${api}${path}`, { ...rest, headers });
+    await (await openApi()).checkResponse(rest.method ?? 'GET', res);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
@@ -116,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const form = new FormData();
       form.append('file', new Blob([new Uint8Array(bytes)]), filename);
       const res = await fetch(`${api}/uploads`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${ADMIN}` } });
+      await (await openApi()).checkResponse('POST', res);
       if (!res.ok) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string; contentUrl: string };
     },
