@@ -11,7 +11,7 @@ import { startDemoHost, type DemoHost, type DemoHostOptions } from '../../exampl
 import type { KindDefinition } from '../../plugin/core/types.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/index.js';
 import { ADMIN, USER } from './auth.js';
-import { OpenApiContract, type OpenApiDocument } from './openapi.js';
+import { contractOf } from './openapi.js';
 import { nextEvent, waitFor } from './wait.js';
 export const CHROMIUM = process.env.MEDIA_LAB_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = resolve('test-output/screenshots');
@@ -88,13 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   mkdirSync(SCREENSHOTS, { recursive: true });
 
   // Every answer the tests read is checked against the lab's OpenAPI document, as TestLab does.
-  let contract: Promise<OpenApiContract> | null = null;
-  const openApi = () => {
-    contract ??= fetch(`${api}/openapi.json`)
-      .then((res) => res.json() as Promise<OpenApiDocument>)
-      .then((doc) => new OpenApiContract(doc));
-    return contract;
-  };
+  const openApi = contractOf(api);
   const apiJson = async <T>(path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = ADMIN, ...rest } = init;
     const headers = new Headers(rest.headers);

@@ -12,7 +12,7 @@ import { waitFor } from './wait.js';
 import type { JobDetail } from '../../contract/job.js';
 import pino from 'pino';
 import { createLogger, type Logger } from '../../plugin/core/logger.js';
-import { OpenApiContract, type OpenApiDocument } from './openapi.js';
+import { contractOf, type OpenApiContract } from './openapi.js';
 
 export { ADMIN, USER } from './auth.js';
 export { waitFor } from './wait.js';
@@ -98,13 +98,7 @@ export async function startTestLab(
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   await lab.start();
   const api = `${url}/api/media-lab`;
-  let contract: Promise<OpenApiContract> | null = null;
-  const openApi = () => {
-    contract ??= fetch(`${api}/openapi.json`)
-      .then((res) => res.json() as Promise<OpenApiDocument>)
-      .then((doc) => new OpenApiContract(doc));
-    return contract;
-  };
+  const openApi = contractOf(api);
   const doFetch = async (path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = ADMIN, ...rest2 } = init;
     const headers = new Headers(rest2.headers);

@@ -54,6 +54,17 @@ export interface CheckedAnswer {
   body: string;
 }
 
+/** The contract of the lab served at `api` (its GET /openapi.json, fetched once, on first use). */
+export function contractOf(api: string): () => Promise<OpenApiContract> {
+  let contract: Promise<OpenApiContract> | null = null;
+  return () => {
+    contract ??= fetch(`${api}/openapi.json`)
+      .then((res) => res.json() as Promise<OpenApiDocument>)
+      .then((doc) => new OpenApiContract(doc));
+    return contract;
+  };
+}
+
 export class OpenApiContract {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
   private readonly validators = new Map<string, ValidateFunction>();
