@@ -16,6 +16,7 @@ import { toIso } from '../core/time.js';
 import type { JsonObject, StaleCheck, StaleReason } from '../core/types.js';
 import { CHAIN_KIND, PRESETS_TABLE } from '../pipelines/comfy/preset-registry.js';
 import { checkChain, type ChainCheckDeps } from './validate.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export type ChainSource = ChainPreset['source'];
 
@@ -55,11 +56,6 @@ function fromRow(row: ChainRow): ChainPreset {
 /** sha256 of the canonical definition; the description is left out (rewording is not a new version). */
 export function chainHash(definition: ChainDefinition): string {
   return createHash('sha256').update(canonicalJson({ ...definition, description: undefined })).digest('hex');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
 }
 
 export class ChainRegistry {

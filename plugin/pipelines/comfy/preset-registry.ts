@@ -12,6 +12,7 @@ import { parametersJsonSchema } from '../../../bridge/presets/params.js';
 import type { PresetDefinition, PresetManifest, PresetProblem, PresetVersion } from '../../../bridge/types.js';
 import { MediaLabError } from '../../core/errors.js';
 import { toIso } from '../../core/time.js';
+import { isUniqueViolation } from '../../db/errors.js';
 
 export const PRESETS_TABLE = 'media_presets';
 /** Chain presets share the table (and the namespace of names) with kind `chain`: plugin/chains/registry.ts. */
@@ -69,11 +70,6 @@ export function comparePresetOrder(a: PresetVersion, b: PresetVersion): number {
   const ob = b.definition.manifest.order ?? Number.POSITIVE_INFINITY;
   if (oa !== ob) return oa < ob ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
 }
 
 export class PresetRegistry {
