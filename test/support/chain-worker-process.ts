@@ -1,16 +1,11 @@
 // A worker in its own process for the chain tests: runs relay steps (chain-kinds.ts) until
 // SIGTERM (or SIGKILL). Its lab runs the chain engine too, as every Media Lab process does.
 import { createMediaLab } from '../../plugin/index.js';
-import { configFromString } from '../../plugin/db/connect.js';
+import { childDatabaseConfig } from './db.js';
 import { relayKind } from './chain-kinds.js';
 
 const [database, dataDir, name] = process.argv.slice(2);
-const config = configFromString(database);
-if (database.startsWith('postgres')) {
-  const url = new URL(database);
-  const searchPath = url.searchParams.get('options')?.match(/search_path=(\S+)/)?.[1];
-  if (searchPath) config.searchPath = [searchPath];
-}
+const config = childDatabaseConfig(database);
 const lab = await createMediaLab({
   dataDir,
   database: config,

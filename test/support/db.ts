@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { migrateLatest } from '../../plugin/db/migrate.js';
+import { configFromString } from '../../plugin/db/connect.js';
 import { tempDir } from './files.js';
 
 export const PG_URL = process.env.MEDIA_LAB_TEST_PG || '';
@@ -93,4 +94,17 @@ export async function createTestDb(): Promise<{ knex: Knex; dir: string; destroy
       await db.drop();
     },
   };
+}
+
+/**
+ * The Knex config a child process opens from a TestDatabase's connection string: a postgres URL
+ * carries its schema in `options=-c search_path=...`, which Knex wants as `searchPath`.
+ */
+export function childDatabaseConfig(database: string): Knex.Config {
+  const config = configFromString(database);
+  if (database.startsWith('postgres')) {
+    const searchPath = new URL(database).searchParams.get('options')?.match(/search_path=(\S+)/)?.[1];
+    if (searchPath) config.searchPath = [searchPath];
+  }
+  return config;
 }
