@@ -14,7 +14,7 @@ import { zodIssues } from '../../contract/zod-issues.js';
 import { ValidationError } from '../core/errors.js';
 import { toIso } from '../core/time.js';
 import type { JsonObject, StaleCheck, StaleReason } from '../core/types.js';
-import { CHAIN_KIND, PRESETS_TABLE } from '../pipelines/comfy/preset-registry.js';
+import { CHAIN_KIND, PRESETS_TABLE, type PresetRow } from '../pipelines/comfy/preset-registry.js';
 import { checkChain, type ChainCheckDeps } from './validate.js';
 import { isUniqueViolation } from '../db/errors.js';
 
@@ -27,17 +27,7 @@ export interface ChainProblem {
   at: string;
 }
 
-interface ChainRow {
-  id: string;
-  name: string;
-  version: number | string;
-  hash: string;
-  kind: string;
-  definition: string;
-  parameters: string;
-  source: string;
-  created_at: unknown;
-}
+type ChainRow = PresetRow;
 
 function fromRow(row: ChainRow): ChainPreset {
   const definition = JSON.parse(row.definition) as ChainDefinition;

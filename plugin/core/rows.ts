@@ -4,7 +4,8 @@ import { toIso, toIsoOrNull } from './time.js';
 
 export type Row = Record<string, unknown>;
 
-function parseJson<T>(value: unknown, fallback: T): T {
+/** JSON stored as text (or already parsed by the driver); anything unreadable is `fallback`. */
+export function parseJson<T>(value: unknown, fallback: T): T {
   if (value === null || value === undefined || value === '') return fallback;
   if (typeof value !== 'string') return value as T;
   try {

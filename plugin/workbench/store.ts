@@ -4,12 +4,12 @@ import type { Knex } from 'knex';
 import type { DraftDefinition, DraftRun, ResultSnapshot } from '../../contract/workbench.js';
 import { newId } from '../core/ids.js';
 import { isoAfter, nowIso, toIso } from '../core/time.js';
+import { parseJson, type Row } from '../core/rows.js';
 
 export const DRAFTS = 'media_workbench_drafts';
 export const RESULTS = 'media_workbench_results';
 
 type Db = Knex | Knex.Transaction;
-type Row = Record<string, unknown>;
 
 export interface DraftRow {
   id: string;
@@ -31,25 +31,15 @@ export interface ResultRow {
   createdAt: string;
 }
 
-function json<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined || value === '') return fallback;
-  if (typeof value !== 'string') return value as T;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 function draftFromRow(row: Row): DraftRow {
   return {
     id: String(row.id),
     owner: String(row.owner),
     name: String(row.name),
-    definition: json<DraftDefinition>(row.definition, { inputs: [], steps: [] }),
-    inputValues: json(row.input_values, {}),
-    selections: json(row.selections, {}),
-    run: json<DraftRun | null>(row.run, null),
+    definition: parseJson<DraftDefinition>(row.definition, { inputs: [], steps: [] }),
+    inputValues: parseJson(row.input_values, {}),
+    selections: parseJson(row.selections, {}),
+    run: parseJson<DraftRun | null>(row.run, null),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -148,7 +138,7 @@ export async function resultsOfDraft(db: Db, draftId: string): Promise<ResultRow
     jobId: String(row.job_id),
     draftId: String(row.draft_id),
     stepId: String(row.step_id),
-    snapshot: json<ResultSnapshot>(row.snapshot, { step: {}, upstream: {}, inputValues: {}, artifacts: {} }),
+    snapshot: parseJson<ResultSnapshot>(row.snapshot, { step: {}, upstream: {}, inputValues: {}, artifacts: {} }),
     createdAt: toIso(row.created_at),
   }));
 }

@@ -12,7 +12,7 @@ import type { Artifact, ArtifactDetail } from '../../contract/artifact.js';
 import type { Job, JobDetail, SubmitJobResponse } from '../../contract/job.js';
 import { OnnxGraphBuilder } from '../../plugin/pipelines/enhance/converter/onnx-graph-builder.js';
 import { DATABASES } from '../support/db.js';
-import { startTestLab, waitForStatus, type TestLab } from '../support/lab.js';
+import { startTestLab, uploadBytes, waitForStatus, type TestLab } from '../support/lab.js';
 import { TEST_MODEL_CACHE } from '../support/onnx-models.js';
 
 /** A stand-in for a custom ESRGAN export: x2 by nearest (or linear) resize on 0..1. */
@@ -66,11 +66,7 @@ for (const target of DATABASES) {
 
     async function uploadPng(shade: number): Promise<string> {
       const png = await sharp({ create: { width: 12, height: 10, channels: 3, background: { r: shade, g: 120, b: 30 } } }).png().toBuffer();
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(png)]), `p${shade}.png`);
-      const res = await t.json<{ id: string }>('/uploads', { method: 'POST', body: form });
-      assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
-      return res.body.id;
+      return uploadBytes(t, png, `p${shade}.png`);
     }
 
     async function publish(body: Record<string, unknown>): Promise<number> {

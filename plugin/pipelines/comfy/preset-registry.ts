@@ -20,7 +20,8 @@ export const CHAIN_KIND = 'chain';
 
 export type PresetSource = PresetVersion['source'];
 
-interface PresetRow {
+/** A row of media_presets (ComfyUI and script presets, and chain presets: plugin/chains/registry.ts). */
+export interface PresetRow {
   id: string;
   name: string;
   version: number | string;
