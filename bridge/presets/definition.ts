@@ -38,6 +38,14 @@ export interface BuiltPreset {
   inferred: boolean;
 }
 
+/** A manifest's schema issues with their fields named; a map of parameters by name, a list by position. */
+export function manifestIssues(issues: Array<{ path: PropertyKey[]; message: string }>, parameters: unknown): Issue[] {
+  const names = parameters && typeof parameters === 'object' && !Array.isArray(parameters) ? Object.keys(parameters) : null;
+  const field = (path: PropertyKey[]) =>
+    path.map((part, i) => (i === 1 && path[0] === 'parameters' && typeof part === 'number' && names ? names[part] : String(part))).join('.') || 'manifest';
+  return issues.map((issue) => ({ field: field(issue.path), message: issue.message }));
+}
+
 export function buildPresetDefinition(input: PresetInput, source?: string): BuiltPreset {
   const { workflow, issues: shapeIssues } = checkApiWorkflow(input.workflow);
   if (!workflow) throw new PresetInvalidError(shapeIssues, source);
@@ -53,16 +61,7 @@ export function buildPresetDefinition(input: PresetInput, source?: string): Buil
     requires: input.requires ?? undefined,
     timeout: input.timeout,
   });
-  if (!parsed.success) {
-    // A map of parameters is reported by name, a list by position.
-    const names = input.parameters && typeof input.parameters === 'object' && !Array.isArray(input.parameters) ? Object.keys(input.parameters) : null;
-    const field = (path: PropertyKey[]) =>
-      path.map((part, i) => (i === 1 && path[0] === 'parameters' && typeof part === 'number' && names ? names[part] : String(part))).join('.') || 'manifest';
-    throw new PresetInvalidError(
-      parsed.error.issues.map((issue) => ({ field: field(issue.path), message: issue.message })),
-      source,
-    );
-  }
+  if (!parsed.success) throw new PresetInvalidError(manifestIssues(parsed.error.issues, input.parameters), source);
   const inferred = parsed.data.parameters === undefined;
   const parameters: ParameterSpec[] = parsed.data.parameters ?? inferParameters(workflow);
   const manifest: PresetManifest = {

@@ -10,7 +10,7 @@ import { defaultOutputNodes } from './graph.js';
 import { presetHash } from './hash.js';
 import { inferKind } from './infer.js';
 import { manifestSchema } from './manifest.js';
-import { PresetInvalidError, type BuiltPreset } from './definition.js';
+import { manifestIssues, PresetInvalidError, type BuiltPreset } from './definition.js';
 import { nodeOptions, readScriptSource, RUNNER_OWNED_OPTIONS, ScriptSourceError, type ScriptOption } from './script-source.js';
 import type { Issue } from './validate.js';
 
@@ -107,12 +107,7 @@ export function buildScriptPresetDefinition(input: ScriptPresetInput, source?: s
     parameters: input.parameters ?? undefined,
     timeout: input.timeout,
   });
-  if (!parsed.success) {
-    const names = input.parameters && typeof input.parameters === 'object' && !Array.isArray(input.parameters) ? Object.keys(input.parameters) : null;
-    const field = (path: PropertyKey[]) =>
-      path.map((part, i) => (i === 1 && path[0] === 'parameters' && typeof part === 'number' && names ? names[part] : String(part))).join('.') || 'manifest';
-    throw new PresetInvalidError(parsed.error.issues.map((issue) => ({ field: field(issue.path), message: issue.message })), source);
-  }
+  if (!parsed.success) throw new PresetInvalidError(manifestIssues(parsed.error.issues, input.parameters), source);
   const inferred = parsed.data.parameters === undefined;
   const issues: Issue[] = [];
   const parameters: ParameterSpec[] = inferred
